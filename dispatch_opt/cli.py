@@ -1,0 +1,131 @@
+"""`dispatch-opt`: solve, check and validate from the shell.
+
+Exit codes: 0 success, 2 invalid input (one line per problem), 1 internal
+error or a plan that breaks a hard rule. No tracebacks unless --debug.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import time
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .checker import check as check_plan
+from .io import load_plan, load_scenario, save_plan
+from .model import Scenario, ScenarioError
+from .plan import Plan
+from .solver import Progress, SolveParams, solve as solve_scenario
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _guard(fn):
+    """Turn input problems into exit 2 and anything unexpected into exit 1, without a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, debug: bool = False, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ScenarioError as exc:
+            for line in exc.problems:
+                err.print(f"error: {line}", markup=False, soft_wrap=True)
+            sys.exit(2)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if debug:
+                raise
+            err.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", markup=False)
+            sys.exit(1)
+    return click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")(wrapper)
+
+
+@click.group()
+@click.version_option(package_name="dispatch-opt")
+def main() -> None:
+    """Plan field-service tickets onto engineers' shifts (contract v1 JSON in and out)."""
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "plan_path", required=True, type=click.Path(dir_okay=False), help="Plan JSON to write.")
+@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds of search.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Search seed (tie-breaking order).")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@_guard
+def solve(scenario: str, plan_path: str, time_limit: float, seed: int, quiet: bool) -> None:
+    """Plan SCENARIO and write the plan; print a summary a planner can read."""
+    sc = load_scenario(scenario)
+    params = SolveParams(time_limit_s=time_limit, seed=seed)
+    if out.is_terminal and not quiet:
+        with out.status("solving...") as status:
+            def show(p: Progress) -> None:
+                status.update(f"solving: {p.elapsed_s:5.1f} s of {time_limit:g}, {p.planned}/{p.tickets} tickets "
+                              f"planned, objective {p.objective:,}")
+            plan = solve_scenario(sc, params, on_progress=show)
+    else:
+        plan = solve_scenario(sc, params)
+    save_plan(plan, plan_path)
+    result = check_plan(sc, plan)
+    if not quiet:
+        print_summary(sc, plan)
+        out.print(f"plan written to {plan_path}; checker: "
+                  + ("all hard rules kept" if result.ok else f"{len(result.violations)} violation(s)"))
+    if not result.ok:
+        for v in result.violations:
+            err.print(f"violation: {v}", markup=False)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path(dir_okay=False))
+@_guard
+def check(scenario: str, plan: str) -> None:
+    """Check PLAN against SCENARIO: every hard rule, and the KPIs recomputed."""
+    sc = load_scenario(scenario)
+    result = check_plan(sc, load_plan(plan, sc).to_dict())
+    for v in result.violations:
+        out.print(f"VIOLATION {v}", markup=False)
+    k = result.kpis
+    out.print(f"{k.get('served', 0)}/{k.get('tickets', 0)} tickets served, travel {k.get('travel_min', 0):,.0f} min "
+              f"({k.get('distance_km', 0):,.1f} km); " + ("plan OK" if result.ok else f"{len(result.violations)} violation(s)"))
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@_guard
+def validate(scenario: str) -> None:
+    """Validate SCENARIO against contract v1 and say what it holds."""
+    sc = load_scenario(scenario)
+    shifts = sum(len(e.shifts) for e in sc.engineers)
+    out.print(f"{scenario}: valid ({len(sc.engineers)} engineers, {shifts} shifts, {len(sc.live_tickets)} live tickets, "
+              f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)})")
+
+
+def print_summary(sc: Scenario, plan: Plan) -> None:
+    k = plan.kpis
+    table = Table(title=f"{sc.name}: {k['served']}/{k['tickets']} tickets planned", title_justify="left")
+    for col in ("SLA tier", "tickets", "served", "on time", "late (min, total)", "worst late (min)"):
+        table.add_column(col, justify="left" if col == "SLA tier" else "right")
+    for name, t in k["tiers"].items():
+        table.add_row(name, str(t["tickets"]), str(t["served"]), str(t["on_time"]),
+                      f"{t['late_total_min']:,.0f}", f"{t['late_max_min']:,.0f}")
+    out.print(table)
+    used = [e for e in k["engineers"].values() if e["visits"]]
+    util = sum(e["utilisation"] for e in used) / len(used) if used else 0.0
+    out.print(f"travel {k['travel_min']:,.0f} min, {k['distance_km']:,.1f} km; {len(used)}/{len(sc.engineers)} engineers "
+              f"busy, mean utilisation {util:.0%}, overtime {k['overtime_min']:,.0f} min; "
+              f"solved in {k.get('solve_s', 0):.1f} s (setup {k.get('setup_s', 0):.2f} s)")
+    if plan.unassigned:
+        out.print(f"unassigned ({len(plan.unassigned)}):")
+        for u in plan.unassigned:
+            out.print(f"  {u.ticket} [{sc.ticket(u.ticket).priority}]: {u.reason}", markup=False)
+    for note in plan.notes:
+        out.print(f"note: {note}", markup=False)
+
+
+if __name__ == "__main__":
+    main()

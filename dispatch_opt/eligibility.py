@@ -1,0 +1,195 @@
+"""Who may serve which ticket, worked out once before search.
+
+The solver is only ever offered engineer-shifts that could really serve a
+ticket (skills, required engineer, tools, parts on the van or in a depot,
+a window that meets the shift within reach). The same filters, applied in
+order, explain every ticket nobody can serve, in words a planner can act on.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from .model import Engineer, Location, Scenario, Ticket
+from .travel import travel_matrices
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One engineer-shift: a route the solver may fill. Times in seconds from `Horizon.origin`."""
+
+    engineer: Engineer
+    engineer_index: int
+    shift: int
+    start: Location
+    end: Location
+    earliest_depart: int
+    shift_start: int
+    shift_end: int
+    latest_return: int
+    first_live: bool  # the engineer's first shift still open: frozen work and `position` go here
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Converts between date-times and the solver's integer seconds."""
+
+    origin: datetime
+
+    def seconds(self, t: datetime, *, up: bool = False) -> int:
+        s = (t - self.origin).total_seconds()
+        return math.ceil(s - 1e-6) if up else math.floor(s + 1e-6)
+
+    def time(self, seconds: float) -> datetime:
+        return self.origin + timedelta(seconds=float(seconds))
+
+
+@dataclass(frozen=True)
+class Unplannable:
+    code: str  # skill | engineer | tool | part | window | reach | frozen
+    reason: str
+
+
+@dataclass
+class Eligibility:
+    horizon: Horizon
+    vehicles: list[Vehicle]
+    locations: list[Location]
+    minutes: np.ndarray  # travel minutes between `locations`
+    km: np.ndarray
+    vehicle_loc: np.ndarray  # (V, 2): location index of each vehicle's start and end
+    ticket_loc: dict[str, int]
+    depot_loc: dict[str, int]
+    allowed: dict[str, list[int]] = field(default_factory=dict)  # ticket id -> vehicle indices
+    unplannable: dict[str, Unplannable] = field(default_factory=dict)
+
+
+def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
+    now = sc.now
+    out = []
+    for ei, e in enumerate(sc.engineers):
+        first = True
+        for si, sh in sorted(enumerate(e.shifts), key=lambda p: p[1].start):
+            latest = sh.end + timedelta(minutes=e.max_overtime_min)
+            if now is not None and latest <= now:
+                continue  # this shift is over
+            depart = max(sh.start, now) if now is not None else sh.start
+            start = e.position if (first and now is not None and e.position is not None) else e.start
+            out.append(Vehicle(e, ei, si, start, e.home, horizon.seconds(depart, up=True),
+                               horizon.seconds(sh.start, up=True), horizon.seconds(sh.end),
+                               horizon.seconds(latest), first))
+            first = False
+    return out
+
+
+def _fmt(t: datetime) -> str:
+    return t.strftime("%a %d %b %H:%M")
+
+
+def _parts_reason(t: Ticket, sc: Scenario, engineers: list[Engineer]) -> str | None:
+    in_depots = {p: sum(d.parts.get(p, 0) for d in sc.depots) for p in t.parts}
+    for p, q in t.parts.items():
+        best_van = max((e.van.get(p, 0) for e in engineers), default=0)
+        if best_van + in_depots[p] < q:
+            where = "no van of a qualified engineer" if best_van == 0 else f"at most {best_van} on a qualified van"
+            depots = "no depot holds it" if in_depots[p] == 0 else f"{in_depots[p]} in depots"
+            return f"part {p!r} x{q} needed: {where} and {depots}"
+    return None
+
+
+def _time_ok(t: Ticket, v: Vehicle, horizon: Horizon, travel_in: float, travel_out: float) -> tuple[bool, bool]:
+    """(a window meets the shift, and it can be reached and finished within the shift)."""
+    dur = t.duration_min * 60
+    windows = [(horizon.seconds(w.start, up=True), horizon.seconds(w.end)) for w in t.windows] or [(v.shift_start, v.shift_end)]
+    meets = reach = False
+    for w0, w1 in windows:
+        lo, hi = max(w0, v.earliest_depart, v.shift_start), min(w1, v.shift_end)
+        if lo > hi:
+            continue
+        meets = True
+        start = max(lo, v.earliest_depart + travel_in * 60)
+        if start <= hi and start + dur + travel_out * 60 <= v.latest_return:
+            reach = True
+    return meets, reach
+
+
+def compute_eligibility(sc: Scenario) -> Eligibility:
+    """Eligible engineer-shifts per live ticket, and a reason for each ticket with none."""
+    horizon = Horizon(datetime.combine(sc.planning_start.date(), datetime.min.time()))
+    vehicles = _vehicles(sc, horizon)
+    tickets = sc.live_tickets
+    locations, vehicle_loc = [], []
+    for v in vehicles:
+        vehicle_loc.append((len(locations), len(locations) + 1))
+        locations += [v.start, v.end]
+    ticket_loc = {t.id: len(locations) + i for i, t in enumerate(tickets)}
+    locations += [t.location for t in tickets]
+    depot_loc = {d.id: len(locations) + i for i, d in enumerate(sc.depots)}
+    locations += [d.location for d in sc.depots]
+    minutes, km = travel_matrices(sc, locations) if locations else (np.zeros((0, 0)), np.zeros((0, 0)))
+    el = Eligibility(horizon, vehicles, locations, minutes, km, np.array(vehicle_loc, dtype=int).reshape(-1, 2),
+                     ticket_loc, depot_loc)
+    depot_tools = {tool for d in sc.depots for tool in d.tools}
+    working = {v.engineer.id for v in vehicles}
+    for t in tickets:
+        verdict = _eligible(sc, el, t, working, depot_tools)
+        if isinstance(verdict, Unplannable):
+            el.unplannable[t.id] = verdict
+        else:
+            el.allowed[t.id] = verdict
+    return el
+
+
+def _eligible(sc: Scenario, el: Eligibility, t: Ticket, working: set[str], depot_tools: set[str]) -> list[int] | Unplannable:
+    vs = [i for i, v in enumerate(el.vehicles) if (v.first_live or not t.frozen)]
+    if t.engineer is not None:
+        vs = [i for i in vs if el.vehicles[i].engineer.id == t.engineer]
+        if not vs:
+            state = "has no shift left in the plan" if t.engineer not in working else "has no open shift for frozen work"
+            code = "frozen" if t.frozen else "engineer"
+            return Unplannable(code, f"required engineer {t.engineer} {state}; fix: add a shift or release the ticket")
+    if not vs:
+        return Unplannable("engineer", "no engineer has a shift left in the plan")
+    need = set(t.skills)
+    with_skills = [i for i in vs if need <= set(el.vehicles[i].engineer.skills)]
+    if not with_skills:
+        everyone = set().union(*(e.skills for e in sc.engineers)) if sc.engineers else set()
+        missing = sorted(need - everyone)
+        if missing:
+            return Unplannable("skill", f"no engineer has skill {', '.join(map(repr, missing))}")
+        who = f"required engineer {t.engineer}" if t.engineer else "no working engineer"
+        return Unplannable("skill", f"{who} has all of skills {sorted(need)}")
+    vs = with_skills
+    tools = set(t.tools) - depot_tools
+    vs_tools = [i for i in vs if tools <= set(el.vehicles[i].engineer.tools)]
+    if not vs_tools:
+        return Unplannable("tool", f"tool(s) {sorted(tools)} on no qualified van and in no depot")
+    vs = vs_tools
+    engineers = list({el.vehicles[i].engineer.id: el.vehicles[i].engineer for i in vs}.values())
+    why = _parts_reason(t, sc, engineers)
+    if why:
+        return Unplannable("part", why)
+    depot_parts = {p: sum(d.parts.get(p, 0) for d in sc.depots) for p in t.parts}
+    vs = [i for i in vs if all(el.vehicles[i].engineer.van.get(p, 0) + depot_parts[p] >= q for p, q in t.parts.items())]
+    meets_any, reachable = False, []
+    loc = el.ticket_loc[t.id]
+    for i in vs:
+        a, b = el.vehicle_loc[i]
+        meets, reach = _time_ok(t, el.vehicles[i], el.horizon, el.minutes[a, loc], el.minutes[loc, b])
+        meets_any |= meets
+        if reach:
+            reachable.append(i)
+    if reachable:
+        return reachable
+    if not meets_any:
+        if t.windows:
+            spans = ", ".join(f"{_fmt(w.start)}-{w.end:%H:%M}" for w in t.windows)
+            return Unplannable("window", f"appointment window(s) {spans} meet no open shift of a qualified engineer; "
+                                         f"fix: agree another window or add a shift")
+        return Unplannable("window", "no qualified engineer has an open shift")
+    nearest = min(el.minutes[el.vehicle_loc[i][0], loc] for i in vs)
+    return Unplannable("reach", f"too far to reach and finish within a shift (nearest qualified engineer "
+                                f"{nearest:.0f} min away, {t.duration_min:g} min on site)")

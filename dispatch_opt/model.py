@@ -1,0 +1,385 @@
+"""Domain model of contract v1: scenarios parsed and validated once, then trusted.
+
+Pydantic parses the structure (types, required fields, ranges); `_problems`
+adds the rules that span several fields (references, overlaps, one location
+kind). Every problem becomes one line naming the field, the value and the fix,
+so a planner can correct the export without reading a traceback.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+SCENARIO_FORMAT = "dispatch-opt.scenario/1"
+PLAN_FORMAT = "dispatch-opt.plan/1"
+DEFAULT_SLA_HOURS = {"emergency": 4.0, "urgent": 24.0, "normal": 48.0, "low": 120.0}
+FROZEN_STATUSES = ("en_route", "started")
+
+
+class ScenarioError(ValueError):
+    """Invalid input: `problems` holds one line per problem (field, value, fix)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class _Model(BaseModel):
+    # extra="allow": fields beyond the contract are kept, never silently dropped
+    model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
+
+
+def _text_time(v: Any) -> Any:
+    if not isinstance(v, (str, datetime)):
+        raise ValueError(f"is a {type(v).__name__}, not a date-time; fix: write an ISO 8601 local date-time "
+                         f"such as 2026-11-23T09:00")
+    return v
+
+
+def _local_time(v: datetime) -> datetime:
+    if v.tzinfo is not None:
+        raise ValueError("has a UTC offset; fix: write local time without offset, e.g. 2026-11-23T09:00")
+    return v
+
+
+LocalTime = Annotated[datetime, BeforeValidator(_text_time), AfterValidator(_local_time)]
+Minutes = Annotated[float, Field(gt=0)]
+Quantity = Annotated[int, Field(ge=0)]
+
+
+class Location(_Model):
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    x: float | None = None
+    y: float | None = None
+    node: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Location":
+        geo = self.lat is not None or self.lon is not None
+        planar = self.x is not None or self.y is not None
+        if geo and planar:
+            raise ValueError("has both lat/lon and x/y; fix: use one kind of location")
+        if geo and (self.lat is None or self.lon is None):
+            raise ValueError("needs both lat and lon; fix: add the missing coordinate")
+        if planar and (self.x is None or self.y is None):
+            raise ValueError("needs both x and y; fix: add the missing coordinate")
+        if not geo and not planar and self.node is None:
+            raise ValueError("has no coordinates; fix: give lat/lon, x/y or (matrix travel) a node")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "geo" if self.lat is not None else "planar" if self.x is not None else "node"
+
+
+class TimeWindow(_Model):
+    start: LocalTime
+    end: LocalTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TimeWindow":
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end.isoformat()} is not after start {self.start.isoformat()}; fix: make end later than start")
+        return self
+
+
+class Break(TimeWindow):
+    duration_min: Minutes
+
+    @model_validator(mode="after")
+    def _fits(self) -> "Break":
+        if self.duration_min > (self.end - self.start).total_seconds() / 60 + 1e-9:
+            raise ValueError(f"duration_min {self.duration_min} does not fit in its interval; fix: widen the interval or shorten the break")
+        return self
+
+
+class SlaTier(_Model):
+    arrive_within_h: Annotated[float, Field(gt=0)]
+    by_zone: dict[str, Annotated[float, Field(gt=0)]] = {}
+
+    def hours(self, zone: str | None) -> float:
+        return self.by_zone.get(zone, self.arrive_within_h) if zone else self.arrive_within_h
+
+
+class HaversineTravel(_Model):
+    model: Literal["haversine"]
+    speed_kmh: Annotated[float, Field(gt=0)] = 30.0
+    detour: Annotated[float, Field(ge=1)] = 1.3
+
+
+class EuclideanTravel(_Model):
+    model: Literal["euclidean"]
+    speed_kmh: Annotated[float, Field(gt=0)] = 60.0
+
+
+class MatrixTravel(_Model):
+    model: Literal["matrix"]
+    minutes: list[list[Annotated[float, Field(ge=0)]]]
+    km: list[list[Annotated[float, Field(ge=0)]]] | None = None
+
+
+Travel = Annotated[Union[HaversineTravel, EuclideanTravel, MatrixTravel], Field(discriminator="model")]
+
+
+class Engineer(_Model):
+    id: Annotated[str, Field(min_length=1)]
+    start: Location
+    end: Location | None = None
+    shifts: Annotated[list[TimeWindow], Field(min_length=1)]
+    max_overtime_min: Annotated[float, Field(ge=0)] = 0.0
+    skills: list[str] = []
+    van: dict[str, Quantity] = {}
+    tools: list[str] = []
+    breaks: list[Break] = []
+    position: Location | None = None
+
+    @property
+    def home(self) -> Location:
+        return self.end if self.end is not None else self.start
+
+
+class Ticket(_Model):
+    id: Annotated[str, Field(min_length=1)]
+    location: Location
+    created: LocalTime
+    priority: str
+    duration_min: Minutes
+    windows: list[TimeWindow] = []
+    skills: list[str] = []
+    parts: dict[str, Quantity] = {}
+    tools: list[str] = []
+    engineer: str | None = None
+    zone: str | None = None
+    status: Literal["open", "en_route", "started", "done"] = "open"
+
+    @property
+    def frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
+
+
+class Depot(_Model):
+    id: Annotated[str, Field(min_length=1)]
+    location: Location
+    parts: dict[str, Quantity] = {}
+    tools: list[str] = []
+    restock_min: Annotated[float, Field(ge=0)] = 15.0
+
+
+class Scenario(_Model):
+    format: Literal["dispatch-opt.scenario/1"]
+    name: str
+    now: LocalTime | None = None
+    travel: Travel | None = None
+    sla: dict[str, SlaTier] | None = None
+    engineers: list[Engineer]
+    tickets: list[Ticket]
+    depots: list[Depot] = []
+
+    @property
+    def tiers(self) -> dict[str, SlaTier]:
+        """SLA tiers in rank order (first = most important)."""
+        if self.sla:
+            return dict(self.sla)
+        return {k: SlaTier(arrive_within_h=h) for k, h in DEFAULT_SLA_HOURS.items()}
+
+    @property
+    def live_tickets(self) -> list[Ticket]:
+        return [t for t in self.tickets if t.status != "done"]
+
+    def deadline(self, ticket: Ticket) -> datetime:
+        return ticket.created + timedelta(hours=self.tiers[ticket.priority].hours(ticket.zone))
+
+    @property
+    def planning_start(self) -> datetime:
+        """`now`, or the earliest shift start when planning ahead."""
+        if self.now is not None:
+            return self.now
+        return min((s.start for e in self.engineers for s in e.shifts),
+                   default=min((t.created for t in self.tickets), default=datetime(2000, 1, 1)))
+
+    def engineer(self, engineer_id: str) -> Engineer:
+        return self._engineers_by_id[engineer_id]
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        return self._tickets_by_id[ticket_id]
+
+    def depot(self, depot_id: str) -> Depot:
+        return self._depots_by_id[depot_id]
+
+    def model_post_init(self, __context: Any) -> None:
+        object.__setattr__(self, "_engineers_by_id", {e.id: e for e in self.engineers})
+        object.__setattr__(self, "_tickets_by_id", {t.id: t for t in self.tickets})
+        object.__setattr__(self, "_depots_by_id", {d.id: d for d in self.depots})
+
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+# ---------------------------------------------------------------- validation
+
+_FIX_BY_FIELD = {
+    "format": f"set it to '{SCENARIO_FORMAT}'",
+    "duration_min": "give the on-site service time in minutes, greater than 0",
+    "lat": "use decimal degrees between -90 and 90",
+    "lon": "use decimal degrees between -180 and 180",
+    "priority": "use one of the SLA tier names",
+    "max_overtime_min": "use 0 or a positive number of minutes",
+    "restock_min": "use 0 or a positive number of minutes",
+    "arrive_within_h": "give the SLA promise in hours, greater than 0",
+    "shifts": "give each engineer at least one shift {start, end}",
+    "status": "use open, en_route, started or done",
+    "model": "use haversine, euclidean or matrix",
+}
+_FIX_BY_TYPE = {
+    "missing": "add the field (see CONTRACT.md)",
+    "datetime_from_date_parsing": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
+    "datetime_parsing": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
+    "datetime_type": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
+    "greater_than_equal": "use a value that is not negative",
+    "less_than_equal": "use a smaller value",
+    "finite_number": "use a finite number (not NaN or infinity)",
+    "int_parsing": "use a whole number",
+    "int_from_float": "use a whole number",
+    "float_parsing": "use a number",
+    "string_type": "use a string",
+    "list_type": "use a JSON list",
+    "dict_type": "use a JSON object",
+    "model_type": "use a JSON object",
+    "too_short": "give at least one entry",
+    "union_tag_invalid": "use haversine, euclidean or matrix",
+    "literal_error": "use one of the allowed values",
+    "extra_forbidden": "remove the field",
+}
+
+
+def _path(loc: tuple, raw: Any) -> str:
+    """`tickets[3] (id 'T4').duration_min`: the path plus the item's id, for finding it in a file."""
+    out, node = "", raw
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            try:
+                node = node[part]
+                if isinstance(node, dict) and "id" in node:
+                    out += f" (id {node['id']!r})"
+            except (IndexError, KeyError, TypeError):
+                node = None
+        else:
+            out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out or "scenario"
+
+
+def _pydantic_problems(err: ValidationError, raw: Any) -> list[str]:
+    lines = []
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if p not in ("haversine", "euclidean", "matrix"))
+        field = next((p for p in reversed(loc) if isinstance(p, str)), "")
+        msg = e["msg"].removeprefix("Value error, ")
+        value = "" if e["type"] == "missing" else f"got {e.get('input')!r}; "
+        if isinstance(e.get("input"), (dict, list)):
+            value = ""
+        if "; fix: " not in msg:
+            fix = _FIX_BY_TYPE.get(e["type"]) if e["type"] == "missing" else None
+            fix = fix or _FIX_BY_FIELD.get(field) or _FIX_BY_TYPE.get(e["type"], "see CONTRACT.md")
+            msg = f"{msg}; fix: {fix}"
+        lines.append(f"{_path(loc, raw)}: {value}{msg}")
+    return lines
+
+
+def _duplicates(items: list, what: str) -> list[str]:
+    seen, out = set(), []
+    for i, x in enumerate(items):
+        if x.id in seen:
+            out.append(f"{what}[{i}].id: {x.id!r} is used twice; fix: give every {what[:-1]} a unique id")
+        seen.add(x.id)
+    return out
+
+
+def _locations(sc: Scenario) -> list[tuple[str, Location]]:
+    out = []
+    for i, e in enumerate(sc.engineers):
+        for f in ("start", "end", "position"):
+            if getattr(e, f) is not None:
+                out.append((f"engineers[{i}] (id {e.id!r}).{f}", getattr(e, f)))
+    out += [(f"tickets[{i}] (id {t.id!r}).location", t.location) for i, t in enumerate(sc.tickets)]
+    out += [(f"depots[{i}] (id {d.id!r}).location", d.location) for i, d in enumerate(sc.depots)]
+    return out
+
+
+def _location_problems(sc: Scenario) -> list[str]:
+    locs = _locations(sc)
+    out = []
+    if isinstance(sc.travel, MatrixTravel):
+        n = len(sc.travel.minutes)
+        for name, m in (("minutes", sc.travel.minutes), ("km", sc.travel.km)):
+            if m is not None and any(len(row) != n for row in m) or (m is not None and len(m) != n):
+                out.append(f"travel.{name}: matrix is not square ({len(m)} rows); fix: give an n x n matrix")
+        for path, loc in locs:
+            if loc.node is None:
+                out.append(f"{path}: has no node; fix: with the matrix travel model give every location a 'node' index")
+            elif loc.node >= n:
+                out.append(f"{path}.node: got {loc.node}; out of range for a {n} x {n} matrix; fix: use an index below {n}")
+        return out
+    kinds = {loc.kind for _, loc in locs}
+    if "node" in kinds:
+        path = next(p for p, loc in locs if loc.kind == "node")
+        out.append(f"{path}: only a node index; fix: give lat/lon or x/y, or use the matrix travel model")
+    if {"geo", "planar"} <= kinds:
+        first = {k: next(p for p, loc in locs if loc.kind == k) for k in ("geo", "planar")}
+        out.append(f"{first['planar']}: uses x/y while {first['geo']} uses lat/lon; fix: use one kind of location in a scenario")
+    planar = "planar" in kinds and "geo" not in kinds
+    if planar and isinstance(sc.travel, HaversineTravel):
+        out.append("travel.model: haversine needs lat/lon locations; fix: use euclidean for x/y")
+    if not planar and "geo" in kinds and isinstance(sc.travel, EuclideanTravel):
+        out.append("travel.model: euclidean needs x/y locations; fix: use haversine for lat/lon")
+    return out
+
+
+def _engineer_problems(sc: Scenario) -> list[str]:
+    out = []
+    for i, e in enumerate(sc.engineers):
+        shifts = sorted(enumerate(e.shifts), key=lambda p: p[1].start)
+        for (ia, a), (ib, b) in zip(shifts, shifts[1:]):
+            if b.start < a.end:
+                out.append(f"engineers[{i}] (id {e.id!r}).shifts[{ib}]: starts {b.start.isoformat()} before "
+                           f"shifts[{ia}] ends {a.end.isoformat()}; fix: shifts of one engineer must not overlap")
+    return out
+
+
+def _ticket_problems(sc: Scenario) -> list[str]:
+    out, tiers = [], sc.tiers
+    engineer_ids = {e.id for e in sc.engineers}
+    for i, t in enumerate(sc.tickets):
+        where = f"tickets[{i}] (id {t.id!r})"
+        if t.priority not in tiers:
+            out.append(f"{where}.priority: got {t.priority!r}; not an SLA tier; fix: use one of {list(tiers)} "
+                       f"or add the tier to 'sla'")
+        if t.engineer is not None and t.engineer not in engineer_ids:
+            out.append(f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field")
+        if t.frozen and t.engineer is None:
+            out.append(f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "
+                       f"who is on it, or set status to 'open'")
+    return out
+
+
+def _problems(sc: Scenario) -> list[str]:
+    out = _duplicates(sc.engineers, "engineers") + _duplicates(sc.tickets, "tickets") + _duplicates(sc.depots, "depots")
+    return out + _location_problems(sc) + _engineer_problems(sc) + _ticket_problems(sc)
+
+
+def parse_scenario(raw: Any) -> Scenario:
+    """Validate a contract-v1 dict; raise ScenarioError listing every problem found."""
+    if not isinstance(raw, dict):
+        raise ScenarioError([f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"])
+    try:
+        sc = Scenario.model_validate(raw)
+    except ValidationError as err:
+        raise ScenarioError(_pydantic_problems(err, raw)) from None
+    problems = _problems(sc)
+    if problems:
+        raise ScenarioError(problems)
+    return sc

@@ -1,0 +1,501 @@
+"""The OR-Tools routing model: tickets, engineer-shifts, time, parts, tools, breaks, SLAs.
+
+Solver indices never leave this module: `solve` takes a Scenario and returns
+a Plan. One function per constraint family (`_add_*`). Units inside: whole
+seconds from the horizon origin, travel rounded up so that every plan the
+model accepts also holds with the exact travel times.
+
+Objective, in order of importance (see README "How plans are weighed"):
+dropping a ticket costs more than dropping every ticket of all lower tiers
+and any lateness or travel; then lateness past the SLA deadline, weighted by
+tier; then travel seconds; then overtime.
+"""
+from __future__ import annotations
+
+import math
+import random
+import time
+from datetime import timedelta
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .eligibility import Eligibility, compute_eligibility
+from .model import Scenario
+from .plan import Plan, Route, Stop, Unassigned, build_kpis, finalize_routes
+
+INT_BUDGET = 2**62  # keep the objective well inside int64
+DEFAULT_LATENESS_PER_MIN = (100, 30, 10, 3)  # by tier rank; travel costs 1 per minute
+FALLBACK_FIRST_SOLUTIONS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How hard and how to search. Weights are per minute, relative to one minute of travel."""
+
+    time_limit_s: float = 10.0
+    seed: int = 0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
+    overtime_per_min: float = 2.0
+    restock_bonus_min: float = 20.0  # how much detour a restock stop may cost before it is proven useful
+    log_search: bool = False
+
+    def lateness_weight(self, rank: int) -> int:
+        w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]
+        return max(1, round(w))
+
+
+@dataclass
+class Progress:
+    elapsed_s: float
+    objective: int
+    planned: int
+    tickets: int
+
+
+@dataclass
+class _Nodes:
+    """Node layout: tickets, then restock stops, then each vehicle's start and end."""
+
+    tickets: list[str]
+    restocks: list[tuple[str, int]]  # (depot id, vehicle)
+    n_vehicles: int
+    loc: np.ndarray = field(default=None)  # node -> location index
+    service_s: np.ndarray = field(default=None)
+
+    @property
+    def n(self) -> int:
+        return len(self.tickets) + len(self.restocks) + 2 * self.n_vehicles
+
+    def start(self, v: int) -> int:
+        return len(self.tickets) + len(self.restocks) + v
+
+    def end(self, v: int) -> int:
+        return len(self.tickets) + len(self.restocks) + self.n_vehicles + v
+
+
+class _Model:
+    """Builds and solves one routing model from an Eligibility."""
+
+    def __init__(self, sc: Scenario, el: Eligibility, params: SolveParams):
+        self.sc, self.el, self.params = sc, el, params
+        self.vehicles = el.vehicles
+        tickets = sorted(el.allowed)
+        random.Random(params.seed).shuffle(tickets)  # the seed changes the search's tie-breaking
+        self.ticket_of = {tid: sc.ticket(tid) for tid in tickets}
+        self.nodes = _Nodes(tickets, self._restock_slots(tickets), len(self.vehicles))
+        self._layout()
+        starts = [self.nodes.start(v) for v in range(len(self.vehicles))]
+        ends = [self.nodes.end(v) for v in range(len(self.vehicles))]
+        self.manager = pywrapcp.RoutingIndexManager(self.nodes.n, len(self.vehicles), starts, ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self.solver = self.routing.solver()
+        self.idx = [self.manager.NodeToIndex(i) if i < len(tickets) + len(self.nodes.restocks) else None
+                    for i in range(self.nodes.n)]
+
+    # ------------------------------------------------------------ layout
+    def _restock_slots(self, tickets: list[str]) -> list[tuple[str, int]]:
+        """A restock stop per (depot, engineer-shift) where the van may lack what an eligible ticket needs."""
+        if not self.sc.depots:
+            return []
+        needy = set()
+        for tid in tickets:
+            t = self.sc.ticket(tid)
+            if not (t.parts or t.tools):
+                continue
+            for v in self.el.allowed[tid]:
+                e = self.vehicles[v].engineer
+                if any(e.van.get(p, 0) < q for p, q in t.parts.items()) or not set(t.tools) <= set(e.tools):
+                    needy.add(v)
+        # a van may also run short over many tickets: any engineer-shift with parts work is a candidate
+        for tid in tickets:
+            if self.sc.ticket(tid).parts:
+                needy.update(self.el.allowed[tid])
+        return [(d.id, v) for v in sorted(needy) for d in self.sc.depots if d.parts or d.tools]
+
+    def _layout(self) -> None:
+        el, nodes = self.el, self.nodes
+        loc = [el.ticket_loc[t] for t in nodes.tickets] + [el.depot_loc[d] for d, _ in nodes.restocks]
+        loc += [int(el.vehicle_loc[v][0]) for v in range(nodes.n_vehicles)]
+        loc += [int(el.vehicle_loc[v][1]) for v in range(nodes.n_vehicles)]
+        nodes.loc = np.array(loc, dtype=np.int64)
+        service = [self.ticket_of[t].duration_min for t in nodes.tickets]
+        service += [self.sc.depot(d).restock_min for d, _ in nodes.restocks]
+        service += [0.0] * (2 * nodes.n_vehicles)
+        nodes.service_s = np.ceil(np.array(service, dtype=float) * 60 - 1e-6).astype(np.int64)
+
+    def _travel_s(self) -> np.ndarray:
+        sub = self.el.minutes[np.ix_(self.nodes.loc, self.nodes.loc)]
+        return np.ceil(sub * 60 - 1e-6).astype(np.int64)
+
+    # ------------------------------------------------------------ constraint families
+    def build(self) -> None:
+        travel = self._travel_s()
+        self.travel_cb = self.routing.RegisterTransitMatrix(travel.tolist())
+        self.routing.SetArcCostEvaluatorOfAllVehicles(self.travel_cb)
+        self._add_time(travel)
+        self._add_eligibility()
+        self._add_breaks()
+        self._add_stock()
+        self._add_frozen()
+        self._add_priorities()
+
+    def _add_time(self, travel: np.ndarray) -> None:
+        """Windows, shifts, overtime; waiting allowed; service time on the arc out of a node.
+
+        The end node's clock is the route's last moment *inside the shift*: the arc into it is
+        shortened by the engineer's overtime allowance, and it must not pass shift end. So a visit
+        always starts inside its own engineer's shift and the return stays within shift end plus
+        overtime, without a side constraint (which the first-solution heuristics cannot see).
+        """
+        horizon = max([v.latest_return for v in self.vehicles] + [0]) + 1
+        time_matrix = travel + self.nodes.service_s[:, None]
+        ends = slice(self.nodes.end(0), self.nodes.end(0) + len(self.vehicles))
+        callbacks = {}
+        for ot in sorted({v.latest_return - v.shift_end for v in self.vehicles}):
+            m = time_matrix.copy()
+            m[:, ends] = np.maximum(m[:, ends] - ot, 0)
+            callbacks[ot] = self.routing.RegisterTransitMatrix(m.tolist())
+        per_vehicle = [callbacks[v.latest_return - v.shift_end] for v in self.vehicles]
+        self.routing.AddDimensionWithVehicleTransits(per_vehicle, horizon, horizon, False, "time")
+        self.time = self.routing.GetDimensionOrDie("time")
+        ot_cost = max(0, round(self.params.overtime_per_min))
+        for v, veh in enumerate(self.vehicles):
+            self.time.CumulVar(self.routing.Start(v)).SetRange(veh.earliest_depart, veh.shift_end)
+            self.time.CumulVar(self.routing.End(v)).SetRange(veh.earliest_depart, veh.shift_end)
+            ot = veh.latest_return - veh.shift_end
+            if ot and ot_cost:  # end clock past shift end - ot ~ return past shift end
+                self.time.SetCumulVarSoftUpperBound(self.routing.End(v), veh.shift_end - ot, ot_cost)
+        hz = self.el.horizon
+        for n, tid in enumerate(self.nodes.tickets):
+            t, allowed = self.ticket_of[tid], self.el.allowed[tid]
+            lo = min(self.vehicles[v].earliest_depart for v in allowed)
+            hi = max(self.vehicles[v].shift_end for v in allowed)
+            cumul = self.time.CumulVar(self.idx[n])
+            cumul.SetRange(lo, hi)
+            spans = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows)
+            if spans:
+                cumul.SetRange(max(lo, spans[0][0]), min(hi, max(b for _, b in spans)))
+                reach = spans[0][1]
+                for a, b in spans[1:]:
+                    if a > reach + 1:
+                        cumul.RemoveInterval(reach + 1, a - 1)
+                    reach = max(reach, b)
+        for r, (_, v) in enumerate(self.nodes.restocks):
+            veh = self.vehicles[v]
+            self.time.CumulVar(self.idx[len(self.nodes.tickets) + r]).SetRange(veh.earliest_depart, veh.shift_end)
+
+    def _add_eligibility(self) -> None:
+        """Only eligible engineer-shifts (-1: left unassigned). SetAllowedVehiclesForIndex's
+        Python wrapper rejects every list in OR-Tools 9.15, so the vehicle variable is restricted directly."""
+        everyone = len(self.vehicles)
+        for n, tid in enumerate(self.nodes.tickets):
+            if len(self.el.allowed[tid]) < everyone:
+                self.routing.VehicleVar(self.idx[n]).SetValues([-1] + self.el.allowed[tid])
+        for r, (_, v) in enumerate(self.nodes.restocks):
+            self.routing.VehicleVar(self.idx[len(self.nodes.tickets) + r]).SetValues([-1, v])
+
+    def _add_breaks(self) -> None:
+        """Engineer breaks as OR-Tools break intervals; only those a route could owe."""
+        visit = self.nodes.service_s.tolist()
+        self.break_vars: dict[int, list] = {}
+        hz = self.el.horizon
+        for v, veh in enumerate(self.vehicles):
+            intervals = []
+            for b in veh.engineer.breaks:
+                b0, b1 = hz.seconds(b.start, up=True), hz.seconds(b.end)
+                dur = math.ceil(b.duration_min * 60 - 1e-6)
+                if b0 < veh.earliest_depart or b1 > veh.latest_return or b0 > veh.shift_end:
+                    continue  # not owed: the route cannot be under way across the whole interval
+                intervals.append(self.solver.FixedDurationIntervalVar(b0, b1 - dur, dur, False, f"break-{v}-{b0}"))
+            if intervals:
+                self.time.SetBreakIntervalsOfVehicle(intervals, v, visit)
+                self.break_vars[v] = intervals
+
+    def _add_stock(self) -> None:
+        """Parts (used up) and tools (kept) carried on the van across an engineer's shifts; restocks add."""
+        nt, nodes = len(self.nodes.tickets), self.nodes
+        self.stock_dims: dict[tuple[str, str], pywrapcp.RoutingDimension] = {}
+        parts = sorted({p for t in self.ticket_of.values() for p in t.parts})
+        tools = sorted({x for t in self.ticket_of.values() for x in t.tools})
+        for kind, item in [("part", p) for p in parts] + [("tool", x) for x in tools]:
+            if not self._stock_matters(kind, item):
+                continue
+            use = np.zeros(nodes.n, dtype=np.int64)
+            if kind == "part":
+                use[:nt] = [-self.ticket_of[t].parts.get(item, 0) for t in nodes.tickets]
+            held = {d.id: (d.parts.get(item, 0) if kind == "part" else int(item in d.tools)) for d in self.sc.depots}
+            on_vans = [e.van.get(item, 0) if kind == "part" else int(item in e.tools) for e in self.sc.engineers]
+            cap = (max(on_vans, default=0) + sum(held.values())) if kind == "part" else 1
+            cb = self.routing.RegisterUnaryTransitVector(use.tolist())
+            name = f"{kind}:{item}"
+            self.routing.AddDimension(cb, cap, cap, False, name)
+            dim = self.routing.GetDimensionOrDie(name)
+            self.stock_dims[(kind, item)] = dim
+            for n in range(nt):  # no pickups at customers; tools must be on the van at the visit
+                dim.SlackVar(self.idx[n]).SetValue(0)
+                if kind == "tool" and item in self.ticket_of[nodes.tickets[n]].tools:
+                    dim.CumulVar(self.idx[n]).SetMin(1)
+            by_depot: dict[str, list] = {}
+            demand = {v: self._demand(kind, item, v) for v in range(len(self.vehicles))}
+            for r, (d, v) in enumerate(nodes.restocks):
+                slack = dim.SlackVar(self.idx[nt + r])
+                slack.SetRange(0, min(held[d], demand[v]))  # never fetch more than the engineer could use
+                self.routing.AddToAssignment(slack)  # read back as the pickup
+                by_depot.setdefault(d, []).append(slack)
+            for d, slacks in by_depot.items():
+                # a side constraint hides from the first-solution heuristics: add it only when it can bind
+                if kind == "part" and sum(x.Max() for x in slacks) > held[d]:
+                    self.solver.Add(self.solver.Sum(slacks) <= held[d])
+            prev_end = {}
+            for v, veh in enumerate(self.vehicles):
+                self.routing.solver().Add(dim.SlackVar(self.routing.Start(v)) == 0)
+                start = dim.CumulVar(self.routing.Start(v))
+                if veh.engineer.id in prev_end:
+                    self.solver.Add(start == prev_end[veh.engineer.id])
+                else:
+                    start.SetValue(on_vans[veh.engineer_index])
+                prev_end[veh.engineer.id] = dim.CumulVar(self.routing.End(v))
+
+    def _demand(self, kind: str, item: str, v: int) -> int:
+        """Most of an item the engineer of vehicle v could use on its eligible tickets."""
+        eid = self.vehicles[v].engineer.id
+        mine = [t for tid, t in self.ticket_of.items() if any(self.vehicles[u].engineer.id == eid for u in self.el.allowed[tid])]
+        if kind == "tool":
+            return int(any(item in t.tools for t in mine))
+        return sum(t.parts.get(item, 0) for t in mine)
+
+    def _stock_matters(self, kind: str, item: str) -> bool:
+        """Only items some engineer could run short of need a dimension of their own."""
+        for e in self.sc.engineers:
+            mine = [t for tid, t in self.ticket_of.items()
+                    if any(self.vehicles[v].engineer.id == e.id for v in self.el.allowed[tid])]
+            if kind == "part" and e.van.get(item, 0) < sum(t.parts.get(item, 0) for t in mine):
+                return True
+            if kind == "tool" and item not in e.tools and any(item in t.tools for t in mine):
+                return True
+        return False
+
+    def _add_frozen(self) -> None:
+        """En-route and started tickets lead their engineer's first open route, in that order."""
+        heads: dict[int, list[int]] = {}
+        for n, tid in enumerate(self.nodes.tickets):
+            t = self.ticket_of[tid]
+            if t.frozen:
+                heads.setdefault(self.el.allowed[tid][0], []).append(n)
+        self.frozen_nodes = {n for ns in heads.values() for n in ns}
+        for v, ns in heads.items():
+            ns.sort(key=lambda n: (self.ticket_of[self.nodes.tickets[n]].status != "started", n))
+            chain = [self.routing.Start(v)] + [self.idx[n] for n in ns]
+            for a, b in zip(chain, chain[1:]):
+                self.solver.Add(self.routing.NextVar(a) == b)
+
+    def _add_priorities(self) -> None:
+        """Drop penalties that keep tiers lexicographic; soft SLA deadlines weighted by tier."""
+        tiers = list(self.sc.tiers)
+        rank = {k: i for i, k in enumerate(tiers)}
+        hz = self.el.horizon
+        bound = sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles)  # travel
+        bound += sum(max(0, v.latest_return - v.shift_end) * self.params.overtime_per_min for v in self.vehicles)
+        counts = [0] * len(tiers)
+        for n, tid in enumerate(self.nodes.tickets):
+            t = self.ticket_of[tid]
+            w = self.params.lateness_weight(rank[t.priority])
+            deadline = hz.seconds(self.sc.deadline(t))
+            latest = max(self.vehicles[v].shift_end for v in self.el.allowed[tid])
+            if latest > deadline:
+                self.time.SetCumulVarSoftUpperBound(self.idx[n], max(deadline, 0), w)
+                bound += (latest - max(deadline, 0)) * w
+            counts[rank[t.priority]] += 1
+        self.penalty, self.cap_note = _tier_penalties(int(bound) + 1, counts)
+        for n, tid in enumerate(self.nodes.tickets):
+            if n in self.frozen_nodes:
+                continue  # frozen work is never dropped
+            self.routing.AddDisjunction([self.idx[n]], self.penalty[rank[self.ticket_of[tid].priority]])
+        bonus = round(self.params.restock_bonus_min * 60)
+        for r in range(len(self.nodes.restocks)):
+            self.routing.AddDisjunction([self.idx[len(self.nodes.tickets) + r]], bonus)
+
+    # ------------------------------------------------------------ search
+    def search_parameters(self, time_limit_s: float, strategy: str) -> pywrapcp.DefaultRoutingSearchParameters:
+        p = pywrapcp.DefaultRoutingSearchParameters()
+        p.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+        p.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.params.metaheuristic)
+        p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+        p.log_search = self.params.log_search
+        return p
+
+    def planned(self, solution) -> int:
+        return sum(1 for n in range(len(self.nodes.tickets)) if solution.Value(self.routing.NextVar(self.idx[n])) != self.idx[n])
+
+    def solve(self, time_limit_s: float, on_progress: Callable[[Progress], None] | None):
+        """Search; if a first-solution strategy plans nothing (it can fail on side constraints), try the next."""
+        t0 = time.monotonic()
+        nt = len(self.nodes.tickets)
+        if on_progress is not None:
+            def report() -> None:
+                planned = sum(1 for n in range(nt) if self.routing.NextVar(self.idx[n]).Value() != self.idx[n])
+                on_progress(Progress(time.monotonic() - t0, self.routing.CostVar().Value(), planned, nt))
+            self.routing.AddAtSolutionCallback(report)
+        strategies = list(dict.fromkeys([self.params.first_solution, *FALLBACK_FIRST_SOLUTIONS]))
+        solution = None
+        for strategy in strategies:
+            left = time_limit_s - (time.monotonic() - t0)
+            if left <= 0.05 and solution is not None:
+                break
+            solution = self.routing.SolveWithParameters(self.search_parameters(max(left, 0.1), strategy))
+            if solution is not None and self.planned(solution) > 0:
+                break
+        return solution
+
+
+def _tier_penalties(base: int, counts: list[int]) -> tuple[list[int], str | None]:
+    """Penalty per tier so that one ticket outweighs all lower-tier tickets plus every other cost.
+
+    When that would overflow the objective, each tier instead outweighs `m`
+    lower-tier tickets, with m as large as fits; the note says so.
+    """
+    def build(cap: int) -> list[int]:
+        pen = [0] * len(counts)
+        lower = 0
+        for k in reversed(range(len(counts))):
+            pen[k] = base + lower
+            lower += min(counts[k], cap) * pen[k]
+        return pen
+
+    pen = build(max(counts, default=0))
+    if sum(c * p for c, p in zip(counts, pen)) + base < INT_BUDGET:
+        return pen, None
+    lo, hi = 1, max(counts)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        pen_mid = build(mid)
+        if sum(min(c, mid) * p for c, p in zip(counts, pen_mid)) * 2 + base < INT_BUDGET:
+            lo = mid
+        else:
+            hi = mid - 1
+    return build(lo), f"tier priority capped: one ticket outweighs up to {lo} lower-tier tickets"
+
+
+# ---------------------------------------------------------------- public entry point
+
+def solve(scenario: Scenario, params: SolveParams | None = None, *,
+          on_progress: Callable[[Progress], None] | None = None) -> Plan:
+    """Plan every live ticket: routes for engineer-shifts, the rest unassigned with a reason."""
+    params = params or SolveParams()
+    t0 = time.monotonic()
+    el = compute_eligibility(scenario)
+    unassigned = [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
+    if not el.allowed or not el.vehicles:
+        return _plan(scenario, el, [], unassigned, t0, setup_s=time.monotonic() - t0, status="nothing to plan")
+    model = _Model(scenario, el, params)
+    model.build()
+    setup_s = time.monotonic() - t0
+    solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
+    if solution is None:
+        # only frozen work can make the model infeasible: plan the rest, report the frozen tickets
+        return _retry_without_frozen(scenario, params, el, unassigned, model, on_progress, t0)
+    routes, dropped = _read_routes(scenario, model, solution)
+    unassigned += [Unassigned(tid, _capacity_reason(scenario, el, tid), "capacity") for tid in dropped]
+    plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status="solved", objective=solution.ObjectiveValue())
+    if model.cap_note:
+        plan.notes.append(model.cap_note)
+    return plan
+
+
+def _retry_without_frozen(scenario, params, el, unassigned, model, on_progress, t0) -> Plan:
+    frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
+    if not frozen:
+        raise RuntimeError("the routing model found no solution although every ticket is optional")
+    for tid in frozen:
+        el.allowed.pop(tid)
+        unassigned.append(Unassigned(tid, f"frozen with {model.ticket_of[tid].engineer} but cannot be kept within "
+                                          f"the engineer's shift and windows; fix: extend the shift or release it",
+                                     "frozen"))
+    retry = _Model(scenario, el, params)
+    retry.build()
+    solution = retry.solve(max(0.1, params.time_limit_s - (time.monotonic() - t0)), on_progress)
+    routes, dropped = _read_routes(scenario, retry, solution)
+    unassigned += [Unassigned(tid, _capacity_reason(scenario, el, tid), "capacity") for tid in dropped]
+    return _plan(scenario, el, routes, unassigned, t0, time.monotonic() - t0, status="solved without frozen work")
+
+
+def _capacity_reason(sc: Scenario, el: Eligibility, tid: str) -> str:
+    engineers = sorted({el.vehicles[v].engineer.id for v in el.allowed[tid]})
+    who = engineers[0] if len(engineers) == 1 else f"{len(engineers)} qualified engineers"
+    return (f"not enough capacity: left out in favour of higher-priority work "
+            f"({who} could serve it, but their shifts are full)")
+
+
+def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], list[str]]:
+    """Turn the solution into routes with contract times; drop restocks that fed no visit."""
+    el, nodes, routing, tdim = model.el, model.nodes, model.routing, model.time
+    nt = len(nodes.tickets)
+    hz = el.horizon
+    breaks = {}
+    container = solution.IntervalVarContainer()
+    for i in range(container.Size()):
+        e = container.Element(i)
+        if e.PerformedValue():
+            breaks.setdefault(e.Var().Name(), (e.StartValue(), e.DurationValue()))
+    planned = set()
+    routes = []
+    for v, veh in enumerate(model.vehicles):
+        seq, index = [], solution.Value(routing.NextVar(routing.Start(v)))
+        while not routing.IsEnd(index):
+            seq.append((model.manager.IndexToNode(index), solution.Value(tdim.CumulVar(index))))
+            index = solution.Value(routing.NextVar(index))
+        depart = solution.Value(tdim.CumulVar(routing.Start(v)))
+        ret = veh.latest_return  # the end node's clock is not the return (see _add_time)
+        brks = sorted(b for name, b in breaks.items() if name.startswith(f"break-{v}-"))
+        brks = [b for b in brks if depart <= b[0] and b[0] + b[1] <= ret]
+        if not seq and not (veh.first_live and veh.start is not veh.engineer.start):
+            continue
+        stops, pickups = [], _pickups(model, solution, seq)
+        for node, start in seq:
+            if node < nt:
+                tid = nodes.tickets[node]
+                planned.add(tid)
+                stops.append(Stop("visit", hz.time(start), hz.time(start) + timedelta(minutes=model.ticket_of[tid].duration_min),
+                                  arrival=None, ticket=tid))
+            else:
+                depot, _ = nodes.restocks[node - nt]
+                parts, tools = pickups[node]
+                stops.append(Stop("restock", hz.time(start), hz.time(start) + timedelta(minutes=sc.depot(depot).restock_min),
+                                  arrival=None, depot=depot, parts=parts, tools=tools))
+        for b0, d in brks:
+            stops.append(Stop("break", hz.time(b0), hz.time(b0 + d)))
+        routes.append(Route(veh.engineer.id, veh.shift, stops, hz.time(depart), hz.time(ret)))
+    dropped = [tid for tid in nodes.tickets if tid not in planned]
+    return routes, dropped
+
+
+def _pickups(model: _Model, solution, seq) -> dict[int, tuple[dict, list]]:
+    """Parts and tools taken at each restock stop: the slack of each stock dimension there."""
+    nt = len(model.nodes.tickets)
+    out = {}
+    for node, _ in seq:
+        if node < nt:
+            continue
+        idx = model.manager.NodeToIndex(node)
+        parts, tools = {}, []
+        for (kind, item), dim in model.stock_dims.items():
+            q = solution.Value(dim.SlackVar(idx))
+            if q > 0 and kind == "part":
+                parts[item] = q
+            elif q > 0:
+                tools.append(item)
+        out[node] = (parts, tools)
+    return out
+
+
+def _plan(sc, el, routes, unassigned, t0, setup_s, status, objective=None) -> Plan:
+    routes = finalize_routes(sc, el, routes)
+    plan = Plan(sc.name, routes, unassigned, scenario=sc)
+    plan.kpis = build_kpis(sc, plan, solve_s=time.monotonic() - t0, setup_s=setup_s, status=status,
+                           objective=objective)
+    return plan

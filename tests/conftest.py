@@ -1,0 +1,88 @@
+"""Shared fixtures: tiny scenarios on a planar grid (euclidean, 60 km/h: 1 km = 1 minute),
+and `solve_checked`, which solves and verifies every plan with the package checker and,
+when ../shared is present, the contract's referee."""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+import dispatch_opt as do
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REFEREE = SHARED / "tools" / "check_plan.py"
+DAY = "2026-11-30"
+
+
+def at(hhmm: str, day: str = DAY) -> str:
+    return f"{day}T{hhmm}"
+
+
+def engineer(eid: str, x: float = 0.0, y: float = 0.0, *, shifts=(("08:00", "17:00"),), **extra) -> dict:
+    return {"id": eid, "start": {"x": x, "y": y}, "shifts": [{"start": at(a), "end": at(b)} for a, b in shifts], **extra}
+
+
+def ticket(tid: str, x: float, y: float, *, priority: str = "normal", duration: float = 30,
+           created: str = "2026-11-29T12:00", **extra) -> dict:
+    return {"id": tid, "location": {"x": x, "y": y}, "created": created, "priority": priority,
+            "duration_min": duration, **extra}
+
+
+def scenario(engineers: list[dict], tickets: list[dict], **extra) -> dict:
+    return {"format": "dispatch-opt.scenario/1", "name": "tiny", "travel": {"model": "euclidean", "speed_kmh": 60},
+            "engineers": engineers, "tickets": tickets, **extra}
+
+
+def _referee():
+    if not REFEREE.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("check_plan_referee", REFEREE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+REFEREE_MODULE = _referee()
+
+
+def assert_valid(raw: dict, plan: do.Plan) -> None:
+    """The package checker and the referee both accept the plan, and every ticket is accounted for."""
+    sc = do.load_scenario(copy.deepcopy(raw))
+    result = do.check(sc, plan)
+    assert result.ok, result.violations
+    plan_dict = json.loads(plan.to_json())
+    if REFEREE_MODULE is not None:
+        bad, _ = REFEREE_MODULE.check(json.loads(json.dumps(raw)), plan_dict)
+        assert bad == [], bad
+    listed = [s.ticket for r in plan.routes for s in r.visits] + [u.ticket for u in plan.unassigned]
+    assert sorted(listed) == sorted(t.id for t in sc.live_tickets)
+    assert all(u.reason.strip() for u in plan.unassigned)
+
+
+def solve_checked(raw: dict, time_limit_s: float = 1.0, seed: int = 0) -> do.Plan:
+    plan = do.solve(do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=time_limit_s, seed=seed))
+    assert_valid(raw, plan)
+    return plan
+
+
+def served_by(plan: do.Plan) -> dict[str, str]:
+    return {s.ticket: r.engineer for r in plan.routes for s in r.visits}
+
+
+def visit(plan: do.Plan, tid: str):
+    return next(s for r in plan.routes for s in r.visits if s.ticket == tid)
+
+
+def reason(plan: do.Plan, tid: str):
+    return next(u for u in plan.unassigned if u.ticket == tid)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.exists():
+        pytest.skip("../shared is not present")
+    return SHARED

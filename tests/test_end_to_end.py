@@ -1,0 +1,83 @@
+"""End to end: bundled scenarios through the API and the CLI, verified by both checkers."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import dispatch_opt as do
+from conftest import ROOT, assert_valid
+
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.mark.parametrize("name, seconds", [("small", 4), ("medium", 15)])
+def test_bundled_scenario_solves_to_a_plan_that_keeps_every_hard_rule(name, seconds):
+    raw = json.loads((SCENARIOS / f"{name}.json").read_text())
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=seconds))
+    assert_valid(raw, plan)
+    k = plan.kpis
+    assert k["tiers"]["emergency"]["served"] == k["tiers"]["emergency"]["tickets"]
+    assert k["served"] >= 0.85 * k["tickets"]
+    assert any(u.code == "skill" and "solar_inverter" in u.reason for u in plan.unassigned)
+    assert k["solve_s"] <= seconds + 5
+
+
+def test_plan_round_trips_through_json_and_offers_tabular_views():
+    sc = do.load_scenario(SCENARIOS / "small.json")
+    plan = do.solve(sc, do.SolveParams(time_limit_s=2))
+    again = do.load_plan(plan.to_json(), sc)
+    assert again.to_dict() == plan.to_dict()
+    stops, routes = plan.stops_frame(), plan.routes_frame()
+    assert len(stops[stops.type == "visit"]) == plan.kpis["served"]
+    assert routes["visits"].sum() == plan.kpis["served"]
+    assert set(plan.unassigned_frame().ticket) == {u.ticket for u in plan.unassigned}
+
+
+def test_scenario_from_planner_tables():
+    engineers = pd.DataFrame([
+        {"id": "E1", "lat": 44.49, "lon": 11.34, "shift_start": "2026-11-30T08:00", "shift_end": "2026-11-30T17:00",
+         "skills": "washer,boiler", "van_pump": 1},
+        {"id": "E2", "lat": 44.50, "lon": 11.30, "shift_start": "2026-11-30T08:00", "shift_end": "2026-11-30T17:00",
+         "skills": "fridge", "van_pump": 0}])
+    tickets = pd.DataFrame([
+        {"id": "T1", "lat": 44.495, "lon": 11.345, "created": "2026-11-29T10:00", "priority": "urgent",
+         "duration_min": 45, "skills": "washer", "part_pump": 1},
+        {"id": "T2", "lat": 44.505, "lon": 11.305, "created": "2026-11-29T10:00", "priority": "normal",
+         "duration_min": 30, "skills": "fridge", "window_start": "2026-11-30T13:00", "window_end": "2026-11-30T15:00"}])
+    sc = do.scenario_from_frames(engineers, tickets, name="export")
+    assert sc.engineer("E1").van == {"pump": 1} and sc.ticket("T1").parts == {"pump": 1}
+    plan = do.solve(sc, do.SolveParams(time_limit_s=1))
+    assert {s.ticket: r.engineer for r in plan.routes for s in r.visits} == {"T1": "E1", "T2": "E2"}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dispatch_opt.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_solves_checks_and_validates(tmp_path: Path):
+    plan_path = tmp_path / "plan.json"
+    run = _cli("solve", str(SCENARIOS / "small.json"), "-o", str(plan_path), "--time-limit", "2")
+    assert run.returncode == 0, run.stderr
+    assert "tickets planned" in run.stdout and "emergency" in run.stdout and "solar_inverter" in run.stdout
+    assert json.loads(plan_path.read_text())["format"] == "dispatch-opt.plan/1"
+    check = _cli("check", str(SCENARIOS / "small.json"), str(plan_path))
+    assert check.returncode == 0 and "plan OK" in check.stdout
+    assert _cli("validate", str(SCENARIOS / "medium.json")).returncode == 0
+
+
+def test_cli_check_exits_1_on_a_broken_plan(tmp_path: Path):
+    sc = do.load_scenario(SCENARIOS / "small.json")
+    plan = do.solve(sc, do.SolveParams(time_limit_s=1)).to_dict()
+    visit = next(s for r in plan["routes"] for s in r["stops"] if s["type"] == "visit")
+    visit["end"] = visit["start"]  # service shorter than the ticket's duration
+    (tmp_path / "broken.json").write_text(json.dumps(plan))
+    run = _cli("check", str(SCENARIOS / "small.json"), str(tmp_path / "broken.json"))
+    assert run.returncode == 1 and visit["ticket"] in run.stdout
+
+
+def test_cli_reports_a_missing_file_as_invalid_input(tmp_path: Path):
+    run = _cli("solve", str(tmp_path / "nope.json"), "-o", str(tmp_path / "p.json"))
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "nope.json" in run.stderr
