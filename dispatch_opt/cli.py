@@ -19,7 +19,7 @@ from .model import Scenario, ScenarioError
 from .plan import Plan
 from .solver import Progress, SolveParams, solve as solve_scenario
 
-out = Console(highlight=False)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 err = Console(stderr=True, highlight=False)
 
 
@@ -122,7 +122,7 @@ def print_summary(sc: Scenario, plan: Plan) -> None:
     if plan.unassigned:
         out.print(f"unassigned ({len(plan.unassigned)}):")
         for u in plan.unassigned:
-            out.print(f"  {u.ticket} [{sc.ticket(u.ticket).priority}]: {u.reason}", markup=False)
+            out.print(f"  {u.ticket} [{sc.ticket(u.ticket).priority}]: {u.reason}", markup=False, soft_wrap=True)
     for note in plan.notes:
         out.print(f"note: {note}", markup=False)
 

@@ -87,6 +87,10 @@ class _Model:
         tickets = sorted(el.allowed)
         random.Random(params.seed).shuffle(tickets)  # the seed changes the search's tie-breaking
         self.ticket_of = {tid: sc.ticket(tid) for tid in tickets}
+        self.tickets_of_engineer: dict[str, list] = {}
+        for tid in tickets:
+            for eid in {self.vehicles[v].engineer.id for v in el.allowed[tid]}:
+                self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
         self.nodes = _Nodes(tickets, self._restock_slots(tickets), len(self.vehicles))
         self._layout()
         starts = [self.nodes.start(v) for v in range(len(self.vehicles))]
@@ -211,7 +215,7 @@ class _Model:
                 dur = math.ceil(b.duration_min * 60 - 1e-6)
                 if b0 < veh.earliest_depart or b1 > veh.latest_return or b0 > veh.shift_end:
                     continue  # not owed: the route cannot be under way across the whole interval
-                intervals.append(self.solver.FixedDurationIntervalVar(b0, b1 - dur, dur, False, f"break-{v}-{b0}"))
+                intervals.append(self.solver.FixedDurationIntervalVar(b0, b1 - dur, dur, False, f"break-{v}-{b0}-{b1}"))
             if intervals:
                 self.time.SetBreakIntervalsOfVehicle(intervals, v, visit)
                 self.break_vars[v] = intervals
@@ -241,7 +245,7 @@ class _Model:
                 if kind == "tool" and item in self.ticket_of[nodes.tickets[n]].tools:
                     dim.CumulVar(self.idx[n]).SetMin(1)
             by_depot: dict[str, list] = {}
-            demand = {v: self._demand(kind, item, v) for v in range(len(self.vehicles))}
+            demand = {v: self._demand(kind, item, v) for v in {v for _, v in nodes.restocks}}
             for r, (d, v) in enumerate(nodes.restocks):
                 slack = dim.SlackVar(self.idx[nt + r])
                 slack.SetRange(0, min(held[d], demand[v]))  # never fetch more than the engineer could use
@@ -263,8 +267,7 @@ class _Model:
 
     def _demand(self, kind: str, item: str, v: int) -> int:
         """Most of an item the engineer of vehicle v could use on its eligible tickets."""
-        eid = self.vehicles[v].engineer.id
-        mine = [t for tid, t in self.ticket_of.items() if any(self.vehicles[u].engineer.id == eid for u in self.el.allowed[tid])]
+        mine = self.tickets_of_engineer.get(self.vehicles[v].engineer.id, [])
         if kind == "tool":
             return int(any(item in t.tools for t in mine))
         return sum(t.parts.get(item, 0) for t in mine)
@@ -272,8 +275,7 @@ class _Model:
     def _stock_matters(self, kind: str, item: str) -> bool:
         """Only items some engineer could run short of need a dimension of their own."""
         for e in self.sc.engineers:
-            mine = [t for tid, t in self.ticket_of.items()
-                    if any(self.vehicles[v].engineer.id == e.id for v in self.el.allowed[tid])]
+            mine = self.tickets_of_engineer.get(e.id, [])
             if kind == "part" and e.van.get(item, 0) < sum(t.parts.get(item, 0) for t in mine):
                 return True
             if kind == "tool" and item not in e.tools and any(item in t.tools for t in mine):
@@ -400,7 +402,7 @@ def solve(scenario: Scenario, params: SolveParams | None = None, *,
         # only frozen work can make the model infeasible: plan the rest, report the frozen tickets
         return _retry_without_frozen(scenario, params, el, unassigned, model, on_progress, t0)
     routes, dropped = _read_routes(scenario, model, solution)
-    unassigned += [Unassigned(tid, _capacity_reason(scenario, el, tid), "capacity") for tid in dropped]
+    unassigned += _dropped(el, dropped, routes)
     plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status="solved", objective=solution.ObjectiveValue())
     if model.cap_note:
         plan.notes.append(model.cap_note)
@@ -420,15 +422,24 @@ def _retry_without_frozen(scenario, params, el, unassigned, model, on_progress, 
     retry.build()
     solution = retry.solve(max(0.1, params.time_limit_s - (time.monotonic() - t0)), on_progress)
     routes, dropped = _read_routes(scenario, retry, solution)
-    unassigned += [Unassigned(tid, _capacity_reason(scenario, el, tid), "capacity") for tid in dropped]
+    unassigned += _dropped(el, dropped, routes)
     return _plan(scenario, el, routes, unassigned, t0, time.monotonic() - t0, status="solved without frozen work")
 
 
-def _capacity_reason(sc: Scenario, el: Eligibility, tid: str) -> str:
+def _dropped(el: Eligibility, dropped: list[str], routes: list[Route]) -> list[Unassigned]:
+    """Eligible tickets the search left out. With nothing planned at all, the search ran out of time
+    before its first solution: say so rather than blame capacity."""
+    if dropped and not any(r.visits for r in routes):
+        return [Unassigned(tid, "not planned: the search found no first solution within the time limit; "
+                                "fix: allow more time (--time-limit)", "time_limit") for tid in dropped]
+    return [Unassigned(tid, _capacity_reason(el, tid), "capacity") for tid in dropped]
+
+
+def _capacity_reason(el: Eligibility, tid: str) -> str:
     engineers = sorted({el.vehicles[v].engineer.id for v in el.allowed[tid]})
     who = engineers[0] if len(engineers) == 1 else f"{len(engineers)} qualified engineers"
-    return (f"not enough capacity: left out in favour of higher-priority work "
-            f"({who} could serve it, but their shifts are full)")
+    return (f"not enough capacity: left out in favour of higher-priority or better-placed work "
+            f"({who} could serve it; their shifts are full at the times it can be served)")
 
 
 def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], list[str]]:
@@ -451,8 +462,7 @@ def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], li
             index = solution.Value(routing.NextVar(index))
         depart = solution.Value(tdim.CumulVar(routing.Start(v)))
         ret = veh.latest_return  # the end node's clock is not the return (see _add_time)
-        brks = sorted(b for name, b in breaks.items() if name.startswith(f"break-{v}-"))
-        brks = [b for b in brks if depart <= b[0] and b[0] + b[1] <= ret]
+        brks = _owed_breaks(model, v, seq, breaks, depart, solution.Value(tdim.CumulVar(routing.End(v))))
         if not seq and not (veh.first_live and veh.start is not veh.engineer.start):
             continue
         stops, pickups = [], _pickups(model, solution, seq)
@@ -472,6 +482,28 @@ def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], li
         routes.append(Route(veh.engineer.id, veh.shift, stops, hz.time(depart), hz.time(ret)))
     dropped = [tid for tid in nodes.tickets if tid not in planned]
     return routes, dropped
+
+
+def _owed_breaks(model: _Model, v: int, seq: list, breaks: dict, depart: int, end_clock: int) -> list[tuple[int, int]]:
+    """Breaks the route owes, as (start, duration) seconds.
+
+    OR-Tools may put a break after the end node's clock, which runs up to the overtime allowance
+    ahead of the real return (see _add_time). Such a break is owed only if the engineer is really
+    still out at the interval's end; it is then taken right after the last stop.
+    """
+    out = []
+    last_end = (seq[-1][1] + int(model.nodes.service_s[seq[-1][0]])) if seq else depart
+    last_loc = model.nodes.loc[seq[-1][0]] if seq else model.el.vehicle_loc[v][0]
+    back = last_end + math.ceil(model.el.minutes[last_loc, model.el.vehicle_loc[v][1]] * 60)
+    for name, (start, dur) in sorted(breaks.items(), key=lambda kv: kv[1]):
+        _, bv, b0, b1 = name.split("-")
+        if int(bv) != v or start < depart or int(b0) < depart:
+            continue  # not this route's, or before it set out: not owed
+        if start < end_clock or (not seq and back >= int(b1)):
+            out.append((start, dur))
+        elif back + dur >= int(b1):  # still out at the interval's end: take it after the last stop
+            out.append((max(int(b0), last_end), dur))
+    return out
 
 
 def _pickups(model: _Model, solution, seq) -> dict[int, tuple[dict, list]]:
