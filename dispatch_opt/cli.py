@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import time
 
 import click
 from rich.console import Console
