@@ -103,22 +103,12 @@ class _Model:
 
     # ------------------------------------------------------------ layout
     def _restock_slots(self, tickets: list[str]) -> list[tuple[str, int]]:
-        """A restock stop per (depot, engineer-shift) where the van may lack what an eligible ticket needs."""
+        """A restock stop per (depot, engineer-shift) that might need one: any engineer-shift with parts
+        work (a van can run short over several tickets), or one lacking a tool a ticket needs."""
         if not self.sc.depots:
             return []
-        needy = set()
-        for tid in tickets:
-            t = self.sc.ticket(tid)
-            if not (t.parts or t.tools):
-                continue
-            for v in self.el.allowed[tid]:
-                e = self.vehicles[v].engineer
-                if any(e.van.get(p, 0) < q for p, q in t.parts.items()) or not set(t.tools) <= set(e.tools):
-                    needy.add(v)
-        # a van may also run short over many tickets: any engineer-shift with parts work is a candidate
-        for tid in tickets:
-            if self.sc.ticket(tid).parts:
-                needy.update(self.el.allowed[tid])
+        needy = {v for tid in tickets for v in self.el.allowed[tid]
+                 if self.ticket_of[tid].parts or not set(self.ticket_of[tid].tools) <= set(self.vehicles[v].engineer.tools)}
         return [(d.id, v) for v in sorted(needy) for d in self.sc.depots if d.parts or d.tools]
 
     def _layout(self) -> None:
@@ -392,38 +382,30 @@ def solve(scenario: Scenario, params: SolveParams | None = None, *,
     t0 = time.monotonic()
     el = compute_eligibility(scenario)
     unassigned = [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
-    if not el.allowed or not el.vehicles:
-        return _plan(scenario, el, [], unassigned, t0, setup_s=time.monotonic() - t0, status="nothing to plan")
-    model = _Model(scenario, el, params)
-    model.build()
-    setup_s = time.monotonic() - t0
-    solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
-    if solution is None:
-        # only frozen work can make the model infeasible: plan the rest, report the frozen tickets
-        return _retry_without_frozen(scenario, params, el, unassigned, model, on_progress, t0)
-    routes, dropped = _read_routes(scenario, model, solution)
-    unassigned += _dropped(el, dropped, routes)
-    plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status="solved", objective=solution.ObjectiveValue())
-    if model.cap_note:
-        plan.notes.append(model.cap_note)
-    return plan
-
-
-def _retry_without_frozen(scenario, params, el, unassigned, model, on_progress, t0) -> Plan:
-    frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
-    if not frozen:
-        raise RuntimeError("the routing model found no solution although every ticket is optional")
-    for tid in frozen:
-        el.allowed.pop(tid)
-        unassigned.append(Unassigned(tid, f"frozen with {model.ticket_of[tid].engineer} but cannot be kept within "
-                                          f"the engineer's shift and windows; fix: extend the shift or release it",
-                                     "frozen"))
-    retry = _Model(scenario, el, params)
-    retry.build()
-    solution = retry.solve(max(0.1, params.time_limit_s - (time.monotonic() - t0)), on_progress)
-    routes, dropped = _read_routes(scenario, retry, solution)
-    unassigned += _dropped(el, dropped, routes)
-    return _plan(scenario, el, routes, unassigned, t0, time.monotonic() - t0, status="solved without frozen work")
+    status = "solved"
+    while el.allowed and el.vehicles:
+        model = _Model(scenario, el, params)
+        model.build()
+        setup_s = time.monotonic() - t0
+        solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
+        if solution is not None:
+            routes, dropped = _read_routes(scenario, model, solution)
+            unassigned += _dropped(el, dropped, routes)
+            plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status, objective=solution.ObjectiveValue())
+            if model.cap_note:
+                plan.notes.append(model.cap_note)
+            return plan
+        # every ticket is optional but frozen work: that is what made the model infeasible
+        frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
+        if not frozen:
+            raise RuntimeError("the routing model found no solution although every ticket is optional")
+        for tid in frozen:
+            el.allowed.pop(tid)
+            unassigned.append(Unassigned(tid, f"frozen with {model.ticket_of[tid].engineer} but cannot be kept "
+                                              f"within the engineer's shift and windows; fix: extend the shift or "
+                                              f"release it", "frozen"))
+        status = "solved without frozen work"
+    return _plan(scenario, el, [], unassigned, t0, setup_s=time.monotonic() - t0, status="nothing to plan")
 
 
 def _dropped(el: Eligibility, dropped: list[str], routes: list[Route]) -> list[Unassigned]:
