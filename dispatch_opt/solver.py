@@ -121,6 +121,36 @@ class _Model:
         service += [self.sc.depot(d).restock_min for d, _ in nodes.restocks]
         service += [0.0] * (2 * nodes.n_vehicles)
         nodes.service_s = np.ceil(np.array(service, dtype=float) * 60 - 1e-6).astype(np.int64)
+        self.spans = [self._spans(tid) for tid in nodes.tickets]
+        self.break_windows = [self._break_windows(veh) for veh in self.vehicles]
+
+    def _spans(self, tid: str) -> list[tuple[int, int]]:
+        """When the visit may start (seconds): its windows, within the allowed engineer-shifts, merged."""
+        t, allowed = self.ticket_of[tid], self.el.allowed[tid]
+        lo = min(self.vehicles[v].earliest_depart for v in allowed)
+        hi = max(self.vehicles[v].shift_end for v in allowed)
+        hz = self.el.horizon
+        raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [(lo, hi)]
+        out: list[list[int]] = []
+        for a, b in raw:
+            a, b = max(a, lo), min(b, hi)
+            if a > b:
+                continue
+            if out and a <= out[-1][1] + 1:
+                out[-1][1] = max(out[-1][1], b)
+            else:
+                out.append([a, b])
+        return [(a, b) for a, b in out]
+
+    def _break_windows(self, veh) -> list[tuple[int, int, int]]:
+        """(interval start, interval end, duration) in seconds of the breaks a route could owe."""
+        hz, out = self.el.horizon, []
+        for b in veh.engineer.breaks:
+            b0, b1 = hz.seconds(b.start, up=True), hz.seconds(b.end)
+            if b0 < veh.earliest_depart or b1 > veh.latest_return or b0 > veh.shift_end:
+                continue  # not owed: the route cannot be under way across the whole interval
+            out.append((b0, b1, math.ceil(b.duration_min * 60 - 1e-6)))
+        return out
 
     def _travel_s(self) -> np.ndarray:
         sub = self.el.minutes[np.ix_(self.nodes.loc, self.nodes.loc)]
@@ -128,7 +158,7 @@ class _Model:
 
     # ------------------------------------------------------------ constraint families
     def build(self) -> None:
-        travel = self._travel_s()
+        travel = self.travel = self._travel_s()
         self.travel_cb = self.routing.RegisterTransitMatrix(travel.tolist())
         self.routing.SetArcCostEvaluatorOfAllVehicles(self.travel_cb)
         self._add_time(travel)
@@ -164,21 +194,11 @@ class _Model:
             ot = veh.latest_return - veh.shift_end
             if ot and ot_cost:  # end clock past shift end - ot ~ return past shift end
                 self.time.SetCumulVarSoftUpperBound(self.routing.End(v), veh.shift_end - ot, ot_cost)
-        hz = self.el.horizon
-        for n, tid in enumerate(self.nodes.tickets):
-            t, allowed = self.ticket_of[tid], self.el.allowed[tid]
-            lo = min(self.vehicles[v].earliest_depart for v in allowed)
-            hi = max(self.vehicles[v].shift_end for v in allowed)
+        for n, spans in enumerate(self.spans):
             cumul = self.time.CumulVar(self.idx[n])
-            cumul.SetRange(lo, hi)
-            spans = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows)
-            if spans:
-                cumul.SetRange(max(lo, spans[0][0]), min(hi, max(b for _, b in spans)))
-                reach = spans[0][1]
-                for a, b in spans[1:]:
-                    if a > reach + 1:
-                        cumul.RemoveInterval(reach + 1, a - 1)
-                    reach = max(reach, b)
+            cumul.SetRange(spans[0][0], spans[-1][1])
+            for (_, b), (a, _) in zip(spans, spans[1:]):
+                cumul.RemoveInterval(b + 1, a - 1)
         for r, (_, v) in enumerate(self.nodes.restocks):
             veh = self.vehicles[v]
             self.time.CumulVar(self.idx[len(self.nodes.tickets) + r]).SetRange(veh.earliest_depart, veh.shift_end)
@@ -196,19 +216,11 @@ class _Model:
     def _add_breaks(self) -> None:
         """Engineer breaks as OR-Tools break intervals; only those a route could owe."""
         visit = self.nodes.service_s.tolist()
-        self.break_vars: dict[int, list] = {}
-        hz = self.el.horizon
-        for v, veh in enumerate(self.vehicles):
-            intervals = []
-            for b in veh.engineer.breaks:
-                b0, b1 = hz.seconds(b.start, up=True), hz.seconds(b.end)
-                dur = math.ceil(b.duration_min * 60 - 1e-6)
-                if b0 < veh.earliest_depart or b1 > veh.latest_return or b0 > veh.shift_end:
-                    continue  # not owed: the route cannot be under way across the whole interval
-                intervals.append(self.solver.FixedDurationIntervalVar(b0, b1 - dur, dur, False, f"break-{v}-{b0}-{b1}"))
+        for v, windows in enumerate(self.break_windows):
+            intervals = [self.solver.FixedDurationIntervalVar(b0, b1 - d, d, False, f"break-{v}-{b0}-{b1}")
+                         for b0, b1, d in windows]
             if intervals:
                 self.time.SetBreakIntervalsOfVehicle(intervals, v, visit)
-                self.break_vars[v] = intervals
 
     def _add_stock(self) -> None:
         """Parts (used up) and tools (kept) carried on the van across an engineer's shifts; restocks add."""
