@@ -22,12 +22,14 @@ from typing import Callable
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from .construct import first_routes
 from .eligibility import Eligibility, compute_eligibility
 from .model import Scenario
 from .plan import Plan, Route, Stop, Unassigned, build_kpis, finalize_routes
 
 INT_BUDGET = 2**62  # keep the objective well inside int64
 DEFAULT_LATENESS_PER_MIN = (100, 30, 10, 3)  # by tier rank; travel costs 1 per minute
+GREEDY = "GREEDY_INSERTION"  # construct.first_routes: fast, in plain Python
 FALLBACK_FIRST_SOLUTIONS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -37,7 +39,7 @@ class SolveParams:
 
     time_limit_s: float = 10.0
     seed: int = 0
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    first_solution: str = GREEDY  # or an OR-Tools FirstSolutionStrategy name
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
     overtime_per_min: float = 2.0
@@ -123,6 +125,14 @@ class _Model:
         nodes.service_s = np.ceil(np.array(service, dtype=float) * 60 - 1e-6).astype(np.int64)
         self.spans = [self._spans(tid) for tid in nodes.tickets]
         self.break_windows = [self._break_windows(veh) for veh in self.vehicles]
+        self.rank = {k: i for i, k in enumerate(self.sc.tiers)}
+        self.deadlines = [self.el.horizon.seconds(self.sc.deadline(self.ticket_of[t])) for t in nodes.tickets]
+        self.frozen_heads: dict[int, list[int]] = {}  # vehicle -> frozen ticket nodes, started before en route
+        for n, tid in enumerate(nodes.tickets):
+            if self.ticket_of[tid].frozen:
+                self.frozen_heads.setdefault(self.el.allowed[tid][0], []).append(n)
+        for heads in self.frozen_heads.values():
+            heads.sort(key=lambda n: (self.ticket_of[nodes.tickets[n]].status != "started", n))
 
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts, merged."""
@@ -286,30 +296,22 @@ class _Model:
 
     def _add_frozen(self) -> None:
         """En-route and started tickets lead their engineer's first open route, in that order."""
-        heads: dict[int, list[int]] = {}
-        for n, tid in enumerate(self.nodes.tickets):
-            t = self.ticket_of[tid]
-            if t.frozen:
-                heads.setdefault(self.el.allowed[tid][0], []).append(n)
-        self.frozen_nodes = {n for ns in heads.values() for n in ns}
-        for v, ns in heads.items():
-            ns.sort(key=lambda n: (self.ticket_of[self.nodes.tickets[n]].status != "started", n))
+        self.frozen_nodes = {n for ns in self.frozen_heads.values() for n in ns}
+        for v, ns in self.frozen_heads.items():
             chain = [self.routing.Start(v)] + [self.idx[n] for n in ns]
             for a, b in zip(chain, chain[1:]):
                 self.solver.Add(self.routing.NextVar(a) == b)
 
     def _add_priorities(self) -> None:
         """Drop penalties that keep tiers lexicographic; soft SLA deadlines weighted by tier."""
-        tiers = list(self.sc.tiers)
-        rank = {k: i for i, k in enumerate(tiers)}
-        hz = self.el.horizon
+        rank = self.rank
         bound = sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles)  # travel
         bound += sum(max(0, v.latest_return - v.shift_end) * self.params.overtime_per_min for v in self.vehicles)
-        counts = [0] * len(tiers)
+        counts = [0] * len(rank)
         for n, tid in enumerate(self.nodes.tickets):
             t = self.ticket_of[tid]
             w = self.params.lateness_weight(rank[t.priority])
-            deadline = hz.seconds(self.sc.deadline(t))
+            deadline = self.deadlines[n]
             latest = max(self.vehicles[v].shift_end for v in self.el.allowed[tid])
             if latest > deadline:
                 self.time.SetCumulVarSoftUpperBound(self.idx[n], max(deadline, 0), w)
@@ -330,6 +332,9 @@ class _Model:
         p.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
         p.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.params.metaheuristic)
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+        # the completion search (also used to restore a start assignment) must be allowed to place every
+        # engineer's break: the default 100 ms is not enough past about 60 engineer-shifts with breaks
+        p.lns_time_limit.FromMilliseconds(max(100, int(min(10.0, time_limit_s / 3) * 1000)))
         p.log_search = self.params.log_search
         return p
 
@@ -347,6 +352,18 @@ class _Model:
             self.routing.AddAtSolutionCallback(report)
         strategies = list(dict.fromkeys([self.params.first_solution, *FALLBACK_FIRST_SOLUTIONS]))
         solution = None
+        if self.params.first_solution == GREEDY:
+            strategies.remove(GREEDY)
+            # RoutesToAssignment, not ReadAssignmentFromRoutes: the latter's restore search can stall
+            # for minutes on models with breaks and soft deadlines; the search restores it at no cost
+            params = self.search_parameters(time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0])
+            self.routing.CloseModelWithParameters(params)
+            start = self.routing.solver().Assignment()
+            if self.routing.RoutesToAssignment(first_routes(self), True, True, start):
+                params.time_limit.FromMilliseconds(max(100, int((time_limit_s - (time.monotonic() - t0)) * 1000)))
+                solution = self.routing.SolveFromAssignmentWithParameters(start, params)
+                if solution is not None:
+                    return solution
         for strategy in strategies:
             left = time_limit_s - (time.monotonic() - t0)
             if left <= 0.05 and solution is not None:

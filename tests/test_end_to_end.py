@@ -81,3 +81,18 @@ def test_cli_check_exits_1_on_a_broken_plan(tmp_path: Path):
 def test_cli_reports_a_missing_file_as_invalid_input(tmp_path: Path):
     run = _cli("solve", str(tmp_path / "nope.json"), "-o", str(tmp_path / "p.json"))
     assert run.returncode == 2 and "Traceback" not in run.stderr and "nope.json" in run.stderr
+
+
+def test_a_short_time_limit_still_plans_a_busy_day():
+    """The greedy first plan is ready in well under a second, so even 2 s of search plans most tickets."""
+    sc = do.load_scenario(SCENARIOS / "medium.json")
+    plan = do.solve(sc, do.SolveParams(time_limit_s=2))
+    assert do.check(sc, plan).ok
+    assert plan.kpis["served"] >= 0.85 * plan.kpis["tickets"]
+
+
+def test_an_or_tools_first_solution_strategy_can_be_chosen_instead_of_the_greedy():
+    raw = json.loads((SCENARIOS / "small.json").read_text())
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=2, first_solution="PARALLEL_CHEAPEST_INSERTION"))
+    assert_valid(raw, plan)
+    assert plan.kpis["served"] >= 45

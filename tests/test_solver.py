@@ -158,7 +158,7 @@ def test_an_emergency_is_never_dropped_for_any_number_of_normal_tickets():
 
 def test_the_ticket_closer_to_its_sla_deadline_goes_first():
     tickets = [ticket("N1", 5, 0, priority="normal", duration=60),
-               ticket("U1", 5, 1, priority="emergency", duration=60, created=at("06:00"))]  # due 10:00
+               ticket("U1", 5, 1, priority="emergency", duration=60, created=at("05:00"))]  # due 09:00
     plan = solve_checked(scenario([engineer("E1")], tickets))
     assert visit(plan, "U1").start < visit(plan, "N1").start
     assert plan.kpis["tiers"]["emergency"]["on_time"] == 1
