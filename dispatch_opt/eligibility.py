@@ -104,9 +104,10 @@ def _time_ok(t: Ticket, v: Vehicle, horizon: Horizon, travel_in: float, travel_o
     """(a window meets the shift, and it can be reached and finished within the shift)."""
     dur = t.duration_min * 60
     windows = [(horizon.seconds(w.start, up=True), horizon.seconds(w.end)) for w in t.windows] or [(v.shift_start, v.shift_end)]
+    raised = horizon.seconds(t.created, up=True)  # nobody can be sent before the customer called
     meets = reach = False
     for w0, w1 in windows:
-        lo, hi = max(w0, v.earliest_depart, v.shift_start), min(w1, v.shift_end)
+        lo, hi = max(w0, v.earliest_depart, v.shift_start, raised), min(w1, v.shift_end)
         if lo > hi:
             continue
         meets = True
@@ -185,6 +186,9 @@ def _eligible(sc: Scenario, el: Eligibility, t: Ticket, working: set[str], depot
     if reachable:
         return reachable
     if not meets_any:
+        if el.horizon.seconds(t.created) > max(el.vehicles[i].shift_end for i in vs):
+            return Unplannable("window", f"raised {_fmt(t.created)}, after the last open shift of a qualified "
+                                         f"engineer; fix: add a shift")
         if t.windows:
             spans = ", ".join(f"{_fmt(w.start)}-{w.end:%H:%M}" for w in t.windows)
             return Unplannable("window", f"appointment window(s) {spans} meet no open shift of a qualified engineer; "

@@ -137,9 +137,9 @@ class _Model:
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts, merged."""
         t, allowed = self.ticket_of[tid], self.el.allowed[tid]
-        lo = min(self.vehicles[v].earliest_depart for v in allowed)
-        hi = max(self.vehicles[v].shift_end for v in allowed)
         hz = self.el.horizon
+        lo = max(min(self.vehicles[v].earliest_depart for v in allowed), hz.seconds(t.created, up=True))
+        hi = max(self.vehicles[v].shift_end for v in allowed)
         raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [(lo, hi)]
         out: list[list[int]] = []
         for a, b in raw:

@@ -62,6 +62,13 @@ def test_overtime_allows_finishing_a_job_past_shift_end():
     assert served_by(plan) == {"T1": "E1"} and plan.kpis["overtime_min"] > 0
 
 
+def test_a_ticket_is_not_visited_before_the_customer_raised_it():
+    raw = scenario([engineer("E1")], [ticket("T1", 5, 0, created=at("13:00")), ticket("T2", 5, 0, created=at("18:00"))])
+    plan = solve_checked(raw)
+    assert visit(plan, "T1").start >= datetime.fromisoformat(at("13:00"))
+    assert reason(plan, "T2").code == "window" and "raised" in reason(plan, "T2").reason
+
+
 def test_ticket_too_far_to_reach_within_a_shift_says_so():
     raw = scenario([engineer("E1", shifts=(("08:00", "10:00"),))], [ticket("T1", 200, 0)])
     u = reason(solve_checked(raw), "T1")
