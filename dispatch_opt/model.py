@@ -293,6 +293,8 @@ def _pydantic_problems(err: ValidationError, raw: Any) -> list[str]:
 def _duplicates(items: list, what: str) -> list[str]:
     seen, out = set(), []
     for i, x in enumerate(items):
+        if not isinstance(x.id, str):
+            continue  # a missing or mistyped id is reported by the structure check
         if x.id in seen:
             out.append(f"{what}[{i}].id: {x.id!r} is used twice; fix: give every {what[:-1]} a unique id")
         seen.add(x.id)
@@ -350,17 +352,16 @@ def _engineer_problems(sc: Scenario) -> list[str]:
     return out
 
 
-def _ticket_problems(sc: Scenario) -> list[str]:
-    out, tiers = [], sc.tiers
-    engineer_ids = {e.id for e in sc.engineers}
-    for i, t in enumerate(sc.tickets):
+def _ticket_problems(tickets: list, tiers: list[str], engineer_ids: set) -> list[str]:
+    out = []
+    for i, t in enumerate(tickets):
         where = f"tickets[{i}] (id {t.id!r})"
-        if t.priority not in tiers:
+        if isinstance(t.priority, str) and t.priority not in tiers:
             out.append(f"{where}.priority: got {t.priority!r}; not an SLA tier; fix: use one of {list(tiers)} "
                        f"or add the tier to 'sla'")
-        if t.engineer is not None and t.engineer not in engineer_ids:
+        if isinstance(t.engineer, str) and t.engineer not in engineer_ids:
             out.append(f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field")
-        if t.frozen and t.engineer is None:
+        if t.status in FROZEN_STATUSES and t.engineer is None:
             out.append(f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "
                        f"who is on it, or set status to 'open'")
     return out
@@ -368,7 +369,28 @@ def _ticket_problems(sc: Scenario) -> list[str]:
 
 def _problems(sc: Scenario) -> list[str]:
     out = _duplicates(sc.engineers, "engineers") + _duplicates(sc.tickets, "tickets") + _duplicates(sc.depots, "depots")
-    return out + _location_problems(sc) + _engineer_problems(sc) + _ticket_problems(sc)
+    return (out + _location_problems(sc) + _engineer_problems(sc)
+            + _ticket_problems(sc.tickets, list(sc.tiers), {e.id for e in sc.engineers}))
+
+
+class _Raw:
+    """Attribute view of an unparsed item, so the reference checks also run when the structure is broken."""
+
+    def __init__(self, item: Any):
+        self.__dict__.update(item if isinstance(item, dict) else {})
+
+    def __getattr__(self, name: str) -> Any:
+        return None
+
+
+def _raw_problems(raw: dict) -> list[str]:
+    """The cross-field checks that need no parsed structure: ids, tiers, engineer references."""
+    lists = {k: [_Raw(x) for x in raw.get(k)] if isinstance(raw.get(k), list) else [] for k in ("engineers", "tickets", "depots")}
+    out = []
+    for k, items in lists.items():
+        out += _duplicates(items, k)
+    tiers = list(raw["sla"]) if isinstance(raw.get("sla"), dict) and raw["sla"] else list(DEFAULT_SLA_HOURS)
+    return out + _ticket_problems(lists["tickets"], tiers, {e.id for e in lists["engineers"]})
 
 
 def parse_scenario(raw: Any) -> Scenario:
@@ -378,7 +400,7 @@ def parse_scenario(raw: Any) -> Scenario:
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(_pydantic_problems(err, raw)) from None
+        raise ScenarioError(_pydantic_problems(err, raw) + _raw_problems(raw)) from None
     problems = _problems(sc)
     if problems:
         raise ScenarioError(problems)

@@ -120,8 +120,6 @@ def test_several_cross_field_faults_are_all_reported_at_once_one_line_each():
     assert all("fix:" in line for line in problems)
 
 
-@pytest.mark.xfail(strict=True, reason="parse_scenario runs the cross-field checks only when pydantic finds no "
-                                       "field fault, so a planner sees the unknown tier only after fixing duration_min")
 def test_field_and_cross_field_faults_are_reported_together():
     sc = copy.deepcopy(MINIMAL)
     sc["tickets"][0]["duration_min"] = 0
