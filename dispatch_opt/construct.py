@@ -12,6 +12,8 @@ search: a ticket whose part is not on a van waits for it.
 """
 from __future__ import annotations
 
+import math
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,8 +32,8 @@ def _start_in(spans: list[tuple[int, int]], t: int) -> int | None:
 class _Routes:
     def __init__(self, m: "_Model"):
         self.m = m
-        self.travel = m.travel
-        self.service = m.nodes.service_s
+        self.travel = m.travel.tolist()  # plain lists: element access is the hot path
+        self.service = m.nodes.service_s.tolist()
         self.weight = [m.params.lateness_weight(m.rank[t.priority]) for t in (m.ticket_of[x] for x in m.nodes.tickets)]
         self.deadline = m.deadlines
         self.seq: list[list[int]] = [[_BREAK] * len(w) for w in m.break_windows]
@@ -41,6 +43,7 @@ class _Routes:
     def evaluate(self, v: int, seq: list[int]) -> float | None:
         """Travel + weighted lateness of route v visiting `seq` as early as it can, or None if it breaks a rule."""
         m, veh = self.m, self.m.vehicles[v]
+        travel, spans, service = self.travel, m.spans, self.service
         loc, t = m.nodes.start(v), veh.earliest_depart
         breaks = iter(m.break_windows[v])
         cost, last_start, last_end, trailing = 0.0, None, t, None
@@ -52,13 +55,13 @@ class _Routes:
                     return None
                 t, trailing = start + d, (b0, b1, d)
                 continue
-            arrive = t + self.travel[loc, item]
-            start = _start_in(m.spans[item], arrive)
+            arrive = t + travel[loc][item]
+            start = _start_in(spans[item], arrive)
             if start is None or start > veh.shift_end:
                 return None
-            cost += self.travel[loc, item] + self.weight[item] * max(0, start - self.deadline[item])
-            loc, t, last_start, last_end, trailing = item, start + self.service[item], start, start + self.service[item], None
-        home = self.travel[loc, m.nodes.end(v)]
+            cost += travel[loc][item] + self.weight[item] * max(0, start - self.deadline[item])
+            loc, t, last_start, last_end, trailing = item, start + service[item], start, start + service[item], None
+        home = travel[loc][m.nodes.end(v)]
         if last_end + home > veh.latest_return:
             return None
         if trailing is not None:
@@ -75,8 +78,9 @@ class _Routes:
         return cost + home
 
 
-def first_routes(m: "_Model") -> list[list[int]]:
-    """Ticket nodes per vehicle (frozen heads included), in visiting order."""
+def first_routes(m: "_Model", deadline: float = math.inf) -> list[list[int]]:
+    """Ticket nodes per vehicle (frozen heads included), in visiting order. Stops inserting at
+    `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds."""
     r = _Routes(m)
     stock = {e.id: dict(e.van) for e in m.sc.engineers}
     for v, heads in m.frozen_heads.items():
@@ -90,6 +94,8 @@ def first_routes(m: "_Model") -> list[list[int]]:
     order = sorted((n for n in range(len(m.nodes.tickets)) if n not in frozen),
                    key=lambda n: (m.rank[m.ticket_of[m.nodes.tickets[n]].priority], r.deadline[n], n))
     for n in order:
+        if time.monotonic() > deadline:
+            break
         t = m.ticket_of[m.nodes.tickets[n]]
         best = None
         for v in m.el.allowed[t.id]:

@@ -359,7 +359,8 @@ class _Model:
             params = self.search_parameters(time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0])
             self.routing.CloseModelWithParameters(params)
             start = self.routing.solver().Assignment()
-            if self.routing.RoutesToAssignment(first_routes(self), True, True, start):
+            routes = first_routes(self, deadline=t0 + time_limit_s / 2)
+            if self.routing.RoutesToAssignment(routes, True, True, start):
                 params.time_limit.FromMilliseconds(max(100, int((time_limit_s - (time.monotonic() - t0)) * 1000)))
                 solution = self.routing.SolveFromAssignmentWithParameters(start, params)
                 if solution is not None:
