@@ -104,6 +104,23 @@ def validate(scenario: str) -> None:
               f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)})")
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@_guard
+def report(scenario: str, plan: str, output: str) -> None:
+    """Write a self-contained HTML report (map, schedule, KPIs, unassigned) of PLAN for SCENARIO."""
+    from .report import write_report
+
+    sc = load_scenario(scenario)
+    try:
+        write_report(sc, load_plan(plan, sc), output)
+    except ImportError as exc:  # the [viz] extra is not installed
+        raise ScenarioError([f"report: {exc}"]) from None
+    out.print(f"report written to {output}")
+
+
 def print_summary(sc: Scenario, plan: Plan) -> None:
     k = plan.kpis
     table = Table(title=f"{sc.name}: {k['served']}/{k['tickets']} tickets planned", title_justify="left")

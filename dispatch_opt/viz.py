@@ -22,7 +22,7 @@ ROUTE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2
                  "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354"]
 # By tier rank: first tier (emergency) red, then orange, teal, grey-blue, ...
 TIER_COLOURS = ["#d62828", "#f77f00", "#2a9d8f", "#6c8ebf", "#a0a0a0"]
-LATE, UNASSIGNED = "#c00000", "#222222"
+LATE, UNASSIGNED, NOW = "#c00000", "#222222", "#1864ab"
 TRAVEL, WAITING, BREAK, RESTOCK = "#9aa5b1", "#e9ecef", "#ffd166", "#495057"
 INSTALL_HINT = "pip install 'dispatch-opt[viz]'"
 
@@ -167,40 +167,70 @@ def route_map(scenario: Scenario, plan: Plan, *, tiles: str | None = "OpenStreet
 
 # ------------------------------------------------------------ schedule (Gantt)
 
+# bar styles of the schedule, by kind; service bars are keyed by their tier colour
+_BARS = {"shift": {"height": 0.9, "color": "#f8f9fa"}, "travel": {"height": 0.22, "color": TRAVEL},
+         "waiting": {"height": 0.22, "color": WAITING, "lw": 0.5}, "break": {"height": 0.5, "color": BREAK, "zorder": 3},
+         "late": {"height": 0.09, "color": LATE}}
+
+
 def schedule_figure(scenario: Scenario, plan: Plan):
     """A matplotlib Figure, one row per route (one panel per day): travel, waiting, service (tier colour),
-    restocks and breaks as bars; appointment windows as a line under the bar; SLA deadlines as red ticks
-    and lateness as a red bar from deadline to start, labelled with the minutes late."""
+    restocks and breaks as bars; appointment windows as a line under the bar; SLA deadlines as ticks
+    and lateness as a red bar from deadline to start, labelled with the minutes late.
+
+    Bars of a kind are one PolyCollection per panel: a patch per bar takes seconds on a 75-route week.
+    """
     _need("matplotlib")
     from matplotlib import dates as mdates
+    from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     days = sorted({r.depart.date() for r in plan.routes}) or [scenario.planning_start.date()]
     per_day = [[(i, r) for i, r in enumerate(plan.routes) if r.depart.date() == d] for d in days]
-    fig = Figure(figsize=(13.5, 1.2 + 0.5 * sum(max(1, len(p)) for p in per_day)), layout="constrained")
+    n = sum(max(1, len(p)) for p in per_day)
+    fig = Figure(figsize=(13.5, 1.2 + (0.6 if n <= 20 else 0.4) * n), layout="constrained")
     axes = fig.subplots(len(days), 1, squeeze=False, height_ratios=[max(1, len(p)) for p in per_day])[:, 0]
     x = mdates.date2num
     for ax, rows, day in zip(axes, per_day, days):
-        lo = min((r.depart for _, r in rows), default=datetime.combine(day, datetime.min.time()) + timedelta(hours=8))
-        hi = max((r.return_ for _, r in rows), default=lo + timedelta(hours=9))
+        bars: dict[str, list] = {}  # kind or tier colour -> [(y, from, to, edge colour)]
+        marks: dict[str, list] = {"windows": [], "deadlines": []}
         for y, (i, r) in enumerate(rows):
             sh = scenario.engineer(r.engineer).shifts[r.shift]
-            lo, hi = min(lo, sh.start), max(hi, sh.end)
-            ax.barh(y, x(sh.end) - x(sh.start), left=x(sh.start), height=0.9, color="#f8f9fa", edgecolor="#dee2e6")
+            bars.setdefault("shift", []).append((y, sh.start, sh.end, "#dee2e6"))
             t = r.depart
-            for s in [s for s in r.stops if s.type != "break"]:
+            for k, s in enumerate(s for s in r.stops if s.type != "break"):
                 arrival = s.arrival or s.start
-                ax.barh(y, x(arrival) - x(t), left=x(t), height=0.22, color=TRAVEL)
-                ax.barh(y, x(s.start) - x(arrival), left=x(arrival), height=0.22, color=WAITING, edgecolor="#adb5bd", lw=0.5)
+                bars.setdefault("travel", []).append((y, t, arrival, TRAVEL))
+                bars.setdefault("waiting", []).append((y, arrival, s.start, "#adb5bd"))
                 colour = RESTOCK if s.type == "restock" else tier_colour(scenario, scenario.ticket(s.ticket).priority)
-                ax.barh(y, x(s.end) - x(s.start), left=x(s.start), height=0.5, color=colour, edgecolor=route_colour(i))
+                bars.setdefault(colour, []).append((y, s.start, s.end, route_colour(i)))
                 t = s.end
                 if s.type == "visit":
-                    _visit_marks(ax, scenario, scenario.ticket(s.ticket), s, y, x)
-            ax.barh(y, x(r.return_) - x(t), left=x(t), height=0.22, color=TRAVEL)
-            for b in (s for s in r.stops if s.type == "break"):
-                ax.barh(y, x(b.end) - x(b.start), left=x(b.start), height=0.5, color=BREAK, edgecolor="#b08900", zorder=3)
+                    _visit_marks(ax, scenario, scenario.ticket(s.ticket), s, y, k, bars, marks, x)
+            bars["travel"].append((y, t, r.return_, TRAVEL))
+            bars.setdefault("break", []).extend((y, b.start, b.end, "#b08900") for b in r.stops if b.type == "break")
+        for kind, items in bars.items():
+            style = _BARS.get(kind, {"height": 0.5, "color": kind})
+            h = style["height"] / 2
+            verts = [[(x(a), y - h), (x(a), y + h), (x(b), y + h), (x(b), y - h)] for y, a, b, _ in items]
+            ax.add_collection(PolyCollection(verts, facecolors=style["color"], edgecolors=[e for *_, e in items],
+                                             linewidths=style.get("lw", 1.0), zorder=style.get("zorder", 2)))
+        if marks["windows"]:
+            ys, a, b = map(list, zip(*marks["windows"]))
+            ax.hlines(ys, x(a), x(b), color="#343a40", lw=1.2)
+            ax.vlines(x(a + b), [y - 0.05 for y in ys * 2], [y + 0.05 for y in ys * 2], color="#343a40", lw=1.2)
+        if marks["deadlines"]:
+            ys, when, late = zip(*marks["deadlines"])
+            ax.vlines(x(list(when)), [y - 0.42 for y in ys], [y + 0.42 for y in ys],
+                      colors=[LATE if v else "#6c757d" for v in late], linestyles=["-" if v else ":" for v in late],
+                      lw=1.3)
+        spans = [(scenario.engineer(r.engineer).shifts[r.shift], r) for _, r in rows]
+        lo = min((min(sh.start, r.depart) for sh, r in spans), default=datetime.combine(day, datetime.min.time()))
+        hi = max((max(sh.end, r.return_) for sh, r in spans), default=lo + timedelta(hours=24))
+        if scenario.now is not None and lo <= scenario.now <= hi:
+            ax.axvline(x(scenario.now), color=NOW, ls="--", lw=1.5, zorder=6)
         ax.set_yticks(range(len(rows)), [route_label(scenario, r) for _, r in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlim(x(lo - timedelta(minutes=20)), x(hi + timedelta(minutes=20)))
@@ -211,21 +241,24 @@ def schedule_figure(scenario: Scenario, plan: Plan):
     keys = [Patch(color=TRAVEL, label="travel"), Patch(facecolor=WAITING, edgecolor="#adb5bd", label="waiting"),
             *[Patch(color=tier_colour(scenario, k), label=f"service: {k}") for k in scenario.tiers],
             Patch(color=RESTOCK, label="restock"), Patch(color=BREAK, label="break"),
-            Patch(color="#343a40", label="appointment window"), Patch(color=LATE, label="SLA deadline / lateness")]
-    fig.legend(handles=keys, loc="outside lower center", ncol=len(keys), fontsize=8, frameon=False)
+            Line2D([], [], color="#343a40", marker="|", label="appointment window"),
+            Line2D([], [], color="#6c757d", ls=":", label="SLA deadline (met)"),
+            Line2D([], [], color=LATE, lw=3, label="SLA missed: lateness")]
+    keys += [Line2D([], [], color=NOW, ls="--", label="now")] if scenario.now is not None else []
+    fig.legend(handles=keys, loc="outside lower center", ncol=(len(keys) + 1) // 2, fontsize=8, frameon=False)
     return fig
 
 
-def _visit_marks(ax, sc: Scenario, t: Ticket, s: Stop, y: int, x) -> None:
-    """Windows under the bar, the SLA deadline as a red tick, lateness as a red bar with minutes."""
-    for w in t.windows:
-        ax.plot([x(w.start), x(w.end)], [y + 0.36] * 2, color="#343a40", lw=1.5, marker="|", ms=6)
+def _visit_marks(ax, sc: Scenario, t: Ticket, s: Stop, y: int, k: int, bars: dict, marks: dict, x) -> None:
+    """Windows under the bar (staggered so neighbours' windows do not merge), the SLA deadline as a tick
+    (dotted grey while met, solid red when missed), lateness as a red bar from deadline to start."""
+    marks["windows"] += [(y + 0.3 + 0.08 * (k % 2), w.start, w.end) for w in t.windows]
     deadline, late = sc.deadline(t), late_min(sc, t, s.start)
-    ax.plot([x(deadline)] * 2, [y - 0.42, y + 0.42], color=LATE, lw=1.5, clip_on=True)
+    marks["deadlines"].append((y, deadline, late > 0.01))
     if late > 0.01:
-        ax.barh(y - 0.34, x(s.start) - x(deadline), left=x(deadline), height=0.1, color=LATE)
-        ax.text(x(s.start), y - 0.3, f"+{late:.0f} min", color=LATE, fontsize=7, ha="right", va="bottom",
-                clip_on=True, fontweight="bold")
+        bars.setdefault("late", []).append((y - 0.33, deadline, s.start, LATE))
+        ax.text(x(s.start), y - 0.33, f" +{late:.0f} min late", color=LATE, fontsize=7, va="center",
+                fontweight="bold", clip_on=True, zorder=5, bbox={"fc": "white", "ec": "none", "pad": 0.3, "alpha": 0.8})
 
 
 # ------------------------------------------------------------ KPI tables and figures
