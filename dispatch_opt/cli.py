@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -119,6 +120,26 @@ def report(scenario: str, plan: str, output: str) -> None:
     except ImportError as exc:  # the [viz] extra is not installed
         raise ScenarioError([f"report: {exc}"]) from None
     out.print(f"report written to {output}")
+
+
+@main.command()
+@click.option("--preset", help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, realtime).")
+@click.option("--engineers", type=click.IntRange(min=1))
+@click.option("--tickets", type=click.IntRange(min=1))
+@click.option("--days", type=click.IntRange(min=1))
+@click.option("--seed", type=int)
+@click.option("--travel", type=click.Choice(["haversine", "matrix"]), help="Straight lines, or the road network.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@_guard
+def generate(preset, engineers, tickets, days, seed, travel, output) -> None:
+    """Write a synthetic Bologna scenario (a preset, or sized by the options)."""
+    from .generate import generate_from_options, to_json
+
+    sc = generate_from_options(preset=preset, engineers=engineers, tickets=tickets, days=days, seed=seed, travel=travel)
+    text = to_json(sc)
+    Path(output).write_text(text, encoding="utf-8")
+    out.print(f"{output}: {sc['name']}, {len(sc['engineers'])} engineers, {len(sc['tickets'])} tickets, "
+              f"{sc.get('travel', {}).get('model', 'haversine')} travel, {len(text.encode()) / 1e6:.1f} MB")
 
 
 def print_summary(sc: Scenario, plan: Plan) -> None:

@@ -40,8 +40,9 @@ class _Routes:
         self.fixed = [0] * len(m.vehicles)  # frozen visits at the head of a route
         self.cost = [self.evaluate(v, self.seq[v]) for v in range(len(m.vehicles))]
 
-    def evaluate(self, v: int, seq: list[int]) -> float | None:
-        """Travel + weighted lateness of route v visiting `seq` as early as it can, or None if it breaks a rule."""
+    def evaluate(self, v: int, seq: list[int], timeline: list | None = None) -> float | None:
+        """Travel + weighted lateness of route v visiting `seq` as early as it can, or None if it breaks a rule.
+        With `timeline`, appends (ticket node, start) and (_BREAK, start, duration) as scheduled."""
         m, veh = self.m, self.m.vehicles[v]
         travel, spans, service = self.travel, m.spans, self.service
         loc, t = m.nodes.start(v), veh.earliest_depart
@@ -54,12 +55,16 @@ class _Routes:
                 if start > b1 - d:
                     return None
                 t, trailing = start + d, (b0, b1, d)
+                if timeline is not None:
+                    timeline.append((_BREAK, start, d))
                 continue
             arrive = t + travel[loc][item]
             start = _start_in(spans[item], arrive)
             if start is None or start > veh.shift_end:
                 return None
             cost += travel[loc][item] + self.weight[item] * max(0, start - self.deadline[item])
+            if timeline is not None:
+                timeline.append((item, start))
             loc, t, last_start, last_end, trailing = item, start + service[item], start, start + service[item], None
         home = travel[loc][m.nodes.end(v)]
         if last_end + home > veh.latest_return:
@@ -73,13 +78,16 @@ class _Routes:
             on_the_way = max(last_end, b0) + d + max(0, home - overtime) <= veh.shift_end
             if clock > b1 - d and not on_the_way:
                 return None
+            if timeline is not None and last_end + home < b1:
+                timeline.pop()  # home before the interval ends: the break is not owed
         elif t + home > veh.latest_return:
             return None
         return cost + home
 
 
-def first_routes(m: "_Model", deadline: float = math.inf) -> list[list[int]]:
-    """Ticket nodes per vehicle (frozen heads included), in visiting order. Stops inserting at
+def first_routes(m: "_Model", deadline: float = math.inf) -> tuple[list[list[int]], list[list[tuple]]]:
+    """Ticket nodes per vehicle (frozen heads included) in visiting order, and each route's timeline
+    (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting at
     `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds."""
     r = _Routes(m)
     stock = {e.id: dict(e.van) for e in m.sc.engineers}
@@ -116,4 +124,9 @@ def first_routes(m: "_Model", deadline: float = math.inf) -> list[list[int]]:
         r.seq[v], r.cost[v] = cand, c
         for p, q in t.parts.items():
             stock[m.vehicles[v].engineer.id][p] -= q
-    return [[n for n in seq if n != _BREAK] for seq in r.seq]
+    timelines = []
+    for v, seq in enumerate(r.seq):
+        timelines.append([])
+        if r.evaluate(v, seq, timelines[-1]) is None:  # only frozen work can make a route infeasible
+            timelines[-1] = []
+    return [[n for n in seq if n != _BREAK] for seq in r.seq], timelines

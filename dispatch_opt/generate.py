@@ -3,18 +3,31 @@
 Why: the solver, benchmarks and demos need realistic, reproducible inputs whose
 difficulty (capacity, skills, parts, windows, SLA pressure) is set by a few
 parameters instead of hand-written JSON. Same parameters -> byte-identical JSON.
-Regenerate a bundled file with
-``python -m dispatch_opt.generate --preset small -o scenarios/small.json``.
+
+Travel is straight-line (the contract's haversine default) or, with ``travel="matrix"``,
+quickest routes on a synthetic road network (`roads.py`) written as the contract's matrix
+model, every location carrying its ``node``. With ``now`` set, the scenario is a real-time
+snapshot: the planning morning is played out up to ``now`` (see `_snapshot`).
+
+Regenerate every bundled file with ``python -m dispatch_opt.generate --all`` (one preset:
+``python -m dispatch_opt.generate --preset small -o scenarios/small.json``).
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
+import heapq
 import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
+
+from . import roads
+from .model import ScenarioError
+from .travel import haversine_km
 
 FORMAT = "dispatch-opt.scenario/1"
 EARTH_RADIUS_KM = 6371.0088
@@ -43,7 +56,8 @@ SLA = {  # in rank order, first = most important
     "low": {"arrive_within_h": 120},
 }
 # tier -> (fewest, most whole days before the planning day it was raised, earliest, latest time of day);
-# old normal/low tickets are near or past their deadline, so lateness is a real trade-off
+# old normal/low tickets are near or past their deadline, so lateness is a real trade-off.
+# Emergencies are raised within CityParams.emergency_hours instead (their times here are not used).
 CREATED = {
     "emergency": (0, 0, "06:00", "11:00"),
     "urgent": (1, 1, "08:00", "18:00"),
@@ -55,6 +69,14 @@ WINDOWS = (("morning", "08:00", "12:00"), ("afternoon", "12:00", "17:00"),
            ("slot", "08:00", "10:00"), ("slot", "10:00", "12:00"), ("slot", "12:00", "14:00"),
            ("slot", "14:00", "16:00"), ("slot", "15:00", "17:00"))
 WINDOW_KINDS = {"morning": 0.35, "afternoon": 0.35, "slot": 0.30}
+# Emergencies as a nightly plan sees them: raised from 18:00 the evening before until 07:30, the
+# earliest shift start (when the plan is made); a plan for the day cannot know of later ones.
+EVENING_BEFORE = (-6.0, 7.5)
+TRAVEL_MODELS = ("haversine", "matrix")
+# the contract's default travel for lat/lon, used when a scenario has no `travel`
+HAVERSINE_KMH, HAVERSINE_DETOUR = 30.0, 1.3
+REBOOK_WINDOW = ("12:00", "17:00")  # a real-time snapshot rebooks appointments missed before `now` to the afternoon
+WINDOW_MARGIN_MIN = 15  # in the played-out morning, nobody is sent to arrive in a window's last 15 minutes
 
 
 @dataclass(frozen=True)
@@ -90,14 +112,62 @@ class CityParams:
     skills_per_engineer: tuple[int, int] = (2, 4)
     min_skill_cover: int = 3  # engineers per appliance, at least
     unservable_ticket: bool = True  # include one solar_inverter ticket nobody can serve
+    # when emergencies are raised, in hours from the midnight that starts the first planning day (negative:
+    # the evening before). The default (06:00-11:00 of the planning day itself, which a nightly plan could
+    # not know) is kept for the small and medium files and the README's benchmark; see EVENING_BEFORE.
+    emergency_hours: tuple[float, float] = (6.0, 11.0)
+    travel: str = "haversine"  # or "matrix": quickest routes on a synthetic road network (roads.py)
+    # "HH:MM" on the first planning day: a real-time snapshot at that moment (the morning played out;
+    # engineers with `position`, tickets `done`, `started`, `en_route`); None: a plan made before the day
+    now: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.travel not in TRAVEL_MODELS:
+            problems.append(f"travel: got {self.travel!r}; fix: use one of {', '.join(TRAVEL_MODELS)}")
+        for name in ("engineers", "tickets", "days"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name}: got {getattr(self, name)}; fix: use a whole number of at least 1")
+        if self.now is not None:
+            try:
+                datetime.strptime(self.now, "%H:%M")
+            except (TypeError, ValueError):
+                problems.append(f"now: got {self.now!r}; fix: give a time of day HH:MM, e.g. 11:00")
+        if problems:
+            raise ScenarioError(problems)
+
+    @property
+    def road_params(self) -> roads.RoadParams:
+        """The road network of this city (used with travel="matrix")."""
+        return roads.RoadParams(centre_lat=self.centre_lat, centre_lon=self.centre_lon)
 
 
-# Bundled scenarios. Small is a little under capacity (nearly every ticket fits), medium close to it,
-# so late or dropped low-tier work is a real trade-off; seeds were picked for representative mixes.
+# Bundled scenarios, one file each in scenarios/ (`--all`). Small is a little under capacity (nearly
+# every ticket fits), medium close to it, so late or dropped low-tier work is a real trade-off; seeds
+# were picked for representative mixes. Small and medium keep their original emergencies (raised on the
+# planning morning) so their files and the README's figures stay; every other preset is what a plan
+# made before the day can know (EVENING_BEFORE), or a snapshot at `now`.
+_MEDIUM = CityParams(name="bologna-medium", engineers=40, tickets=300, seed=2)
 PRESETS = {
     "small": CityParams(name="bologna-small", engineers=8, tickets=50, seed=10),
-    "medium": CityParams(name="bologna-medium", engineers=40, tickets=300, seed=2),
+    "medium": _MEDIUM,
+    # the medium day on the road network: the same people and tickets, quickest routes instead of straight lines
+    "medium-roads": dataclasses.replace(_MEDIUM, name="bologna-medium-roads", travel="matrix",
+                                        emergency_hours=EVENING_BEFORE),
+    # a big city day; straight-line travel, since its 1,651 x 1,651 road matrices would be 30 MB of JSON
+    "large": CityParams(name="bologna-large", engineers=150, tickets=1500, seed=1, neighbourhoods=(14, 22),
+                        depot_stock=60, emergency_hours=EVENING_BEFORE),
+    # twice the work the engineers can do: what gets dropped, and is it the right work?
+    "overload": CityParams(name="bologna-overload", engineers=20, tickets=300, seed=4, travel="matrix",
+                           emergency_hours=EVENING_BEFORE),
+    # three days planned at once: appointments on any of them, van stock carried over
+    "multiday": CityParams(name="bologna-multiday", engineers=25, tickets=450, days=3, seed=5,
+                           emergency_hours=EVENING_BEFORE),
+    # replanning at 11:00 on the road network: the morning's work done or under way, new emergencies up to now
+    "realtime": CityParams(name="bologna-realtime", engineers=40, tickets=300, seed=6, travel="matrix",
+                           emergency_hours=(-6.0, 11.0), now="11:00"),
 }
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def _at(day: datetime, hhmm: str) -> datetime:
@@ -221,8 +291,11 @@ def _ticket(rng: np.random.Generator, p: CityParams, day0: datetime, tier: str, 
     _, shortest, longest = JOBS[job]
     first, last, earliest, latest = CREATED[tier]
     day = day0 - timedelta(days=int(rng.integers(first, last + 1)))
-    t0, t1 = _at(day, earliest), _at(day, latest)
-    created = t0 + timedelta(minutes=int(rng.integers((t1 - t0).seconds // 60 + 1)))
+    if tier == "emergency":
+        t0, t1 = (day0 + timedelta(hours=h) for h in p.emergency_hours)
+    else:
+        t0, t1 = _at(day, earliest), _at(day, latest)
+    created = t0 + timedelta(minutes=int(rng.integers(int((t1 - t0).total_seconds()) // 60 + 1)))
     t = {"location": loc, "zone": _zone(p, loc), "created": _iso(created), "priority": tier,
          "duration_min": 5 * round(rng.triangular(shortest, shortest, longest) / 5), "skills": [appliance]}
     if rng.random() < (p.emergency_window_share if tier == "emergency" else p.window_share):
@@ -257,30 +330,229 @@ def generate_scenario(params: CityParams) -> dict:
     parts = sorted(q for v in APPLIANCES.values() for q in v[1])
     depot = {"id": "D1", "location": {"lat": p.depot_lat, "lon": p.depot_lon},
              "parts": {q: p.depot_stock for q in parts}, "tools": [REFRIGERANT], "restock_min": 15}
-    return {"format": FORMAT, "name": p.name, "sla": copy.deepcopy(SLA), "engineers": engineers,
-            "tickets": tickets, "depots": [depot]}
+    sc = {"format": FORMAT, "name": p.name, "sla": copy.deepcopy(SLA), "engineers": engineers,
+          "tickets": tickets, "depots": [depot]}
+    if p.now is not None:
+        now = _at(day0, p.now)
+        _snapshot(p, sc, now)
+        sc = {"format": FORMAT, "name": p.name, "now": _iso(now)} | sc
+    if p.travel == "matrix":
+        _add_road_matrix(p, sc)
+    return sc
 
+
+# ---------------------------------------------------------------- travel
+
+def _travel_minutes(p: CityParams, locations: list[dict]) -> np.ndarray:
+    """Minutes between `locations` as the written scenario will have them (the road matrix is rounded)."""
+    latlon = np.array([(q["lat"], q["lon"]) for q in locations], dtype=float)
+    if p.travel == "matrix":
+        return np.round(roads.travel_matrix(roads.build_network(p.road_params), latlon)[0], 2)
+    return haversine_km(latlon) * HAVERSINE_DETOUR / HAVERSINE_KMH * 60.0
+
+
+def _add_road_matrix(p: CityParams, sc: dict) -> None:
+    """Give every location a `node` (identical coordinates share one) and add the matrix travel model."""
+    locations = [e[k] for e in sc["engineers"] for k in ("start", "end", "position") if k in e]
+    locations += [t["location"] for t in sc["tickets"]] + [d["location"] for d in sc["depots"]]
+    nodes: dict[tuple[float, float], int] = {}
+    for loc in locations:
+        loc["node"] = nodes.setdefault((loc["lat"], loc["lon"]), len(nodes))
+    minutes, km = roads.travel_matrix(roads.build_network(p.road_params), np.array(list(nodes), dtype=float))
+    sc["travel"] = {"model": "matrix", "minutes": np.round(minutes, 2).tolist(), "km": np.round(km, 2).tolist()}
+
+
+# ---------------------------------------------------------------- real-time snapshot
+
+def _snapshot(p: CityParams, sc: dict, now: datetime) -> None:
+    """Play the first planning day out until `now`, the way a dispatcher would have run it.
+
+    The morning runs on the plan made before the day (at the earliest shift start): each engineer
+    leaves home at shift start and, whenever free, is sent to the ticket of that plan's pool that is
+    cheapest to reach (travel minutes + 20 per tier below the first) with the skills, tools and parts
+    on the van, a window open on arrival (not in its last 15 minutes) and an end inside the shift;
+    with none, they wait 15 minutes and look again. Tickets raised after the plan was made (the
+    morning's new emergencies) wait for the replanning at `now`. Then, at `now`:
+    a visit that has ended is `done` (its parts are gone from the van: `van` is the stock at `now`);
+    one under way is `started` with the engineer at its location; a trip under way is `en_route`,
+    the engineer somewhere along the route. Every engineer gets a `position`. Open tickets whose every
+    appointment window closed before `now` are rebooked to the afternoon.
+    """
+    engineers, tickets = sc["engineers"], sc["tickets"]
+    ne = len(engineers)
+    minutes = _travel_minutes(p, [e["start"] for e in engineers] + [t["location"] for t in tickets])
+    rank = {tier: i for i, tier in enumerate(sc["sla"])}
+    created = [datetime.fromisoformat(t["created"]) for t in tickets]
+    windows = [[(datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"])) for w in t.get("windows", [])]
+               for t in tickets]
+    place = list(range(ne))  # index into `minutes`: home, then the last ticket visited
+    vans = [dict(e["van"]) for e in engineers]
+    position: dict[int, dict] = {}
+    shift = [tuple(datetime.fromisoformat(e["shifts"][0][k]) for k in ("start", "end")) for e in engineers]
+    planned_at = min(s for s, _ in shift)
+    pool = {k for k in range(len(tickets)) if created[k] <= planned_at}  # the rest is news for the replanning
+    queue = [(shift[i][0], i) for i in range(ne)]
+    heapq.heapify(queue)
+    margin = timedelta(minutes=WINDOW_MARGIN_MIN)
+    while queue:
+        clock, i = heapq.heappop(queue)
+        if clock >= now:
+            continue
+        e, van = engineers[i], vans[i]
+        best = None
+        for k in pool:
+            t = tickets[k]
+            if (not set(t["skills"]) <= set(e["skills"]) or t.get("engineer", e["id"]) != e["id"]
+                    or not set(t.get("tools", [])) <= set(e["tools"])
+                    or any(van.get(q, 0) < n for q, n in t.get("parts", {}).items())):
+                continue
+            travel = float(minutes[place[i], ne + k])
+            start = clock + timedelta(minutes=travel)
+            if start + timedelta(minutes=t["duration_min"]) > shift[i][1]:
+                continue
+            if windows[k] and not any(a <= start <= b - margin for a, b in windows[k]):
+                continue
+            score = (travel + 20 * rank[t["priority"]], k)
+            if best is None or score < best[0]:
+                best = (score, k, start)
+        if best is None:
+            heapq.heappush(queue, (clock + timedelta(minutes=15), i))
+            continue
+        _, k, start = best
+        t = tickets[k]
+        pool.discard(k)
+        t["engineer"] = e["id"]
+        end = start + timedelta(minutes=t["duration_min"])
+        if end <= now:
+            t["status"] = "done"
+            for q, n in t.get("parts", {}).items():
+                van[q] -= n
+            place[i] = ne + k
+            heapq.heappush(queue, (end, i))
+        elif start <= now:
+            t["status"] = "started"
+            position[i] = dict(t["location"])
+        else:
+            t["status"] = "en_route"
+            position[i] = _along(p, _place(engineers, tickets, place[i]), t["location"],
+                                 (now - clock) / (start - clock))
+    for i, e in enumerate(engineers):
+        e["van"] = {q: n for q, n in vans[i].items() if n > 0}
+        e["position"] = position.get(i) or dict(_place(engineers, tickets, place[i]))
+    day = datetime.combine(now.date(), datetime.min.time())
+    afternoon = [_span(_at(day, REBOOK_WINDOW[0]), _at(day, REBOOK_WINDOW[1]))]
+    for k in range(len(tickets)):
+        if windows[k] and "status" not in tickets[k]:
+            kept = [w for w, (_, b) in zip(tickets[k]["windows"], windows[k]) if b > now]
+            tickets[k]["windows"] = kept or afternoon
+
+
+def _place(engineers: list[dict], tickets: list[dict], index: int) -> dict:
+    return engineers[index]["start"] if index < len(engineers) else tickets[index - len(engineers)]["location"]
+
+
+def _along(p: CityParams, a: dict, b: dict, fraction: float) -> dict:
+    """Where a trip from a to b is after `fraction` of its travel time."""
+    if p.travel == "matrix":
+        lat, lon = roads.point_along(roads.build_network(p.road_params), a, b, fraction)
+    else:
+        lat, lon = a["lat"] + fraction * (b["lat"] - a["lat"]), a["lon"] + fraction * (b["lon"] - a["lon"])
+    return {"lat": round(float(lat), 5), "lon": round(float(lon), 5)}
+
+
+# ---------------------------------------------------------------- files and options
 
 def to_json(scenario: dict) -> str:
-    """The canonical file text: what the bundled scenarios hold, byte for byte."""
-    return json.dumps(scenario, indent=1, ensure_ascii=False) + "\n"
+    """The canonical file text: what the bundled scenarios hold, byte for byte.
+
+    Indented one space per level; the rows of a travel matrix are one line each, so a 340-point
+    matrix is 340 lines rather than 115,600.
+    """
+    travel = scenario.get("travel")
+    if not (isinstance(travel, dict) and travel.get("model") == "matrix"):
+        return json.dumps(scenario, indent=1, ensure_ascii=False) + "\n"
+    keys = [k for k in ("minutes", "km") if isinstance(travel.get(k), list)]
+    text = json.dumps(scenario | {"travel": travel | {k: f"\0{k}\0" for k in keys}}, indent=1, ensure_ascii=False)
+    for k in keys:
+        rows = ",\n   ".join(json.dumps(row, separators=(",", ":")) for row in travel[k])
+        text = text.replace(json.dumps(f"\0{k}\0"), "[\n   " + rows + "\n  ]")
+    return text + "\n"
 
 
-if __name__ == "__main__":
+def params_from_options(*, preset: str | None = None, engineers: int | None = None, tickets: int | None = None,
+                        days: int | None = None, seed: int | None = None, travel: str | None = None) -> CityParams:
+    """The CityParams for a preset (default: a nightly plan for a city day) with the given options overridden.
+
+    Without a preset, the base is CityParams() with emergencies raised the evening before
+    (EVENING_BEFORE), what a plan made before the day can know. When any option changes a preset,
+    the name says so, e.g. `bologna-40x300-1d-seed7-roads`.
+    """
+    if preset is not None and preset not in PRESETS:
+        raise ScenarioError([f"preset: got {preset!r}; fix: use one of {', '.join(PRESETS)}"])
+    base = PRESETS[preset] if preset else CityParams(name="bologna", emergency_hours=EVENING_BEFORE)
+    options = {"engineers": engineers, "tickets": tickets, "days": days, "seed": seed, "travel": travel}
+    given = {k: v for k, v in options.items() if v is not None}
+    p = dataclasses.replace(base, **given)
+    if preset is None or any(getattr(p, k) != getattr(base, k) for k in given):
+        name = f"bologna-{p.engineers}x{p.tickets}-{p.days}d-seed{p.seed}" + ("-roads" if p.travel == "matrix" else "")
+        p = dataclasses.replace(p, name=name + (f"-at{p.now.replace(':', '')}" if p.now else ""))
+    return p
+
+
+def generate_from_options(*, preset: str | None = None, engineers: int | None = None, tickets: int | None = None,
+                          days: int | None = None, seed: int | None = None, travel: str | None = None) -> dict:
+    """A scenario dict for the command line's options (see params_from_options); write it with to_json.
+
+    Bad options raise ScenarioError, one line per problem (field, value, fix).
+    """
+    return generate_scenario(params_from_options(preset=preset, engineers=engineers, tickets=tickets, days=days,
+                                                 seed=seed, travel=travel))
+
+
+def write_presets(directory: str | Path | None = None) -> dict[str, Path]:
+    """Write every preset to `directory` (default: the bundled scenarios/) as <preset>.json; the paths, by preset."""
+    out = {}
+    for name, params in PRESETS.items():
+        path = Path(directory or SCENARIO_DIR) / f"{name}.json"
+        path.write_text(to_json(generate_scenario(params)), encoding="utf-8")
+        out[name] = path
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
     import argparse
-    import dataclasses
     import sys
 
-    ap = argparse.ArgumentParser(description="Write a synthetic Bologna dispatch scenario (contract v1).")
-    ap.add_argument("--preset", choices=sorted(PRESETS), default="small")
-    ap.add_argument("--seed", type=int, help="override the preset's seed")
+    ap = argparse.ArgumentParser(prog="python -m dispatch_opt.generate",
+                                 description="Write a synthetic Bologna dispatch scenario (contract v1).")
+    ap.add_argument("--all", action="store_true", help="write every preset to scenarios/<preset>.json")
+    ap.add_argument("--preset", choices=list(PRESETS), help="start from this preset (default: small)")
+    ap.add_argument("--engineers", type=int, help="override the number of engineers")
+    ap.add_argument("--tickets", type=int, help="override the number of tickets")
     ap.add_argument("--days", type=int, help="override the number of planning days")
+    ap.add_argument("--seed", type=int, help="override the preset's seed")
+    ap.add_argument("--travel", choices=TRAVEL_MODELS, help="override the travel model")
     ap.add_argument("-o", "--output", help="file to write (default: stdout)")
-    args = ap.parse_args()
-    overrides = {k: v for k in ("seed", "days") if (v := getattr(args, k)) is not None}
-    text = to_json(generate_scenario(dataclasses.replace(PRESETS[args.preset], **overrides)))
+    args = ap.parse_args(argv)
+    if args.all:
+        for name, path in write_presets().items():
+            print(f"{name}: {path} ({path.stat().st_size:,} bytes)")
+        return
+    options = {k: getattr(args, k) for k in ("engineers", "tickets", "days", "seed", "travel")}
+    chosen = any(v is not None for v in options.values())
+    try:  # no option at all: the small preset, as before
+        sc = generate_from_options(preset=args.preset or (None if chosen else "small"), **options)
+    except ScenarioError as exc:
+        for line in exc.problems:
+            print(f"error: {line}", file=sys.stderr)
+        sys.exit(2)
+    text = to_json(sc)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)
     else:
         sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import networkx as nx
 import numpy as np
@@ -62,7 +63,7 @@ class RoadNetwork:
     `kind` ("street" or "ring"); edges carry `km`, `minutes` and `road` (its class).
     """
     params: RoadParams
-    graph: nx.Graph
+    graph: nx.Graph = field(repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -135,9 +136,13 @@ class RoadNetwork:
         return nx.shortest_path(self.graph, a, b, weight="minutes")
 
 
+def build_network(params: RoadParams | None = None) -> RoadNetwork:
+    """The road network for `params` (default: Bologna); deterministic, built once per process per params."""
+    return _build(params or RoadParams())
+
+
 @functools.lru_cache(maxsize=4)
-def build_network(params: RoadParams = RoadParams()) -> RoadNetwork:
-    """The road network for `params`; deterministic, and built once per process for the same params."""
+def _build(params: RoadParams) -> RoadNetwork:
     p, rng = params, np.random.default_rng(params.seed)
     speed = p.speed
     g = nx.Graph()
@@ -232,12 +237,15 @@ def point_along(network: RoadNetwork, a: Mapping, b: Mapping, fraction: float) -
     ends = _latlon([a, b])
     (na, nb), (ka, kb) = network.snap(ends)
     g, speed = network.graph, network.params.access_kmh / 60.0
+
+    def at(n: int) -> tuple[float, float]:
+        return g.nodes[n]["lat"], g.nodes[n]["lon"]
+
     # legs: (from (lat, lon), to (lat, lon), minutes, on a street?)
-    at = lambda n: (g.nodes[n]["lat"], g.nodes[n]["lon"])  # noqa: E731
     legs = [(tuple(ends[0]), at(na), ka / speed, True)]
     path = network.route(int(na), int(nb))
     legs += [(at(u), at(v), g.edges[u, v]["minutes"], g.edges[u, v]["road"] not in ("ring", "ramp"))
-             for u, v in zip(path, path[1:])]
+             for u, v in itertools.pairwise(path)]
     legs.append((at(nb), tuple(ends[1]), kb / speed, True))
     total = sum(leg[2] for leg in legs)
     goal = min(max(fraction, 0.0), 1.0) * total
@@ -256,6 +264,6 @@ def point_along(network: RoadNetwork, a: Mapping, b: Mapping, fraction: float) -
     j1 = i
     while j1 < len(legs) - 1 and not legs[j1 + 1][3]:
         j1 += 1
-    before = clock + 0.0 - sum(leg[2] for leg in legs[j0:i])
+    before = clock - sum(leg[2] for leg in legs[j0:i])
     after = clock + sum(leg[2] for leg in legs[i:j1 + 1])
     return legs[j0][0] if goal - before <= after - goal else legs[j1][1]

@@ -94,6 +94,7 @@ class _Model:
             for eid in {self.vehicles[v].engineer.id for v in el.allowed[tid]}:
                 self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
         self.nodes = _Nodes(tickets, self._restock_slots(tickets), len(self.vehicles))
+        self.greedy_timelines: list[list[tuple]] | None = None
         self._layout()
         starts = [self.nodes.start(v) for v in range(len(self.vehicles))]
         ends = [self.nodes.end(v) for v in range(len(self.vehicles))]
@@ -359,11 +360,13 @@ class _Model:
             params = self.search_parameters(time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0])
             self.routing.CloseModelWithParameters(params)
             start = self.routing.solver().Assignment()
-            routes = first_routes(self, deadline=t0 + time_limit_s / 2)
+            routes, self.greedy_timelines = first_routes(self, deadline=t0 + time_limit_s / 2)
             if self.routing.RoutesToAssignment(routes, True, True, start):
-                params.time_limit.FromMilliseconds(max(100, int((time_limit_s - (time.monotonic() - t0)) * 1000)))
+                left = max(0.1, time_limit_s - (time.monotonic() - t0))
+                params.time_limit.FromMilliseconds(int(left * 1000))
+                params.lns_time_limit.FromMilliseconds(int(left * 1000))  # restoring the start may take a while
                 solution = self.routing.SolveFromAssignmentWithParameters(start, params)
-                if solution is not None:
+                if solution is not None or time.monotonic() - t0 >= time_limit_s:
                     return solution
         for strategy in strategies:
             left = time_limit_s - (time.monotonic() - t0)
@@ -425,10 +428,16 @@ def solve(scenario: Scenario, params: SolveParams | None = None, *,
             if model.cap_note:
                 plan.notes.append(model.cap_note)
             return plan
+        if _greedy_is_whole(model):  # out of time before the search restored the greedy plan: use it as it is
+            routes, dropped = _greedy_routes(model)
+            unassigned += [Unassigned(tid, "not planned: the search ran out of time after a first plan; "
+                                           "fix: allow more time (--time-limit)", "time_limit") for tid in dropped]
+            return _plan(scenario, el, routes, unassigned, t0, setup_s, "greedy plan only (time limit)")
         # every ticket is optional but frozen work: that is what made the model infeasible
         frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
         if not frozen:
-            raise RuntimeError("the routing model found no solution although every ticket is optional")
+            unassigned += _dropped(el, list(el.allowed), [])
+            return _plan(scenario, el, [], unassigned, t0, setup_s, "no solution within the time limit")
         for tid in frozen:
             el.allowed.pop(tid)
             unassigned.append(Unassigned(tid, f"frozen with {model.ticket_of[tid].engineer} but cannot be kept "
@@ -436,6 +445,34 @@ def solve(scenario: Scenario, params: SolveParams | None = None, *,
                                               f"release it", "frozen"))
         status = "solved without frozen work"
     return _plan(scenario, el, [], unassigned, t0, setup_s=time.monotonic() - t0, status="nothing to plan")
+
+
+def _greedy_is_whole(model: _Model) -> bool:
+    """The greedy plan exists and keeps all frozen work (it cannot drop it)."""
+    if model.greedy_timelines is None:
+        return False
+    placed = {item[0] for tl in model.greedy_timelines for item in tl if item[0] >= 0}
+    return all(n in placed for n in model.frozen_nodes)
+
+
+def _greedy_routes(model: _Model) -> tuple[list[Route], list[str]]:
+    """Routes straight from the greedy timelines (see construct.first_routes)."""
+    hz, nodes, routes, planned = model.el.horizon, model.nodes, [], set()
+    for v, timeline in enumerate(model.greedy_timelines):
+        veh = model.vehicles[v]
+        if not any(item[0] >= 0 for item in timeline):
+            continue
+        stops = []
+        for item in timeline:
+            if item[0] >= 0:
+                tid = nodes.tickets[item[0]]
+                planned.add(tid)
+                start = hz.time(item[1])
+                stops.append(Stop("visit", start, start + timedelta(minutes=model.ticket_of[tid].duration_min), ticket=tid))
+            else:
+                stops.append(Stop("break", hz.time(item[1]), hz.time(item[1] + item[2])))
+        routes.append(Route(veh.engineer.id, veh.shift, stops, hz.time(veh.earliest_depart), hz.time(veh.latest_return)))
+    return routes, [tid for tid in nodes.tickets if tid not in planned]
 
 
 def _dropped(el: Eligibility, dropped: list[str], routes: list[Route]) -> list[Unassigned]:

@@ -96,3 +96,11 @@ def test_an_or_tools_first_solution_strategy_can_be_chosen_instead_of_the_greedy
     plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=2, first_solution="PARALLEL_CHEAPEST_INSERTION"))
     assert_valid(raw, plan)
     assert plan.kpis["served"] >= 45
+
+
+def test_a_time_limit_too_short_for_the_search_still_returns_the_greedy_plan():
+    """Out of time before OR-Tools restores its start: the greedy plan is returned as it is, frozen work kept."""
+    sc = do.load_scenario(SCENARIOS / "realtime.json")
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0.2))
+    assert do.check(sc, plan).ok
+    assert plan.kpis["served"] > 0 and {u.code for u in plan.unassigned} <= {"skill", "reach", "capacity", "time_limit"}
