@@ -27,13 +27,14 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 import time
 import traceback
 from pathlib import Path
 
 import dispatch_opt as do
-from dispatch_opt.literature import Instance, plan_distance, plan_from_routes, plan_routes, read_bks, \
-    read_instance, to_scenario
+from dispatch_opt.literature import (Instance, plan_distance, plan_from_routes, plan_routes, read_bks,
+                                     read_instance, to_scenario)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
@@ -50,8 +51,12 @@ def instance_class(name: str) -> str:
 
 # ------------------------------------------------------------------ solvers: each returns routes of ticket ids
 
-def solve_dispatch_opt(inst: Instance, scenario: dict, time_limit: float, seed: int) -> tuple[list[list[str]], str]:
-    plan = do.solve(do.load_scenario(scenario), do.SolveParams(time_limit_s=time_limit, seed=seed))
+def solve_dispatch_opt(inst: Instance, scenario: dict, time_limit: float, seed: int,
+                       first_solution: str | None = None) -> tuple[list[list[str]], str]:
+    params = do.SolveParams(time_limit_s=time_limit, seed=seed)
+    if first_solution:
+        params = do.SolveParams(time_limit_s=time_limit, seed=seed, first_solution=first_solution)
+    plan = do.solve(do.load_scenario(scenario), params)
     return plan_routes(plan), "; ".join(plan.notes)
 
 
@@ -91,7 +96,9 @@ def solve_ortools(inst: Instance, scenario: dict, time_limit: float, seed: int) 
     params.time_limit.FromMilliseconds(int(time_limit * 1000))
     solution = routing.SolveWithParameters(params)
     if solution is None:
-        return [], f"no solution (routing status {routing.status()})"
+        status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
+        why = ": no first solution within the time limit" if status == "ROUTING_FAIL_TIMEOUT" else ""
+        return [], f"no solution ({status}{why})"
     routes = []
     for v in range(inst.vehicles):
         index, route = solution.Value(routing.NextVar(routing.Start(v))), []
@@ -108,7 +115,10 @@ def solve_pyvrp(inst: Instance, scenario: dict, time_limit: float, seed: int) ->
     from pyvrp.stop import MaxRuntime
 
     n, dist = len(inst.x), inst.tenths()
-    ten = lambda v: round(10 * v)  # noqa: E731
+
+    def ten(v: float) -> int:
+        return round(10 * v)
+
     m = Model()
     locs = [m.add_location(x=inst.x[i], y=inst.y[i]) for i in range(n)]
     depot = m.add_depot(locs[0], tw_early=ten(inst.ready[0]), tw_late=ten(inst.due[0]))
@@ -142,9 +152,10 @@ def run_one(suite: str, path: Path, solver: str, time_limit: float, seed: int) -
            "time_limit_s": time_limit, "served": 0, "vehicles": "", "distance": "", "gap_pct": "", "violations": "",
            "detail": ""}
     t0 = time.monotonic()
+    base, _, option = solver.partition(":")  # dispatch_opt:PATH_CHEAPEST_ARC picks its first solution
     try:
-        routes, detail = SOLVERS[solver](inst, scenario, time_limit, seed)
-    except Exception as exc:  # a crash of one solver on one instance is a result to report, not a stop
+        routes, detail = SOLVERS[base](inst, scenario, time_limit, seed, *([option] if option else []))
+    except Exception as exc:  # noqa: BLE001 - a crash of one solver on one instance is a result to report, not a stop
         row.update(wall_s=round(time.monotonic() - t0, 2), status="error", detail=f"{type(exc).__name__}: {exc}")
         traceback.print_exc()
         return row
@@ -190,23 +201,39 @@ def summary(rows: list[dict], solvers: list[str]) -> list[dict]:
             line[f"{s}_vehicles"] = _mean([r["vehicles"] for r in ok])
             line[f"{s}_failures"] = len(runs) - len(ok)
         out.append(line)
+    # the means above are over each solver's own successes; this row compares like with like
+    names = {r["instance"] for r in rows}
+    common = [n for n in names if all(any(r["instance"] == n and r["solver"] == s and r["status"] == "ok"
+                                          for r in rows) for s in solvers)]
+    if len(common) < len(names):
+        mine = [r for r in rows if r["instance"] in common]
+        line = {"class": "all solved by every solver", "instances": len(common),
+                "bks_vehicles": _mean([r["bks_vehicles"] for r in mine if r["solver"] == solvers[0]])}
+        for s in solvers:
+            ok = [r for r in mine if r["solver"] == s]
+            line.update({f"{s}_gap": _mean([r["gap_pct"] for r in ok]), f"{s}_failures": 0,
+                         f"{s}_vehicles": _mean([r["vehicles"] for r in ok])})
+        out.append(line)
     return out
 
 
-def markdown(suite: str, rows: list[dict], solvers: list[str], args: argparse.Namespace, total_s: float) -> str:
+def markdown(suite: str, rows: list[dict], solvers: list[str], args: argparse.Namespace, total_s: float,
+             date: str) -> str:
     summ = summary(rows, solvers)
-    lines = [f"# Literature benchmark: {suite}, {dt.date.today()}", "",
+    lines = [f"# Literature benchmark: {suite}, {date}", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
              f"{platform.python_version()}; solvers run one after the other, {args.time_limit:g} s per instance per "
-             f"solver, seed {args.seed}; total {total_s / 60:.1f} min. Command: `python benchmarks/literature.py "
-             f"--suite {suite} --time-limit {args.time_limit:g}"
-             + (f" --instances '{args.instances}'" if args.instances else "") + f" --solvers {','.join(solvers)}`.",
+             f"solver, seed {args.seed}; solver wall time {total_s / 60:.1f} min in all"
+             + (f"; code {args.commit}" if getattr(args, "commit", "") else "") + ". "
+             f"Command: `python benchmarks/literature.py --suite {suite} --time-limit {args.time_limit:g}"
+             + (f" --instances '{args.instances}'" if args.instances else "") + f" --solvers {','.join(solvers)}"
+             + (f" --tag {args.tag}" if args.tag else "") + "`.",
              "",
-             "Convention of the best-known solutions (DIMACS 2021 VRPTW): distance = travel time = Euclidean "
-             "distance truncated to one decimal; capacity and time windows hard; objective total distance, any "
-             "number of vehicles up to the fleet. Gap = (distance - BKS) / BKS in %. Every plan is rebuilt as a "
-             "contract-v1 plan and verified by `dispatch_opt.check`; a plan with violations or unserved customers "
-             "counts as a failure and is left out of the mean gap.", "",
+             ("Convention of the best-known solutions (DIMACS 2021 VRPTW): distance = travel time = Euclidean "
+              "distance truncated to one decimal; capacity and time windows hard; objective total distance, any "
+              "number of vehicles up to the fleet. Gap = (distance - BKS) / BKS in %. Every plan is rebuilt as a "
+              "contract-v1 plan and verified by `dispatch_opt.check`; a plan with violations or unserved customers "
+              "counts as a failure and is left out of the mean gap."), "",
              "## Mean gap to BKS per class (%), over the instances solved without failure", "",
              "| class | instances | BKS vehicles | " + " | ".join(
                  f"{s} gap | {s} vehicles | {s} failures" for s in solvers) + " |",
@@ -236,6 +263,16 @@ def markdown(suite: str, rows: list[dict], solvers: list[str], args: argparse.Na
     return "\n".join(lines) + "\n"
 
 
+def _commit() -> str:
+    """The commit measured (`-dirty` when the work tree differs from it)."""
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=False,
+                             timeout=10)
+        return out.stdout.strip() if out.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
 def _natural(name: str) -> list:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
@@ -245,13 +282,21 @@ def main() -> None:
     ap.add_argument("--suite", choices=sorted(SUITES), default="solomon")
     ap.add_argument("--time-limit", type=float, default=5.0, help="seconds per instance per solver")
     ap.add_argument("--instances", default=None, help="glob on instance names, e.g. 'C1*' or 'R10[1-3]'")
-    ap.add_argument("--solvers", default="dispatch_opt,ortools", help=f"comma-separated, of {','.join(SOLVERS)}")
+    ap.add_argument("--solvers", default="dispatch_opt,ortools",
+                    help=f"comma-separated, of {','.join(SOLVERS)}; dispatch_opt:STRATEGY sets its first_solution")
+    ap.add_argument("--tag", default="", help="suffix of the result files, e.g. 'pca' for a variant run")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bench", type=Path, default=BENCH, help="folder with solomon/ and gh200/")
     ap.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--report", type=Path, default=None, metavar="CSV",
+                    help="only rewrite the markdown summary of an earlier run's CSV")
     args = ap.parse_args()
+    if args.report:
+        report_from_csv(args.report, args)
+        return
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    unknown = [s for s in solvers if s not in SOLVERS]
+    unknown = [s for s in solvers if s.partition(":")[0] not in SOLVERS or (":" in s and not
+               s.startswith("dispatch_opt:"))]
     if unknown:
         ap.error(f"unknown solver(s) {unknown}; choose from {list(SOLVERS)}")
     folder, pattern = SUITES[args.suite]
@@ -262,31 +307,51 @@ def main() -> None:
         raise SystemExit(f"no instances in {args.bench / folder} matching {args.instances or pattern}")
     print(f"{args.suite}: {len(paths)} instances x {len(solvers)} solvers at {args.time_limit:g} s; "
           f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
-    rows, t0 = [], time.monotonic()
+    args.commit = _commit()
+    rows, t0, width = [], time.monotonic(), max(len(s) for s in solvers)
     for path in paths:
         for solver in solvers:
             row = run_one(args.suite, path, solver, args.time_limit, args.seed)
             rows.append(row)
             gap = f"{row['gap_pct']:+6.2f}%" if row["status"] == "ok" else row["status"]
-            print(f"{row['instance']:10s} {solver:12s} {gap:>10s} dist {row['distance']!s:>8s} "
+            print(f"{row['instance']:10s} {solver:{width}s} {gap:>10s} dist {row['distance']!s:>8s} "
                   f"(BKS {row['bks_cost']:.1f}) veh {row['vehicles']!s:>3s}/{row['bks_vehicles']} "
                   f"{row['wall_s']:.1f} s {row['detail'][:80]}", flush=True)
-    total = time.monotonic() - t0
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    stem = args.out_dir / f"literature-{args.suite}-{dt.date.today()}"
+    stem = args.out_dir / f"literature-{args.suite}-{dt.date.today()}{'-' + args.tag if args.tag else ''}"
     with open(stem.with_suffix(".csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)
         w.writeheader()
         w.writerows(rows)
-    stem.with_suffix(".md").write_text(markdown(args.suite, rows, solvers, args, total))
-    print(f"\nmean gap to BKS (%) per class, over instances without failure; failures in brackets "
-          f"({total / 60:.1f} min in all)")
-    print(f"{'class':6s} {'n':>3s} " + " ".join(f"{s:>20s}" for s in solvers))
+    report(rows, solvers, args, stem, str(dt.date.today()))
+    print(f"({(time.monotonic() - t0) / 60:.1f} min in all)")
+
+
+def report(rows: list[dict], solvers: list[str], args: argparse.Namespace, stem: Path, date: str) -> None:
+    """Write the markdown summary beside the CSV and print the per-class table."""
+    suite = rows[0]["suite"]
+    stem.with_suffix(".md").write_text(markdown(suite, rows, solvers, args, sum(r["wall_s"] for r in rows), date))
+    print("\nmean gap to BKS (%) per class, over instances without failure; failures in brackets")
+    print(f"{'class':6s} {'n':>3s} " + " ".join(f"{s:>{max(20, len(s))}s}" for s in solvers))
     for line in summary(rows, solvers):
-        print(f"{line['class']:6s} {line['instances']:3d} " + " ".join(
-            f"{line[f'{s}_gap']:>14s} ({line[f'{s}_failures']:2d})" for s in solvers))
+        print(f"{line['class'].replace('all solved by every solver', 'common'):6s} {line['instances']:3d} " + " ".join(
+            f"{line[f'{s}_gap']:>{max(14, len(s) - 6)}s} ({line[f'{s}_failures']:2d})" for s in solvers))
     print(f"wrote {stem.with_suffix('.csv')} and {stem.with_suffix('.md')}")
 
+
+def report_from_csv(path: Path, args: argparse.Namespace) -> None:
+    """Rewrite the markdown of an earlier run from its CSV, without solving again."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k in ("customers", "fleet", "bks_vehicles", "served", "vehicles", "violations"):
+            r[k] = int(r[k]) if r[k] != "" else ""
+        for k in ("bks_cost", "time_limit_s", "wall_s", "distance", "gap_pct"):
+            r[k] = float(r[k]) if r[k] != "" else ""
+    solvers = list(dict.fromkeys(r["solver"] for r in rows))
+    m = re.match(r"literature-[^-]+-(\d{4}-\d{2}-\d{2})-?(.*)", path.stem)
+    args.time_limit, args.tag = rows[0]["time_limit_s"], (m.group(2) if m else "")
+    report(rows, solvers, args, path.with_suffix(""), m.group(1) if m else str(dt.date.today()))
 
 if __name__ == "__main__":
     main()

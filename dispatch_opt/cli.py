@@ -6,6 +6,7 @@ error or a plan that breaks a hard rule. No tracebacks unless --debug.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -140,6 +141,22 @@ def generate(preset, engineers, tickets, days, seed, travel, output) -> None:
     Path(output).write_text(text, encoding="utf-8")
     out.print(f"{output}: {sc['name']}, {len(sc['engineers'])} engineers, {len(sc['tickets'])} tickets, "
               f"{sc.get('travel', {}).get('model', 'haversine')} travel, {len(text.encode()) / 1e6:.1f} MB")
+
+
+@main.command(name="import")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Scenario JSON to write.")
+@_guard
+def import_(instance: str, output: str) -> None:
+    """Turn a Solomon .txt or VRPLIB .vrp VRPTW instance into a scenario (DIMACS convention)."""
+    from .literature import import_instance
+
+    try:
+        sc = import_instance(instance)
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([f"{instance}: {exc}; fix: give a Solomon .txt or VRPLIB .vrp VRPTW instance"]) from None
+    Path(output).write_text(json.dumps(sc) + "\n", encoding="utf-8")
+    out.print(f"{output}: {sc['name']}, {len(sc['engineers'])} vehicles, {len(sc['tickets'])} customers")
 
 
 def print_summary(sc: Scenario, plan: Plan) -> None:

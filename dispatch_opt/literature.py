@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -301,5 +302,5 @@ def plan_distance(scenario: dict, plan: Any) -> float:
             continue
         eng = engineers[r["engineer"]]
         seq = [eng["start"]["node"], *visits, (eng.get("end") or eng["start"])["node"]]
-        total += sum(km[a][b] for a, b in zip(seq, seq[1:]))
+        total += sum(km[a][b] for a, b in pairwise(seq))
     return round(total, 6)
