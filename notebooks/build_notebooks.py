@@ -1,0 +1,330 @@
+"""Regenerate the planner notebooks in this folder (outputs stripped).
+
+    python notebooks/build_notebooks.py
+
+Edit the cells here, not in the .ipynb files: they are overwritten.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+# Every notebook starts by finding the repository root from its working directory
+# (notebooks/ when run by the tests or Jupyter, the repo root when run from there).
+FIND_ROOT = '''\
+from pathlib import Path
+
+def find_root(start: Path = Path.cwd()) -> Path:
+    """The first folder at or above `start` holding scenarios/ and benchmarks/."""
+    for d in (start, *start.parents):
+        if (d / "scenarios").is_dir() and (d / "benchmarks").is_dir():
+            return d
+    raise FileNotFoundError(f"no scenarios/ folder at or above {start}")
+
+ROOT = find_root()
+ROOT'''
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(text: str):
+    return new_code_cell(text.strip("\n"))
+
+
+def quickstart():
+    return [
+        md("""
+# Quickstart: plan the small scenario
+
+Load `scenarios/small.json` (8 engineers, 50 tickets in Bologna), plan it with a 5 s budget,
+check the plan independently, then look at the KPIs, the map, the schedule and what was left out.
+"""),
+        code(FIND_ROOT),
+        code('''
+%matplotlib inline
+import dispatch_opt as do
+from dispatch_opt import viz
+
+scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
+plan = do.solve(scenario, do.SolveParams(time_limit_s=5, seed=0))
+print(f"{len(scenario.live_tickets)} tickets, {len(plan.unassigned)} unassigned")
+'''),
+        md("The independent checker must find no broken hard rule:"),
+        code('''
+result = do.check(scenario, plan)
+assert result.ok, result.violations
+result.ok
+'''),
+        md("## KPIs\nOverall, per SLA tier, and per engineer."),
+        code('''
+tables = viz.kpi_tables(scenario, plan)
+tables["summary"]
+'''),
+        code('tables["sla"]'),
+        code('tables["utilisation"]'),
+        md("## Route map\nOne coloured line per route; `tiles=None` so nothing is fetched from the internet."),
+        code('''
+route_map = viz.route_map(scenario, plan, tiles=None)
+route_map
+'''),
+        md("## Schedule\nOne row per engineer-shift: travel, visits, breaks, lateness."),
+        code('''
+schedule = viz.schedule_figure(scenario, plan)
+schedule
+'''),
+        md("## Unassigned tickets and why"),
+        code('plan.unassigned_frame()'),
+    ]
+
+
+def what_if():
+    return [
+        md("""
+# What-if: how would the plan change?
+
+Each what-if edits the scenario **dict** (the JSON) and re-plans with a 3 s budget:
+
+* **add engineer**: a copy of the first engineer with a new id;
+* **shifts +1 h**: every shift ends an hour later;
+* **urgent 12 h**: the urgent SLA promise tightened from 24 h to 12 h;
+* **parts on vans**: the parts that unassigned tickets need put on every van.
+"""),
+        code(FIND_ROOT),
+        code('''
+import copy
+import json
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+import dispatch_opt as do
+from dispatch_opt import viz
+
+base = json.loads((ROOT / "scenarios" / "small.json").read_text())
+PARAMS = do.SolveParams(time_limit_s=3, seed=0)
+
+def plan_of(data: dict):
+    scenario = do.load_scenario(data)
+    plan = do.solve(scenario, PARAMS)
+    assert do.check(scenario, plan).ok, f"plan breaks a hard rule"
+    return scenario, plan
+
+base_scenario, base_plan = plan_of(base)
+base_plan.unassigned_frame()
+'''),
+        md("## The what-ifs"),
+        code('''
+def add_engineer(data):
+    d = copy.deepcopy(data)
+    new = copy.deepcopy(d["engineers"][0])
+    new["id"] = new["id"] + "-extra"
+    d["engineers"].append(new)
+    return d
+
+def extend_shifts(data, hours=1):
+    d = copy.deepcopy(data)
+    for e in d["engineers"]:
+        for s in e["shifts"]:
+            s["end"] = (datetime.fromisoformat(s["end"]) + timedelta(hours=hours)).isoformat(timespec="minutes")
+    return d
+
+def tighten_sla(data, tier="urgent", hours=12):
+    d = copy.deepcopy(data)
+    d["sla"][tier]["arrive_within_h"] = hours
+    return d
+
+def parts_on_vans(data, plan):
+    """Put on every van the parts the unassigned tickets need (all ticket parts if none do)."""
+    d = copy.deepcopy(data)
+    left_out = set(plan.unassigned_frame()["ticket"])
+    needed = {}
+    for t in d["tickets"]:
+        if t["id"] in left_out or not left_out:
+            for part, n in (t.get("parts") or {}).items():
+                needed[part] = max(needed.get(part, 0), n)
+    for e in d["engineers"]:
+        van = e.setdefault("van", {})
+        for part, n in needed.items():
+            van[part] = max(van.get(part, 0), n)
+    return d, needed
+
+parts_data, parts_added = parts_on_vans(base, base_plan)
+print("parts put on every van:", parts_added)
+
+variants = {
+    "add engineer": add_engineer(base),
+    "shifts +1 h": extend_shifts(base),
+    "urgent 12 h": tighten_sla(base),
+    "parts on vans": parts_data,
+}
+plans = {"base": (base_scenario, base_plan)}
+for name, data in variants.items():
+    plans[name] = plan_of(data)
+'''),
+        md("""
+## One what-if in detail: an extra engineer
+
+KPIs side by side (B − A), and the tickets that moved, were retimed, added or dropped.
+KPIs are computed against the scenario of the what-if (here the same tickets and SLAs as the base).
+"""),
+        code('''
+from IPython.display import HTML, display
+
+name = "add engineer"
+scenario_b, plan_b = plans[name]
+kpis = viz.compare_plans(scenario_b, base_plan, plan_b, labels=("base", name))
+moved = viz.moved_tickets(base_plan, plan_b)
+display(HTML(
+    '<div style="display:flex;gap:2em;align-items:flex-start">'
+    f'<div><b>KPIs</b>{kpis.to_html()}</div>'
+    f'<div><b>{len(moved)} tickets changed</b>{moved.to_html(index=False)}</div>'
+    "</div>"))
+'''),
+        md("""
+## Summary of all what-ifs
+
+On time is judged against each variant's own SLA promises (so *urgent 12 h* can lose on-time
+visits without any change of plan).
+"""),
+        code('''
+rows = {}
+for name, (scenario, plan) in plans.items():
+    k = viz.kpi_tables(scenario, plan)
+    sla, summary = k["sla"], k["summary"]["value"]
+    rows[name] = {"served": int(summary["served"]), "unassigned": int(summary["unassigned"]),
+                  "on time": int(sla["on_time"].sum()), "late": int(sla["late"].sum()),
+                  "urgent on time": f'{sla.loc["urgent", "on_time"]}/{sla.loc["urgent", "served"]}',
+                  "travel_min": round(float(summary["travel_min"]), 1),
+                  "overtime_min": round(float(summary["overtime_min"]), 1)}
+summary = pd.DataFrame.from_dict(rows, orient="index").rename_axis("what-if")
+summary
+'''),
+    ]
+
+
+def benchmarks():
+    return [
+        md("""
+# Benchmarks: dispatch_opt against the baselines
+
+Plots the recorded results in `benchmarks/results/` (the newest file of each kind by name;
+`python benchmarks/core_solve.py` and the literature benchmark write them):
+
+* `core-solve-DATE.csv`: each scenario solved with dispatch_opt's greedy start (`GREEDY_INSERTION`)
+  and OR-Tools' `PARALLEL_CHEAPEST_INSERTION`; served and on-time tickets per SLA tier, travel.
+* `literature-solomon-DATE.csv`: the 56 Solomon VRPTW instances, dispatch_opt vs plain OR-Tools vs PyVRP,
+  distance and gap to the best-known solution (BKS).
+"""),
+        code(FIND_ROOT),
+        code('''
+import re
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+def newest(prefix: str) -> Path:
+    """The newest `prefix-YYYY-MM-DD.csv` by name (ignores variants such as `-starts.csv`)."""
+    files = sorted(p for p in RESULTS.glob(f"{prefix}-*.csv")
+                   if re.fullmatch(rf"{prefix}-\\d{{4}}-\\d{{2}}-\\d{{2}}\\.csv", p.name))
+    if not files:
+        raise FileNotFoundError(f"no {prefix}-DATE.csv in {RESULTS}")
+    return files[-1]
+
+core_path, lit_path = newest("core-solve"), newest("literature-solomon")
+core, lit = pd.read_csv(core_path), pd.read_csv(lit_path)
+print(core_path.name, core.shape, "|", lit_path.name, lit.shape)
+'''),
+        md("## Core scenarios: served and on time per tier, by start strategy"),
+        code('''
+core["start"] = core["strategy"].map({"GREEDY_INSERTION": "dispatch_opt greedy",
+                                      "PARALLEL_CHEAPEST_INSERTION": "OR-Tools parallel cheapest"}
+                                     ).fillna(core["strategy"])
+tiers = [c[:-len("_served")] for c in core.columns if c.endswith("_served")]
+core[["scenario", "start", "tickets", "served", "travel_min", "valid"]]
+'''),
+        code('''
+scenarios = list(dict.fromkeys(core["scenario"]))
+starts = list(dict.fromkeys(core["start"]))
+fig, axes = plt.subplots(1, len(scenarios), figsize=(5 * len(scenarios), 4), squeeze=False)
+width = 0.8 / len(starts)
+for ax, sc in zip(axes[0], scenarios):
+    rows = core[core["scenario"] == sc].set_index("start")
+    for i, start in enumerate(starts):
+        if start not in rows.index:
+            continue
+        r = rows.loc[start]
+        xs = [j + (i - (len(starts) - 1) / 2) * width for j in range(len(tiers))]
+        served = [r[f"{t}_served"] for t in tiers]
+        on_time = [r[f"{t}_on_time"] for t in tiers]
+        ax.bar(xs, served, width, color=f"C{i}", alpha=0.35, label=f"{start}: served")
+        ax.bar(xs, on_time, width, color=f"C{i}", label=f"{start}: on time")
+    ax.set_xticks(range(len(tiers)), tiers)
+    first = core[core["scenario"] == sc].iloc[0]
+    ax.set_title(f"{sc} ({first['tickets']} tickets, {first['time_limit_s']:.0f} s)")
+    ax.set_ylabel("tickets")
+axes[0][0].legend(fontsize=8)
+fig.suptitle("Served (light) and on time (dark) per SLA tier")
+fig.tight_layout()
+'''),
+        md("## Solomon instances: gap to the best-known solution per class and solver"),
+        code('''
+lit["solved"] = lit["status"].eq("ok")
+per_class = lit.pivot_table(index="class", columns="solver", values="gap_pct", aggfunc="mean").round(2)
+unsolved = lit[~lit["solved"]].groupby(["class", "solver"]).size().unstack(fill_value=0)
+print("instances without a solution (class x solver):")
+display(unsolved)
+per_class
+'''),
+        code('''
+fig, ax = plt.subplots(figsize=(8, 4))
+per_class.plot.bar(ax=ax, rot=0)
+ax.set_ylabel("mean gap to BKS (%)")
+ax.set_title(f"Solomon VRPTW, {lit['time_limit_s'].iloc[0]:.0f} s each: mean gap per class (solved instances only)")
+ax.axhline(0, color="black", lw=0.8)
+fig.tight_layout()
+'''),
+        code('''
+summary = lit.groupby("solver").agg(instances=("instance", "nunique"), solved=("solved", "sum"),
+                                    mean_gap_pct=("gap_pct", "mean"), violations=("violations", "sum")).round(2)
+summary
+'''),
+    ]
+
+
+NOTEBOOKS = {
+    "01_quickstart.ipynb": quickstart,
+    "02_what_if.ipynb": what_if,
+    "03_benchmarks.ipynb": benchmarks,
+}
+
+
+def path_stem(name: str) -> str:
+    return name.split("_", 1)[0]
+
+
+def build(folder: Path = HERE) -> list[Path]:
+    written = []
+    for name, cells in NOTEBOOKS.items():
+        nb = new_notebook(cells=cells(), metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"}})
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"{path_stem(name)}-{i:02d}"  # stable ids: rebuilding gives no diff
+        nbformat.validate(nb)
+        path = folder / name
+        nbformat.write(nb, path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for p in build():
+        print("wrote", p)
