@@ -356,7 +356,7 @@ class _Model:
         if self.params.first_solution == GREEDY:
             strategies.remove(GREEDY)
             # RoutesToAssignment, not ReadAssignmentFromRoutes: the latter's restore search can stall
-            # for minutes on models with breaks and soft deadlines; the search restores it at no cost
+            # for minutes on models with breaks and soft deadlines; restored inside the search, it does not
             params = self.search_parameters(time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0])
             self.routing.CloseModelWithParameters(params)
             start = self.routing.solver().Assignment()
