@@ -30,6 +30,7 @@ from .plan import Plan, Route, Stop, Unassigned, build_kpis, finalize_routes
 INT_BUDGET = 2**62  # keep the objective well inside int64
 DEFAULT_LATENESS_PER_MIN = (100, 30, 10, 3)  # by tier rank; travel costs 1 per minute
 GREEDY = "GREEDY_INSERTION"  # construct.first_routes: fast, in plain Python
+AUTOMATIC = "AUTOMATIC"  # the greedy where tiers or SLA deadlines are at stake, else OR-Tools' insertion
 FALLBACK_FIRST_SOLUTIONS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -39,7 +40,7 @@ class SolveParams:
 
     time_limit_s: float = 10.0
     seed: int = 0
-    first_solution: str = GREEDY  # or an OR-Tools FirstSolutionStrategy name
+    first_solution: str = AUTOMATIC  # GREEDY_INSERTION, or an OR-Tools FirstSolutionStrategy name
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
     overtime_per_min: float = 2.0
@@ -95,6 +96,7 @@ class _Model:
                 self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
         self.nodes = _Nodes(tickets, self._restock_slots(tickets), len(self.vehicles))
         self.greedy_timelines: list[list[tuple]] | None = None
+        self.deadlines_bind = False  # set by _add_priorities
         self._layout()
         starts = [self.nodes.start(v) for v in range(len(self.vehicles))]
         ends = [self.nodes.end(v) for v in range(len(self.vehicles))]
@@ -316,6 +318,7 @@ class _Model:
             latest = max(self.vehicles[v].shift_end for v in self.el.allowed[tid])
             if latest > deadline:
                 self.time.SetCumulVarSoftUpperBound(self.idx[n], max(deadline, 0), w)
+                self.deadlines_bind = True
                 bound += (latest - max(deadline, 0)) * w
             counts[rank[t.priority]] += 1
         self.penalty, self.cap_note = _tier_penalties(int(bound) + 1, counts)
@@ -351,9 +354,17 @@ class _Model:
                 planned = sum(1 for n in range(nt) if self.routing.NextVar(self.idx[n]).Value() != self.idx[n])
                 on_progress(Progress(time.monotonic() - t0, self.routing.CostVar().Value(), planned, nt))
             self.routing.AddAtSolutionCallback(report)
-        strategies = list(dict.fromkeys([self.params.first_solution, *FALLBACK_FIRST_SOLUTIONS]))
+        first = self.params.first_solution
+        if first == AUTOMATIC:
+            # the greedy orders work by tier and SLA deadline; with one tier and no deadline in reach the
+            # problem is plain routing, where OR-Tools' insertion starts better (see benchmarks/README.md)
+            tiers = {self.ticket_of[t].priority for t in self.nodes.tickets}
+            first = GREEDY if (len(tiers) > 1 or self.deadlines_bind or self.frozen_nodes) else FALLBACK_FIRST_SOLUTIONS[0]
+        strategies = list(dict.fromkeys([first, *FALLBACK_FIRST_SOLUTIONS]))
         solution = None
-        if self.params.first_solution == GREEDY:
+        if first != GREEDY:  # kept as the plan of last resort should the search return nothing in time
+            _, self.greedy_timelines = first_routes(self, deadline=t0 + time_limit_s / 4)
+        else:
             strategies.remove(GREEDY)
             # RoutesToAssignment, not ReadAssignmentFromRoutes: the latter's restore search can stall
             # for minutes on models with breaks and soft deadlines; restored inside the search, it does not
@@ -374,8 +385,8 @@ class _Model:
                 break
             solution = self.routing.SolveWithParameters(self.search_parameters(max(left, 0.1), strategy))
             if solution is not None and self.planned(solution) > 0:
-                break
-        return solution
+                return solution
+        return None  # nothing planned: the caller falls back on the greedy plan
 
 
 def _tier_penalties(base: int, counts: list[int]) -> tuple[list[int], str | None]:
@@ -423,21 +434,21 @@ def solve(scenario: Scenario, params: SolveParams | None = None, *,
         solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
         if solution is not None:
             routes, dropped = _read_routes(scenario, model, solution)
-            unassigned += _dropped(el, dropped, routes)
+            unassigned += _dropped(el, dropped, routes, timed_out=False)
             plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status, objective=solution.ObjectiveValue())
             if model.cap_note:
                 plan.notes.append(model.cap_note)
             return plan
-        if _greedy_is_whole(model):  # out of time before the search restored the greedy plan: use it as it is
+        timed_out = time.monotonic() - t0 >= params.time_limit_s - 0.05
+        if _greedy_is_whole(model):  # the search returned nothing in time: the greedy plan as it is
             routes, dropped = _greedy_routes(model)
-            unassigned += [Unassigned(tid, "not planned: the search ran out of time after a first plan; "
-                                           "fix: allow more time (--time-limit)", "time_limit") for tid in dropped]
-            return _plan(scenario, el, routes, unassigned, t0, setup_s, "greedy plan only (time limit)")
+            unassigned += _dropped(el, dropped, routes, timed_out)
+            return _plan(scenario, el, routes, unassigned, t0, setup_s, "greedy plan only")
         # every ticket is optional but frozen work: that is what made the model infeasible
         frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
         if not frozen:
-            unassigned += _dropped(el, list(el.allowed), [])
-            return _plan(scenario, el, [], unassigned, t0, setup_s, "no solution within the time limit")
+            unassigned += _dropped(el, list(el.allowed), [], timed_out)
+            return _plan(scenario, el, [], unassigned, t0, setup_s, "no solution")
         for tid in frozen:
             el.allowed.pop(tid)
             unassigned.append(Unassigned(tid, f"frozen with {model.ticket_of[tid].engineer} but cannot be kept "
@@ -475,12 +486,12 @@ def _greedy_routes(model: _Model) -> tuple[list[Route], list[str]]:
     return routes, [tid for tid in nodes.tickets if tid not in planned]
 
 
-def _dropped(el: Eligibility, dropped: list[str], routes: list[Route]) -> list[Unassigned]:
-    """Eligible tickets the search left out. With nothing planned at all, the search ran out of time
-    before its first solution: say so rather than blame capacity."""
-    if dropped and not any(r.visits for r in routes):
-        return [Unassigned(tid, "not planned: the search found no first solution within the time limit; "
-                                "fix: allow more time (--time-limit)", "time_limit") for tid in dropped]
+def _dropped(el: Eligibility, dropped: list[str], routes: list[Route], timed_out: bool) -> list[Unassigned]:
+    """Eligible tickets left out: for lack of time (say so) or of room."""
+    if timed_out:
+        done = "after a first plan" if any(r.visits for r in routes) else "before a first plan"
+        return [Unassigned(tid, f"not planned: the search ran out of time {done}; fix: allow more time "
+                                f"(--time-limit)", "time_limit") for tid in dropped]
     return [Unassigned(tid, _capacity_reason(el, tid), "capacity") for tid in dropped]
 
 
