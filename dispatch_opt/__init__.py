@@ -1,10 +1,12 @@
 """dispatch_opt: field-service dispatch optimisation (tickets, engineers, vans, SLAs) on OR-Tools."""
 from .checker import CheckResult, check
+from .events import apply_events, parse_events
 from .io import load_plan, load_scenario, save_plan, scenario_from_frames
 from .model import Scenario, ScenarioError
-from .plan import Plan, Route, Stop, Unassigned
+from .plan import Plan, PlanDiff, Route, Stop, Unassigned
+from .plan import diff_plans as diff
 from .solver import Progress, SolveParams, solve
 
-__all__ = ["CheckResult", "Plan", "Progress", "Route", "Scenario", "ScenarioError", "SolveParams", "Stop",
+__all__ = ["CheckResult", "Plan", "PlanDiff", "apply_events", "diff", "parse_events", "Progress", "Route", "Scenario", "ScenarioError", "SolveParams", "Stop",
            "Unassigned", "check", "load_plan", "load_scenario", "save_plan", "scenario_from_frames", "solve"]
 __version__ = "0.1.0"

@@ -6,9 +6,11 @@ minutes at a thousand tickets. This greedy works on the same integer data but
 checks a route by simulating it, so it finishes in seconds; its routes keep
 every hard rule, so OR-Tools can read them as a starting assignment.
 
-Order: frozen work first, then tickets by tier, then by SLA deadline; each goes
-where it adds the least travel plus weighted lateness. Restocks are left to the
-search: a ticket whose part is not on a van waits for it.
+Order: frozen work first, then (in a re-plan) the previous plan's routes as far
+as they still hold, then tickets by tier, then by SLA deadline; each goes where it
+adds the least travel plus weighted lateness plus shifts of promised arrival
+times. Restocks are left to the search (a ticket whose part is not on a van waits
+for it), except those of the previous plan, which are kept with their pickups.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .solver import _Model
 
-_BREAK = -1  # a break as an item of a route under construction: taken where the engineer is
+BREAK = -1  # a break as an item of a route under construction: taken where the engineer is
 
 
 def _start_in(spans: list[tuple[int, int]], t: int) -> int | None:
@@ -36,33 +38,46 @@ class _Routes:
         self.service = m.nodes.service_s.tolist()
         self.weight = [m.params.lateness_weight(m.rank[t.priority]) for t in (m.ticket_of[x] for x in m.nodes.tickets)]
         self.deadline = m.deadlines
-        self.seq: list[list[int]] = [[_BREAK] * len(w) for w in m.break_windows]
+        self.promise = m.promised  # ticket node -> previous plan's start (seconds), or None
+        self.eta_w, self.eta_tol = m.params.eta_shift_per_min, round(m.params.eta_tolerance_min * 60)
+        self.nt = len(m.nodes.tickets)
+        self.seq: list[list[int]] = [[BREAK] * len(w) for w in m.break_windows]
         self.fixed = [0] * len(m.vehicles)  # frozen visits at the head of a route
         self.cost = [self.evaluate(v, self.seq[v]) for v in range(len(m.vehicles))]
 
     def evaluate(self, v: int, seq: list[int], timeline: list | None = None) -> float | None:
         """Travel + weighted lateness of route v visiting `seq` as early as it can, or None if it breaks a rule.
-        With `timeline`, appends (ticket node, start) and (_BREAK, start, duration) as scheduled."""
+        With `timeline`, appends (ticket node, start) and (BREAK, start, duration) as scheduled."""
         m, veh = self.m, self.m.vehicles[v]
         travel, spans, service = self.travel, m.spans, self.service
         loc, t = m.nodes.start(v), veh.earliest_depart
         breaks = iter(m.break_windows[v])
         cost, last_start, last_end, trailing = 0.0, None, t, None
         for item in seq:
-            if item == _BREAK:
+            if item == BREAK:
                 b0, b1, d = next(breaks)
                 start = max(t, b0)
                 if start > b1 - d:
                     return None
                 t, trailing = start + d, (b0, b1, d)
                 if timeline is not None:
-                    timeline.append((_BREAK, start, d))
+                    timeline.append((BREAK, start, d))
                 continue
             arrive = t + travel[loc][item]
-            start = _start_in(spans[item], arrive)
-            if start is None or start > veh.shift_end:
+            if item >= self.nt:  # a restock kept from the previous plan
+                start, lateness = arrive, 0
+            else:
+                promised = self.promise[item]
+                # keep a promised arrival rather than come early; coming late costs beyond the tolerance
+                start = _start_in(spans[item], arrive if promised is None else max(arrive, promised))
+                if start is None:
+                    return None
+                lateness = self.weight[item] * max(0, start - self.deadline[item])
+                if promised is not None:
+                    lateness += self.eta_w * max(0, start - promised - self.eta_tol)
+            if start > veh.shift_end:
                 return None
-            cost += travel[loc][item] + self.weight[item] * max(0, start - self.deadline[item])
+            cost += travel[loc][item] + lateness
             if timeline is not None:
                 timeline.append((item, start))
             loc, t, last_start, last_end, trailing = item, start + service[item], start, start + service[item], None
@@ -86,47 +101,140 @@ class _Routes:
 
 
 def first_routes(m: "_Model", deadline: float = math.inf) -> tuple[list[list[int]], list[list[tuple]]]:
-    """Ticket nodes per vehicle (frozen heads included) in visiting order, and each route's timeline
-    (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting at
-    `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds."""
+    """Nodes per vehicle (frozen heads and kept restocks included) in visiting order, and each route's
+    timeline (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting
+    at `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds."""
     r = _Routes(m)
-    stock = {e.id: dict(e.van) for e in m.sc.engineers}
+    nt = r.nt
+    free = {e.id: dict(e.van) for e in m.sc.engineers}  # van stock no restock has added to
     for v, heads in m.frozen_heads.items():
         r.seq[v] = heads + r.seq[v]
         r.fixed[v] = len(heads)
-        for n in heads:
-            for p, q in m.ticket_of[m.nodes.tickets[n]].parts.items():
-                stock[m.vehicles[v].engineer.id][p] = stock[m.vehicles[v].engineer.id].get(p, 0) - q
+        _use(free, m, v, heads)
         r.cost[v] = r.evaluate(v, r.seq[v])
-    frozen = {n for heads in m.frozen_heads.values() for n in heads}
-    order = sorted((n for n in range(len(m.nodes.tickets)) if n not in frozen),
+    placed = {n for heads in m.frozen_heads.values() for n in heads}
+    for v, seed in m.seeds.items():  # a re-plan: the previous routes, as far as they still hold
+        placed |= _keep_seed(r, m, v, [n for n in seed if n not in placed or n == BREAK], free)
+    order = sorted((n for n in range(nt) if n not in placed),
                    key=lambda n: (m.rank[m.ticket_of[m.nodes.tickets[n]].priority], r.deadline[n], n))
     for n in order:
         if time.monotonic() > deadline:
             break
-        t = m.ticket_of[m.nodes.tickets[n]]
-        best = None
-        for v in m.el.allowed[t.id]:
-            e = m.vehicles[v].engineer
-            if r.cost[v] is None or not set(t.tools) <= set(e.tools):
-                continue
-            if any(stock[e.id].get(p, 0) < q for p, q in t.parts.items()):
-                continue
-            seq = r.seq[v]
-            for k in range(r.fixed[v], len(seq) + 1):
-                cand = seq[:k] + [n] + seq[k:]
-                c = r.evaluate(v, cand)
-                if c is not None and (best is None or c - r.cost[v] < best[0]):
-                    best = (c - r.cost[v], v, cand, c)
+        best = _best_insertion(r, m, n, free)
         if best is None:
             continue
         _, v, cand, c = best
         r.seq[v], r.cost[v] = cand, c
-        for p, q in t.parts.items():
-            stock[m.vehicles[v].engineer.id][p] -= q
+        _use(free, m, v, [n])
+        placed.add(n)
+    if m.seeds:  # a re-plan: urgent new work may displace lower-tier work the previous plan had placed
+        for n in order:
+            if n not in placed and time.monotonic() <= deadline:
+                _bump(r, m, n, free)
     timelines = []
     for v, seq in enumerate(r.seq):
         timelines.append([])
         if r.evaluate(v, seq, timelines[-1]) is None:  # only frozen work can make a route infeasible
             timelines[-1] = []
-    return [[n for n in seq if n != _BREAK] for seq in r.seq], timelines
+    return [[n for n in seq if n != BREAK] for seq in r.seq], timelines
+
+
+def _use(stock: dict, m: "_Model", v: int, nodes: list[int], sign: int = 1) -> None:
+    """Take the parts of these ticket nodes off the engineer's van (sign=-1: put them back)."""
+    mine = stock[m.vehicles[v].engineer.id]
+    for n in nodes:
+        if n < len(m.nodes.tickets):
+            for p, q in m.ticket_of[m.nodes.tickets[n]].parts.items():
+                mine[p] = mine.get(p, 0) - sign * q
+
+
+def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[int] | None = None) -> tuple | None:
+    """(added cost, vehicle, new sequence, its cost) of the cheapest feasible place for ticket node n."""
+    t = m.ticket_of[m.nodes.tickets[n]]
+    best = None
+    for v in m.el.allowed[t.id] if vehicles is None else vehicles:
+        e = m.vehicles[v].engineer
+        if r.cost[v] is None or not set(t.tools) <= set(e.tools):
+            continue
+        if any(free[e.id].get(p, 0) < q for p, q in t.parts.items()):
+            continue
+        seq = r.seq[v]
+        for k in range(r.fixed[v], len(seq) + 1):
+            cand = seq[:k] + [n] + seq[k:]
+            c = r.evaluate(v, cand)
+            if c is not None and (best is None or c - r.cost[v] < best[0]):
+                best = (c - r.cost[v], v, cand, c)
+    return best
+
+
+def _bump(r: _Routes, m: "_Model", n: int, free: dict) -> None:
+    """Place ticket node n by taking out one lower-tier ticket (the lowest tier, then the cheapest swap),
+    which then goes wherever else it fits, or stays out."""
+    rank = lambda x: m.rank[m.ticket_of[m.nodes.tickets[x]].priority]  # noqa: E731
+    best = None
+    for v in m.el.allowed[m.nodes.tickets[n]]:
+        seq, cost = r.seq[v], r.cost[v]
+        if cost is None:
+            continue
+        for j in range(r.fixed[v], len(seq)):
+            x = seq[j]
+            if x == BREAK or x >= r.nt or rank(x) <= rank(n):
+                continue
+            r.seq[v] = seq[:j] + seq[j + 1:]
+            r.cost[v] = r.evaluate(v, r.seq[v])
+            _use(free, m, v, [x], sign=-1)
+            ins = _best_insertion(r, m, n, free, [v]) if r.cost[v] is not None else None
+            _use(free, m, v, [x])
+            if ins is not None and (best is None or (-rank(x), ins[3] - cost) < best[0]):
+                best = ((-rank(x), ins[3] - cost), v, x, ins[2], ins[3])
+            r.seq[v], r.cost[v] = seq, cost
+    if best is None:
+        return
+    _, v, x, seq, cost = best
+    r.seq[v], r.cost[v] = seq, cost
+    _use(free, m, v, [x], sign=-1)
+    _use(free, m, v, [n])
+    again = _best_insertion(r, m, x, free)
+    if again is not None:
+        _, v2, cand, c = again
+        r.seq[v2], r.cost[v2] = cand, c
+        _use(free, m, v2, [x])
+
+
+def _keep_seed(r: _Routes, m: "_Model", v: int, seed: list[int], free: dict) -> set[int]:
+    """The previous route's stops in order, breaks where it took them, skipping stops that no longer fit
+    (time, parts, tools): those go back to the pool. A restock counts only for the stops after it."""
+    nt, e = r.nt, m.vehicles[v].engineer
+    stock = dict(free[e.id])
+    tools = set(e.tools)
+    kept: set[int] = set()
+    cur, pending = r.seq[v][:r.fixed[v]], len(m.break_windows[v])
+    for n in seed:
+        if n == BREAK:
+            if pending:
+                cur, pending = cur + [BREAK], pending - 1
+            continue
+        if n < nt:
+            t = m.ticket_of[m.nodes.tickets[n]]
+            if not set(t.tools) <= tools or any(stock.get(p, 0) < q for p, q in t.parts.items()):
+                continue
+        for early in range(pending + 1):  # breaks where they were, else taken before this stop
+            cand = cur + [BREAK] * early + [n]
+            c = r.evaluate(v, cand + [BREAK] * (pending - early))
+            if c is not None:
+                cur, pending, r.cost[v] = cand, pending - early, c
+                break
+        else:
+            continue
+        if n >= nt:
+            parts, got = m.seed_pickups[n]
+            for p, q in parts.items():
+                stock[p] = stock.get(p, 0) + q
+            tools |= set(got)
+        else:
+            kept.add(n)
+            for p, q in t.parts.items():
+                stock[p] -= q
+                free[e.id][p] = free[e.id].get(p, 0) - q
+    r.seq[v] = cur + [BREAK] * pending
+    return kept

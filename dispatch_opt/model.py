@@ -128,7 +128,7 @@ class Engineer(_Model):
     id: Annotated[str, Field(min_length=1)]
     start: Location
     end: Location | None = None
-    shifts: Annotated[list[TimeWindow], Field(min_length=1)]
+    shifts: list[TimeWindow]  # may be empty: an engineer off for the whole plan (e.g. after a sick call)
     max_overtime_min: Annotated[float, Field(ge=0)] = 0.0
     skills: list[str] = []
     van: dict[str, Quantity] = {}
@@ -229,7 +229,7 @@ _FIX_BY_FIELD = {
     "max_overtime_min": "use 0 or a positive number of minutes",
     "restock_min": "use 0 or a positive number of minutes",
     "arrive_within_h": "give the SLA promise in hours, greater than 0",
-    "shifts": "give each engineer at least one shift {start, end}",
+    "shifts": "give each engineer a list of shifts {start, end}",
     "status": "use open, en_route, started or done",
     "model": "use haversine, euclidean or matrix",
 }
@@ -273,7 +273,8 @@ def _path(loc: tuple, raw: Any) -> str:
     return out or "scenario"
 
 
-def _pydantic_problems(err: ValidationError, raw: Any) -> list[str]:
+def _pydantic_problems(err: ValidationError, raw: Any, fixes: dict[str, str] | None = None) -> list[str]:
+    """One line per problem: path (with ids), the value given, what is wrong, and the fix (`fixes` by error type first)."""
     lines = []
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if p not in ("haversine", "euclidean", "matrix"))
@@ -284,7 +285,7 @@ def _pydantic_problems(err: ValidationError, raw: Any) -> list[str]:
             value = ""
         if "; fix: " not in msg:
             fix = _FIX_BY_TYPE.get(e["type"]) if e["type"] == "missing" else None
-            fix = fix or _FIX_BY_FIELD.get(field) or _FIX_BY_TYPE.get(e["type"], "see CONTRACT.md")
+            fix = fix or (fixes or {}).get(e["type"]) or _FIX_BY_FIELD.get(field) or _FIX_BY_TYPE.get(e["type"], "see CONTRACT.md")
             msg = f"{msg}; fix: {fix}"
         lines.append(f"{_path(loc, raw)}: {value}{msg}")
     return lines

@@ -22,10 +22,10 @@ from typing import Callable
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from .construct import first_routes
+from .construct import BREAK, first_routes
 from .eligibility import Eligibility, compute_eligibility
 from .model import Scenario
-from .plan import Plan, Route, Stop, Unassigned, build_kpis, finalize_routes
+from .plan import Plan, Route, Stop, Unassigned, build_kpis, diff_plans, finalize_routes
 
 INT_BUDGET = 2**62  # keep the objective well inside int64
 DEFAULT_LATENESS_PER_MIN = (100, 30, 10, 3)  # by tier rank; travel costs 1 per minute
@@ -45,6 +45,10 @@ class SolveParams:
     lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
     overtime_per_min: float = 2.0
     restock_bonus_min: float = 20.0  # how much detour a restock stop may cost before it is proven useful
+    # re-planning against a previous plan (see solve(previous=...)): what changing it costs
+    move_cost_min: float = 60.0  # a ticket moved to another engineer-shift
+    eta_tolerance_min: float = 30.0  # a promised start may shift this much for free
+    eta_shift_per_min: float = 1.0  # each minute beyond that
     log_search: bool = False
 
     def lateness_weight(self, rank: int) -> int:
@@ -84,7 +88,7 @@ class _Nodes:
 class _Model:
     """Builds and solves one routing model from an Eligibility."""
 
-    def __init__(self, sc: Scenario, el: Eligibility, params: SolveParams):
+    def __init__(self, sc: Scenario, el: Eligibility, params: SolveParams, previous: Plan | None = None):
         self.sc, self.el, self.params = sc, el, params
         self.vehicles = el.vehicles
         tickets = sorted(el.allowed)
@@ -98,6 +102,7 @@ class _Model:
         self.greedy_timelines: list[list[tuple]] | None = None
         self.deadlines_bind = False  # set by _add_priorities
         self._layout()
+        self._previous(previous)
         starts = [self.nodes.start(v) for v in range(len(self.vehicles))]
         ends = [self.nodes.end(v) for v in range(len(self.vehicles))]
         self.manager = pywrapcp.RoutingIndexManager(self.nodes.n, len(self.vehicles), starts, ends)
@@ -136,6 +141,40 @@ class _Model:
                 self.frozen_heads.setdefault(self.el.allowed[tid][0], []).append(n)
         for heads in self.frozen_heads.values():
             heads.sort(key=lambda n: (self.ticket_of[nodes.tickets[n]].status != "started", n))
+        self.frozen_nodes = {n for ns in self.frozen_heads.values() for n in ns}
+
+    def _previous(self, plan: Plan | None) -> None:
+        """What a re-plan keeps from the previous plan: each ticket's engineer-shift and promised start
+        (`promised`, `was_on`), and its routes as a warm start (`seeds`, restocks with their pickups)."""
+        nt = len(self.nodes.tickets)
+        self.promised: list[int | None] = [None] * nt
+        self.was_on: dict[int, int] = {}
+        self.seeds: dict[int, list[int]] = {}
+        self.seed_pickups: dict[int, tuple[dict, list]] = {}
+        if plan is None:
+            return
+        node_of = {tid: n for n, tid in enumerate(self.nodes.tickets)}
+        restock_of = {slot: nt + r for r, slot in enumerate(self.nodes.restocks)}
+        vehicle_of = {(veh.engineer.id, veh.shift): v for v, veh in enumerate(self.vehicles)}
+        hz = self.el.horizon
+        for route in plan.routes:
+            v = vehicle_of.get((route.engineer, route.shift))
+            seed = []
+            for s in route.stops:
+                if s.type == "visit" and s.ticket in node_of:
+                    n = node_of[s.ticket]
+                    self.promised[n] = hz.seconds(s.start)
+                    if v is not None and v in self.el.allowed[s.ticket]:
+                        self.was_on[n] = v
+                        seed.append(n)
+                elif s.type == "break" and v is not None and any(
+                        b0 <= hz.seconds(s.start) <= b1 for b0, b1, _ in self.break_windows[v]):
+                    seed.append(BREAK)
+                elif s.type == "restock" and (s.depot, v) in restock_of and restock_of[(s.depot, v)] not in seed:
+                    seed.append(restock_of[(s.depot, v)])
+                    self.seed_pickups[seed[-1]] = (dict(s.parts), list(s.tools))
+            if any(n != BREAK for n in seed):
+                self.seeds[v] = seed
 
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts, merged."""
@@ -179,6 +218,7 @@ class _Model:
         self._add_breaks()
         self._add_stock()
         self._add_frozen()
+        self._add_stability()
         self._add_priorities()
 
     def _add_time(self, travel: np.ndarray) -> None:
@@ -299,16 +339,36 @@ class _Model:
 
     def _add_frozen(self) -> None:
         """En-route and started tickets lead their engineer's first open route, in that order."""
-        self.frozen_nodes = {n for ns in self.frozen_heads.values() for n in ns}
         for v, ns in self.frozen_heads.items():
             chain = [self.routing.Start(v)] + [self.idx[n] for n in ns]
             for a, b in zip(chain, chain[1:]):
                 self.solver.Add(self.routing.NextVar(a) == b)
 
+    def _add_stability(self) -> None:
+        """A re-plan keeps tickets with their engineer-shift and near their promised start, unless moving
+        them buys more (a higher-tier SLA, much less travel). A visit has one soft upper bound: where its
+        SLA deadline binds (see _add_priorities), that one wins over the promise."""
+        self.stability_bound = 0
+        move = round(self.params.move_cost_min * 60)
+        for n, v in self.was_on.items():
+            if move and n not in self.frozen_nodes:
+                self.routing.AddSoftSameVehicleConstraint([self.routing.Start(v), self.idx[n]], move)
+                self.stability_bound += move
+        if self.params.eta_shift_per_min <= 0:
+            return
+        w = max(1, round(self.params.eta_shift_per_min))
+        tol = round(self.params.eta_tolerance_min * 60)
+        horizon = max(v.latest_return for v in self.vehicles)
+        for n, promised in enumerate(self.promised):
+            if promised is not None and n not in self.frozen_nodes:
+                self.time.SetCumulVarSoftLowerBound(self.idx[n], max(0, promised - tol), w)
+                self.time.SetCumulVarSoftUpperBound(self.idx[n], promised + tol, w)
+                self.stability_bound += horizon * w
+
     def _add_priorities(self) -> None:
         """Drop penalties that keep tiers lexicographic; soft SLA deadlines weighted by tier."""
         rank = self.rank
-        bound = sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles)  # travel
+        bound = sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles) + self.stability_bound
         bound += sum(max(0, v.latest_return - v.shift_end) * self.params.overtime_per_min for v in self.vehicles)
         counts = [0] * len(rank)
         for n, tid in enumerate(self.nodes.tickets):
@@ -419,31 +479,52 @@ def _tier_penalties(base: int, counts: list[int]) -> tuple[list[int], str | None
 
 # ---------------------------------------------------------------- public entry point
 
-def solve(scenario: Scenario, params: SolveParams | None = None, *,
+def solve(scenario: Scenario, params: SolveParams | None = None, *, previous: Plan | None = None,
           on_progress: Callable[[Progress], None] | None = None) -> Plan:
-    """Plan every live ticket: routes for engineer-shifts, the rest unassigned with a reason."""
+    """Plan every live ticket: routes for engineer-shifts, the rest unassigned with a reason.
+
+    With `previous` (a plan of the same operation, e.g. this morning's), this is a re-plan: its routes
+    are the warm start, and moving a ticket to another engineer or shifting its promised start costs
+    (SolveParams.move_cost_min, eta_*); the plan's KPIs then count the changes. With time_limit_s=0 there
+    is no search: the previous routes are kept as far as they still hold and new work is inserted where
+    it costs least (the fast path for an emergency).
+    """
     params = params or SolveParams()
+    plan = _solve(scenario, params, previous, on_progress)
+    if previous is not None:
+        plan.kpis["changes"] = diff_plans(previous, plan, params.eta_tolerance_min).summary()
+    return plan
+
+
+def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
+           on_progress: Callable[[Progress], None] | None = None) -> Plan:
     t0 = time.monotonic()
     el = compute_eligibility(scenario)
     unassigned = [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
     status = "solved"
     while el.allowed and el.vehicles:
-        model = _Model(scenario, el, params)
-        model.build()
-        setup_s = time.monotonic() - t0
-        solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
-        if solution is not None:
-            routes, dropped = _read_routes(scenario, model, solution)
-            unassigned += _dropped(el, dropped, routes, timed_out=False)
-            plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status, objective=solution.ObjectiveValue())
-            if model.cap_note:
-                plan.notes.append(model.cap_note)
-            return plan
-        timed_out = time.monotonic() - t0 >= params.time_limit_s - 0.05
-        if _greedy_is_whole(model):  # the search returned nothing in time: the greedy plan as it is
+        model = _Model(scenario, el, params, previous)
+        if params.time_limit_s > 0:
+            model.build()
+            setup_s = time.monotonic() - t0
+            solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
+            if solution is not None:
+                routes, dropped = _read_routes(scenario, model, solution)
+                unassigned += _dropped(el, dropped, routes, timed_out=False)
+                plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status, objective=solution.ObjectiveValue())
+                if model.cap_note:
+                    plan.notes.append(model.cap_note)
+                return plan
+        else:  # no search: the greedy insertion alone
+            model.travel = model._travel_s()
+            setup_s = time.monotonic() - t0
+            _, model.greedy_timelines = first_routes(model)
+        timed_out = params.time_limit_s > 0 and time.monotonic() - t0 >= params.time_limit_s - 0.05
+        if _greedy_is_whole(model):  # the search returned nothing in time (or was not asked for)
             routes, dropped = _greedy_routes(model)
             unassigned += _dropped(el, dropped, routes, timed_out)
-            return _plan(scenario, el, routes, unassigned, t0, setup_s, "greedy plan only")
+            return _plan(scenario, el, routes, unassigned, t0, setup_s,
+                         "greedy plan only" if params.time_limit_s > 0 else "inserted without search")
         # every ticket is optional but frozen work: that is what made the model infeasible
         frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
         if not frozen:
@@ -475,7 +556,12 @@ def _greedy_routes(model: _Model) -> tuple[list[Route], list[str]]:
             continue
         stops = []
         for item in timeline:
-            if item[0] >= 0:
+            if item[0] >= len(nodes.tickets):  # a restock kept from the previous plan
+                depot, _ = nodes.restocks[item[0] - len(nodes.tickets)]
+                parts, tools = model.seed_pickups[item[0]]
+                stops.append(Stop("restock", hz.time(item[1]), hz.time(item[1]) + timedelta(minutes=model.sc.depot(depot).restock_min),
+                                  depot=depot, parts=parts, tools=tools))
+            elif item[0] >= 0:
                 tid = nodes.tickets[item[0]]
                 planned.add(tid)
                 start = hz.time(item[1])

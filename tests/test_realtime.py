@@ -1,0 +1,233 @@
+"""Real-time operations: events change the scenario, a re-plan keeps what it can, and says what changed."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dispatch_opt as do
+from conftest import assert_valid, at, engineer, reason, scenario, served_by, ticket, visit
+
+FAST = do.SolveParams(time_limit_s=0)  # no search: keep the previous routes, insert new work
+SHORT = do.SolveParams(time_limit_s=1)
+
+
+def two_engineer_day() -> dict:
+    """E1 at the origin, E2 at x=40; six tickets spread between them, nothing urgent."""
+    tickets = [ticket(f"T{i}", x, 0) for i, x in enumerate([2, 5, 8, 32, 35, 38], start=1)]
+    return scenario([engineer("E1", 0, 0), engineer("E2", 40, 0)], tickets)
+
+
+def replan(raw: dict, previous: do.Plan, events: list[dict], params=SHORT) -> tuple[dict, do.Plan]:
+    """Apply events, re-plan against the previous plan, and check the new plan with both checkers."""
+    sc = do.apply_events(do.load_scenario(copy.deepcopy(raw)), events)
+    plan = do.solve(sc, params, previous=previous)
+    new_raw = sc.to_dict()
+    assert_valid(new_raw, plan)
+    return new_raw, plan
+
+
+@pytest.fixture
+def morning():
+    raw = two_engineer_day()
+    plan = do.solve(do.load_scenario(copy.deepcopy(raw)), SHORT)
+    assert_valid(raw, plan)
+    return raw, plan
+
+
+# ---------------------------------------------------------------- events, one by one
+
+def test_a_new_ticket_is_planned_and_created_when_it_was_called_in(morning):
+    raw, plan = morning
+    new = ticket("N1", 6, 1, priority="emergency")
+    del new["created"]
+    new_raw, new_plan = replan(raw, plan, [{"type": "new_ticket", "at": at("10:00"), "ticket": new}], FAST)
+    assert new_raw["now"] == at("10:00:00")
+    assert next(t for t in new_raw["tickets"] if t["id"] == "N1")["created"] == at("10:00:00")
+    assert served_by(new_plan)["N1"] == "E1"
+    assert visit(new_plan, "N1").start >= do.load_scenario(new_raw).now
+
+
+def test_a_cancelled_ticket_leaves_the_scenario_and_the_diff_says_so(morning):
+    raw, plan = morning
+    _, new_plan = replan(raw, plan, [{"type": "cancel_ticket", "at": at("07:00"), "ticket": "T2"}], FAST)
+    assert "T2" not in served_by(new_plan)
+    assert do.diff(plan, new_plan).tickets("removed") == ["T2"]
+
+
+def test_a_started_ticket_cannot_be_cancelled():
+    raw = scenario([engineer("E1")], [ticket("T1", 1, 0, status="started", engineer="E1")], now=at("09:00"))
+    with pytest.raises(do.ScenarioError, match=r"events\[0\].*started; fix: report it done"):
+        do.apply_events(raw, [{"type": "cancel_ticket", "at": at("09:30"), "ticket": "T1"}])
+
+
+def test_an_engineer_gone_sick_hands_their_tickets_to_the_others(morning):
+    raw, plan = morning
+    assert set(served_by(plan).values()) == {"E1", "E2"}
+    new_raw, new_plan = replan(raw, plan, [{"type": "engineer_unavailable", "at": at("07:30"), "engineer": "E2"}])
+    assert set(served_by(new_plan).values()) == {"E1"}
+    e2 = next(e for e in new_raw["engineers"] if e["id"] == "E2")
+    assert e2["shifts"] == []
+    moved = do.diff(plan, new_plan).moved
+    assert sorted(moved) == sorted(t for t, e in served_by(plan).items() if e == "E2")
+
+
+def test_an_engineer_leaving_at_noon_keeps_the_morning_and_releases_frozen_work():
+    raw = scenario([engineer("E1"), engineer("E2", 1, 0)],
+                   [ticket("T1", 1, 0, status="started", engineer="E1"), ticket("T2", 5, 0)], now=at("10:00"))
+    sc = do.apply_events(raw, [{"type": "engineer_unavailable", "at": at("10:00"), "engineer": "E1",
+                                "since": at("12:00")}])
+    e1 = sc.engineer("E1")
+    assert [(s.start, s.end) for s in e1.shifts] == [(sc.now.replace(hour=8), sc.now.replace(hour=12))]
+    assert sc.ticket("T1").status == "open" and sc.ticket("T1").engineer is None
+
+
+def test_a_job_overrun_keeps_the_engineer_busy_until_the_expected_end():
+    raw = scenario([engineer("E1")], [ticket("T1", 0, 0, status="started", engineer="E1", duration=30,
+                                             windows=[{"start": at("09:00"), "end": at("10:00")}]),
+                                      ticket("T2", 10, 0)], now=at("10:00"))
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    new_raw, new_plan = replan(raw, plan, [{"type": "job_overrun", "at": at("10:00"), "ticket": "T1",
+                                            "expected_end": at("11:15")}])
+    assert visit(new_plan, "T1").end == do.load_scenario(new_raw).now.replace(hour=11, minute=15)
+    assert new_raw["tickets"][0]["windows"] == []  # met when the work started
+    assert visit(new_plan, "T2").start >= visit(new_plan, "T1").end.replace(minute=25)  # 10 km at 60 km/h
+    assert do.diff(plan, new_plan).frame.set_index("ticket").loc["T2", "eta_shift_min"] == pytest.approx(45)
+
+
+def test_a_position_update_moves_where_the_route_continues_from():
+    raw = scenario([engineer("E1")], [ticket("T1", 20, 0)], now=at("10:00"))
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    assert visit(plan, "T1").start == do.load_scenario(raw).now.replace(minute=20)
+    _, new_plan = replan(raw, plan, [{"type": "position_update", "at": at("10:00"), "engineer": "E1",
+                                      "position": {"x": 15, "y": 0}}])
+    assert visit(new_plan, "T1").start == do.load_scenario(raw).now.replace(minute=5)
+
+
+def test_a_window_change_is_honoured(morning):
+    raw, plan = morning
+    _, new_plan = replan(raw, plan, [{"type": "window_change", "at": at("07:00"), "ticket": "T1",
+                                      "windows": [{"start": at("15:00"), "end": at("16:00")}]}])
+    assert at("15:00") <= visit(new_plan, "T1").start.isoformat() <= at("16:00")
+
+
+def test_status_reports_freeze_work_and_done_work_leaves_the_plan(morning):
+    raw, plan = morning
+    first = plan.routes[0].visits[0].ticket
+    new_raw, new_plan = replan(raw, plan, [
+        {"type": "ticket_status", "at": at("08:00"), "ticket": first, "status": "started", "engineer": plan.routes[0].engineer},
+        {"type": "ticket_status", "at": at("08:01"), "ticket": "T6" if first != "T6" else "T5", "status": "done"}])
+    assert next(t for t in new_raw["tickets"] if t["id"] == first)["status"] == "started"
+    assert served_by(new_plan)[first] == plan.routes[0].engineer
+
+
+def test_bad_events_are_named_with_their_fix():
+    raw = two_engineer_day()
+    with pytest.raises(do.ScenarioError) as err:
+        do.apply_events(raw, [{"type": "teleport", "at": at("09:00")},
+                              {"type": "cancel_ticket", "at": "nine", "ticket": "T1"}])
+    text = str(err.value)
+    assert "events[0]" in text and "fix: use one of new_ticket" in text
+    assert "events[1]" in text and "ISO 8601" in text
+    with pytest.raises(do.ScenarioError, match=r"unknown ticket 'T99'; fix"):
+        do.apply_events(raw, [{"type": "cancel_ticket", "at": at("09:00"), "ticket": "T99"}])
+
+
+def test_events_are_json_and_applied_in_time_order(morning):
+    raw, _ = morning
+    events = json.loads(json.dumps([{"type": "cancel_ticket", "at": at("11:00"), "ticket": "T9"},
+                                    {"type": "new_ticket", "at": at("10:00"), "ticket": ticket("T9", 1, 1)}]))
+    sc = do.apply_events(raw, events)
+    assert "T9" not in {t.id for t in sc.tickets} and sc.now.hour == 11
+
+
+# ---------------------------------------------------------------- stability and the fast path
+
+def test_a_replan_with_nothing_new_changes_nothing(morning):
+    raw, plan = morning
+    new_plan = do.solve(do.load_scenario(raw), SHORT, previous=plan)
+    assert_valid(raw, new_plan)
+    assert new_plan.kpis["changes"] == {"moved": 0, "eta_shifted": 0, "eta_shift_max_min": 0.0, "newly_unassigned": 0,
+                                        "newly_planned": 0, "removed": 0}
+
+
+def test_tickets_stay_with_their_engineer_unless_moving_buys_enough():
+    # yesterday's plan put T1 with E1 (E2 was off then); E2, now working, is 6 min closer
+    raw = scenario([engineer("E1", 0, 0), engineer("E2", 10, 0)], [ticket("T1", 8, 0)])
+    previous = do.solve(do.load_scenario(scenario([engineer("E1", 0, 0)], [ticket("T1", 8, 0)])), SHORT)
+    keep = do.solve(do.load_scenario(raw), SHORT, previous=previous)
+    assert served_by(keep) == {"T1": "E1"}
+    cheap_moves = do.SolveParams(time_limit_s=1, move_cost_min=1)
+    moved = do.solve(do.load_scenario(raw), cheap_moves, previous=previous)
+    assert served_by(moved) == {"T1": "E2"} and moved.kpis["changes"]["moved"] == 1
+
+
+def test_the_fast_path_inserts_an_emergency_without_moving_anyone(morning):
+    raw, plan = morning
+    emergency = ticket("N1", 36, 1, priority="emergency", created=at("07:00"))
+    _, fast = replan(raw, plan, [{"type": "new_ticket", "at": at("07:00"), "ticket": emergency}], FAST)
+    assert fast.kpis["status"] == "inserted without search"
+    assert served_by(fast)["N1"] == "E2"
+    assert fast.kpis["changes"]["moved"] == 0 and fast.kpis["changes"]["newly_unassigned"] == 0
+
+
+def test_the_fast_path_bumps_lower_tier_work_when_an_emergency_has_no_room():
+    # one engineer, a full day of normal work; an emergency must displace one normal ticket
+    normal = [ticket(f"T{i}", 1, 0, duration=120) for i in range(4)]
+    raw = scenario([engineer("E1", shifts=(("08:00", "16:30"),))], normal)
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    assert len(served_by(plan)) == 4
+    emergency = ticket("N1", 2, 0, priority="emergency", duration=60, created=at("07:00"))
+    _, fast = replan(raw, plan, [{"type": "new_ticket", "at": at("07:00"), "ticket": emergency}], FAST)
+    assert "N1" in served_by(fast)
+    bumped = do.diff(plan, fast).newly_unassigned
+    assert len(bumped) == 1 and reason(fast, bumped[0]).code == "capacity"
+
+
+def test_the_diff_lists_moves_eta_shifts_and_new_work(morning):
+    raw, plan = morning
+    _, new_plan = replan(raw, plan, [{"type": "engineer_unavailable", "at": at("07:00"), "engineer": "E2"},
+                                     {"type": "new_ticket", "at": at("07:00"), "ticket": ticket("N1", 1, 0)}])
+    d = do.diff(plan, new_plan)
+    assert set(d.frame["change"]) <= {"moved", "eta", "planned", "unassigned", "removed"}
+    assert "N1" in d.tickets("planned")
+    assert d.summary()["moved"] == len(d.moved) > 0
+    assert "moved between engineers" in str(d)
+
+
+# ---------------------------------------------------------------- property: any stream of events keeps plans valid
+
+_event = st.one_of(
+    st.builds(lambda i, x, y, tier: {"type": "new_ticket", "ticket": ticket(f"N{i}", x, y, priority=tier)},
+              st.integers(0, 99), st.integers(0, 40), st.integers(-5, 5), st.sampled_from(["emergency", "urgent", "normal"])),
+    st.builds(lambda i: {"type": "cancel_ticket", "ticket": f"T{i}"}, st.integers(1, 6)),
+    st.builds(lambda e, h: {"type": "engineer_unavailable", "engineer": e, "since": at(f"{h:02d}:00")},
+              st.sampled_from(["E1", "E2"]), st.integers(8, 16)),
+    st.builds(lambda e, x: {"type": "position_update", "engineer": e, "position": {"x": x, "y": 0}},
+              st.sampled_from(["E1", "E2"]), st.integers(0, 40)),
+    st.builds(lambda i, h: {"type": "window_change", "ticket": f"T{i}",
+                            "windows": [{"start": at(f"{h:02d}:00"), "end": at(f"{h + 1:02d}:00")}]},
+              st.integers(1, 6), st.integers(8, 15)),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(7 * 60, 15 * 60), _event), min_size=1, max_size=4), st.booleans())
+def test_random_event_streams_keep_every_plan_valid_and_every_ticket_accounted_for(stream, fast):
+    raw = two_engineer_day()
+    plan = do.solve(do.load_scenario(copy.deepcopy(raw)), FAST)
+    for minute, ev in sorted(stream, key=lambda p: p[0]):
+        ev = {**ev, "at": at(f"{minute // 60:02d}:{minute % 60:02d}")}
+        try:
+            sc = do.apply_events(raw, [ev])
+        except do.ScenarioError:
+            continue  # e.g. cancelling a ticket already cancelled: refused with a reason, nothing changed
+        new_plan = do.solve(sc, FAST if fast else do.SolveParams(time_limit_s=0.5), previous=plan)
+        raw = sc.to_dict()
+        assert_valid(raw, new_plan)
+        frozen = {t.id: t.engineer for t in sc.live_tickets if t.frozen}
+        assert all(served_by(new_plan).get(tid) == eid for tid, eid in frozen.items())
+        plan = new_plan
