@@ -5,8 +5,10 @@ from .io import load_plan, load_scenario, save_plan, scenario_from_frames
 from .model import Scenario, ScenarioError
 from .plan import Plan, PlanDiff, Route, Stop, Unassigned
 from .plan import diff_plans as diff
+from .realtime import DayReport, Slot, SlotOffer, day_events, offer_slots, simulate_day
 from .solver import Progress, SolveParams, solve
 
-__all__ = ["CheckResult", "Plan", "PlanDiff", "apply_events", "diff", "parse_events", "Progress", "Route", "Scenario", "ScenarioError", "SolveParams", "Stop",
+__all__ = ["CheckResult", "DayReport", "Plan", "PlanDiff", "Slot", "SlotOffer", "apply_events", "day_events", "diff",
+           "offer_slots", "parse_events", "simulate_day", "Progress", "Route", "Scenario", "ScenarioError", "SolveParams", "Stop",
            "Unassigned", "check", "load_plan", "load_scenario", "save_plan", "scenario_from_frames", "solve"]
 __version__ = "0.1.0"

@@ -15,9 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from .checker import check as check_plan
-from .io import load_plan, load_scenario, save_plan
+from .events import apply_events
+from .io import read_json, load_plan, load_scenario, save_plan
 from .model import Scenario, ScenarioError
-from .plan import Plan
+from .plan import Plan, diff_plans
+from .realtime import offer_slots
 from .solver import Progress, SolveParams, solve as solve_scenario
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
@@ -51,26 +53,43 @@ def main() -> None:
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "plan_path", required=True, type=click.Path(dir_okay=False), help="Plan JSON to write.")
-@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds of search.")
+@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds of search (0 with --previous: keep the previous plan, insert new work, no search).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Search seed (tie-breaking order).")
+@click.option("--previous", "previous_path", type=click.Path(dir_okay=False),
+              help="A re-plan: the plan in force; tickets stay with their engineer and near their promised times.")
+@click.option("--events", "events_path", type=click.Path(dir_okay=False),
+              help="Events JSON (a list) to apply to SCENARIO first; the state after them is written beside the plan.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @_guard
-def solve(scenario: str, plan_path: str, time_limit: float, seed: int, quiet: bool) -> None:
-    """Plan SCENARIO and write the plan; print a summary a planner can read."""
+def solve(scenario: str, plan_path: str, time_limit: float, seed: int, previous_path: str | None,
+          events_path: str | None, quiet: bool) -> None:
+    """Plan SCENARIO and write the plan; print a summary a planner can read (and, with --previous, what changed)."""
     sc = load_scenario(scenario)
+    if events_path:
+        sc = apply_events(sc, read_json(events_path, "events"))
+        state = Path(plan_path).with_suffix(".scenario.json")
+        state.write_text(json.dumps(sc.to_dict(), indent=1) + "\n", encoding="utf-8")
+        if not quiet:
+            out.print(f"scenario after the events written to {state}")
+    previous = load_plan(previous_path, sc) if previous_path else None
+    if time_limit == 0 and previous is None:
+        raise ScenarioError(["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"])
     params = SolveParams(time_limit_s=time_limit, seed=seed)
     if out.is_terminal and not quiet:
         with out.status("solving...") as status:
             def show(p: Progress) -> None:
                 status.update(f"solving: {p.elapsed_s:5.1f} s of {time_limit:g}, {p.planned}/{p.tickets} tickets "
                               f"planned, objective {p.objective:,}")
-            plan = solve_scenario(sc, params, on_progress=show)
+            plan = solve_scenario(sc, params, previous=previous, on_progress=show)
     else:
-        plan = solve_scenario(sc, params)
+        plan = solve_scenario(sc, params, previous=previous)
     save_plan(plan, plan_path)
     result = check_plan(sc, plan)
     if not quiet:
         print_summary(sc, plan)
+        if previous is not None:
+            out.print(f"changes: {diff_plans(previous, plan, params.eta_tolerance_min)}", markup=False)
         out.print(f"plan written to {plan_path}; checker: "
                   + ("all hard rules kept" if result.ok else f"{len(result.violations)} violation(s)"))
     if not result.ok:
@@ -93,6 +112,30 @@ def check(scenario: str, plan: str) -> None:
     out.print(f"{k.get('served', 0)}/{k.get('tickets', 0)} tickets served, travel {k.get('travel_min', 0):,.0f} min "
               f"({k.get('distance_km', 0):,.1f} km); " + ("plan OK" if result.ok else f"{len(result.violations)} violation(s)"))
     sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.argument("ticket", type=click.Path(dir_okay=False))
+@click.option("--slot-minutes", default=120, show_default=True, type=click.IntRange(min=1), help="Length of a window.")
+@click.option("--days", "horizon_days", default=3, show_default=True, type=click.IntRange(min=1), help="How far ahead.")
+@click.option("--max-slots", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option("--rank", type=click.Choice(["earliest", "cost"]), default="earliest", show_default=True)
+@_guard
+def slots(scenario: str, plan: str, ticket: str, slot_minutes: int, horizon_days: int, max_slots: int, rank: str) -> None:
+    """Appointment windows to offer for TICKET (a contract ticket, JSON) given the PLAN in force."""
+    sc = load_scenario(scenario)
+    offer = offer_slots(sc, load_plan(plan, sc), read_json(ticket, "ticket"), slot_minutes, horizon_days, max_slots, rank)
+    if offer.slots:
+        table = Table("window", "engineer", "added travel", "added cost")
+        for s in offer.slots:
+            table.add_row(f"{s.start:%a %d %b %H:%M}-{s.end:%H:%M}", s.engineer, f"{s.added_travel_min:g} min",
+                          f"{s.added_cost:g}")
+        out.print(table)
+    if offer.reason:
+        out.print(offer.reason, markup=False)
+    sys.exit(0 if offer.slots else 1)
 
 
 @main.command()

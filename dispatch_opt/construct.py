@@ -104,18 +104,8 @@ def first_routes(m: "_Model", deadline: float = math.inf) -> tuple[list[list[int
     """Nodes per vehicle (frozen heads and kept restocks included) in visiting order, and each route's
     timeline (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting
     at `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds."""
-    r = _Routes(m)
-    nt = r.nt
-    free = {e.id: dict(e.van) for e in m.sc.engineers}  # van stock no restock has added to
-    for v, heads in m.frozen_heads.items():
-        r.seq[v] = heads + r.seq[v]
-        r.fixed[v] = len(heads)
-        _use(free, m, v, heads)
-        r.cost[v] = r.evaluate(v, r.seq[v])
-    placed = {n for heads in m.frozen_heads.values() for n in heads}
-    for v, seed in m.seeds.items():  # a re-plan: the previous routes, as far as they still hold
-        placed |= _keep_seed(r, m, v, [n for n in seed if n not in placed or n == BREAK], free)
-    order = sorted((n for n in range(nt) if n not in placed),
+    r, free, placed = seeded_routes(m)
+    order = sorted((n for n in range(r.nt) if n not in placed),
                    key=lambda n: (m.rank[m.ticket_of[m.nodes.tickets[n]].priority], r.deadline[n], n))
     for n in order:
         if time.monotonic() > deadline:
@@ -137,6 +127,22 @@ def first_routes(m: "_Model", deadline: float = math.inf) -> tuple[list[list[int
         if r.evaluate(v, seq, timelines[-1]) is None:  # only frozen work can make a route infeasible
             timelines[-1] = []
     return [[n for n in seq if n != BREAK] for seq in r.seq], timelines
+
+
+def seeded_routes(m: "_Model") -> tuple[_Routes, dict, set[int]]:
+    """Routes holding the frozen heads and (in a re-plan) the previous plan's stops as far as they still
+    hold; the van stock left for new work; the ticket nodes placed."""
+    r = _Routes(m)
+    free = {e.id: dict(e.van) for e in m.sc.engineers}  # van stock no restock has added to
+    for v, heads in m.frozen_heads.items():
+        r.seq[v] = heads + r.seq[v]
+        r.fixed[v] = len(heads)
+        _use(free, m, v, heads)
+        r.cost[v] = r.evaluate(v, r.seq[v])
+    placed = set(m.frozen_nodes)
+    for v, seed in m.seeds.items():
+        placed |= _keep_seed(r, m, v, [n for n in seed if n not in placed or n == BREAK], free)
+    return r, free, placed
 
 
 def _use(stock: dict, m: "_Model", v: int, nodes: list[int], sign: int = 1) -> None:

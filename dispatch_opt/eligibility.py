@@ -74,8 +74,8 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
         first = True
         for si, sh in sorted(enumerate(e.shifts), key=lambda p: p[1].start):
             latest = sh.end + timedelta(minutes=e.max_overtime_min)
-            if now is not None and latest <= now:
-                continue  # this shift is over
+            if now is not None and sh.end <= now:
+                continue  # this shift is over (overtime only finishes work started inside it)
             depart = max(sh.start, now) if now is not None else sh.start
             start = e.position if (first and now is not None and e.position is not None) else e.start
             out.append(Vehicle(e, ei, si, start, e.home, horizon.seconds(depart, up=True),

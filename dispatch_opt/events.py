@@ -31,7 +31,7 @@ class NewTicket(_Event):
 
 
 class CancelTicket(_Event):
-    """The customer cancelled: the ticket leaves the scenario (a started one cannot be cancelled)."""
+    """The customer cancelled: the ticket leaves the scenario (not once work has started)."""
     type: Literal["cancel_ticket"]
     ticket: str
 
@@ -147,8 +147,9 @@ def _new_ticket(raw: dict, ev: NewTicket) -> None:
 
 def _cancel_ticket(raw: dict, ev: CancelTicket) -> None:
     t = _find(raw, "tickets", ev.ticket)
-    if t.get("status") == "started":
-        raise _Refused(f"ticket {ev.ticket!r} is started; fix: report it done (ticket_status) instead")
+    if t.get("status") in ("started", "done"):
+        raise _Refused(f"ticket {ev.ticket!r} is {t['status']}; fix: a job under way or done cannot be cancelled"
+                       f"{'; report it done (ticket_status) instead' if t['status'] == 'started' else ''}")
     raw["tickets"].remove(t)
 
 

@@ -15,7 +15,7 @@ from .model import SCENARIO_FORMAT, Scenario, ScenarioError, parse_scenario
 from .plan import Plan
 
 
-def _read_json(source: str | PathLike | dict, what: str) -> Any:
+def read_json(source: str | PathLike | dict, what: str) -> Any:
     if isinstance(source, (dict, list)):
         return source
     text = str(source)
@@ -42,11 +42,11 @@ def load_scenario(source: str | PathLike | dict | Scenario) -> Scenario:
     """A validated Scenario from a path, a JSON string, a dict or a Scenario; ScenarioError lists every problem."""
     if isinstance(source, Scenario):
         return source
-    return parse_scenario(_read_json(source, "scenario"))
+    return parse_scenario(read_json(source, "scenario"))
 
 
 def load_plan(source: str | PathLike | dict, scenario: Scenario | None = None) -> Plan:
-    raw = _read_json(source, "plan")
+    raw = read_json(source, "plan")
     try:
         return Plan.from_dict(raw, scenario)
     except (KeyError, TypeError, ValueError) as exc:

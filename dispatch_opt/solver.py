@@ -103,13 +103,7 @@ class _Model:
         self.deadlines_bind = False  # set by _add_priorities
         self._layout()
         self._previous(previous)
-        starts = [self.nodes.start(v) for v in range(len(self.vehicles))]
-        ends = [self.nodes.end(v) for v in range(len(self.vehicles))]
-        self.manager = pywrapcp.RoutingIndexManager(self.nodes.n, len(self.vehicles), starts, ends)
-        self.routing = pywrapcp.RoutingModel(self.manager)
-        self.solver = self.routing.solver()
-        self.idx = [self.manager.NodeToIndex(i) if i < len(tickets) + len(self.nodes.restocks) else None
-                    for i in range(self.nodes.n)]
+        self.travel = self._travel_s()
 
     # ------------------------------------------------------------ layout
     def _restock_slots(self, tickets: list[str]) -> list[tuple[str, int]]:
@@ -170,7 +164,8 @@ class _Model:
                 elif s.type == "break" and v is not None and any(
                         b0 <= hz.seconds(s.start) <= b1 for b0, b1, _ in self.break_windows[v]):
                     seed.append(BREAK)
-                elif s.type == "restock" and (s.depot, v) in restock_of and restock_of[(s.depot, v)] not in seed:
+                elif s.type == "restock" and (s.depot, v) in restock_of and restock_of[(s.depot, v)] not in seed \
+                        and hz.seconds(s.start) >= self.vehicles[v].earliest_depart:  # not one already taken
                     seed.append(restock_of[(s.depot, v)])
                     self.seed_pickups[seed[-1]] = (dict(s.parts), list(s.tools))
             if any(n != BREAK for n in seed):
@@ -210,7 +205,15 @@ class _Model:
 
     # ------------------------------------------------------------ constraint families
     def build(self) -> None:
-        travel = self.travel = self._travel_s()
+        """The OR-Tools model (the greedy alone needs none of it)."""
+        starts = [self.nodes.start(v) for v in range(len(self.vehicles))]
+        ends = [self.nodes.end(v) for v in range(len(self.vehicles))]
+        self.manager = pywrapcp.RoutingIndexManager(self.nodes.n, len(self.vehicles), starts, ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self.solver = self.routing.solver()
+        self.idx = [self.manager.NodeToIndex(i) if i < len(self.nodes.tickets) + len(self.nodes.restocks) else None
+                    for i in range(self.nodes.n)]
+        travel = self.travel
         self.travel_cb = self.routing.RegisterTransitMatrix(travel.tolist())
         self.routing.SetArcCostEvaluatorOfAllVehicles(self.travel_cb)
         self._add_time(travel)
@@ -516,7 +519,6 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
                     plan.notes.append(model.cap_note)
                 return plan
         else:  # no search: the greedy insertion alone
-            model.travel = model._travel_s()
             setup_s = time.monotonic() - t0
             _, model.greedy_timelines = first_routes(model)
         timed_out = params.time_limit_s > 0 and time.monotonic() - t0 >= params.time_limit_s - 0.05

@@ -60,7 +60,7 @@ def test_a_cancelled_ticket_leaves_the_scenario_and_the_diff_says_so(morning):
 
 def test_a_started_ticket_cannot_be_cancelled():
     raw = scenario([engineer("E1")], [ticket("T1", 1, 0, status="started", engineer="E1")], now=at("09:00"))
-    with pytest.raises(do.ScenarioError, match=r"events\[0\].*started; fix: report it done"):
+    with pytest.raises(do.ScenarioError, match=r"events\[0\].*started; fix: .*report it done"):
         do.apply_events(raw, [{"type": "cancel_ticket", "at": at("09:30"), "ticket": "T1"}])
 
 
@@ -231,3 +231,90 @@ def test_random_event_streams_keep_every_plan_valid_and_every_ticket_accounted_f
         frozen = {t.id: t.engineer for t in sc.live_tickets if t.frozen}
         assert all(served_by(new_plan).get(tid) == eid for tid, eid in frozen.items())
         plan = new_plan
+
+
+# ---------------------------------------------------------------- appointment slots
+
+def test_every_offered_slot_can_be_booked_into_a_valid_plan(morning):
+    raw, plan = morning
+    caller = ticket("C1", 20, 0, duration=60)
+    offer = do.offer_slots(do.load_scenario(raw), plan, caller, slot_minutes=120, horizon_days=1, max_slots=5)
+    assert offer.slots and offer.reason is None
+    assert [s.start for s in offer.slots] == sorted(s.start for s in offer.slots)
+    for slot in offer.slots:
+        booked = dict(caller, windows=[slot.window()])
+        new_raw, new_plan = replan(raw, plan, [{"type": "new_ticket", "at": at("07:00"), "ticket": booked}], FAST)
+        assert served_by(new_plan)["C1"] == slot.engineer
+        assert slot.start <= visit(new_plan, "C1").start <= slot.end
+        assert new_plan.kpis["changes"]["moved"] == 0
+
+
+def test_slots_ranked_by_cost_come_cheapest_first(morning):
+    raw, plan = morning
+    offer = do.offer_slots(do.load_scenario(raw), plan, ticket("C1", 20, 0), slot_minutes=60, horizon_days=1,
+                           max_slots=20, rank="cost")
+    costs = [s.added_cost for s in offer.slots]
+    assert costs == sorted(costs) and len(costs) > 1
+
+
+def test_no_slot_is_offered_that_would_make_planned_emergency_work_late():
+    # E1's emergency at 09:00 is due by 10:00 (created 06:00, 4 h); a 2 h job before it would make it late
+    emergency = ticket("EM", 0, 0, priority="emergency", duration=30, created=at("06:00"),
+                       windows=[{"start": at("09:00"), "end": at("09:30")}])
+    raw = scenario([engineer("E1", shifts=(("08:00", "17:00"),))], [emergency])
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    offer = do.offer_slots(do.load_scenario(raw), plan, ticket("C1", 0, 0, duration=120), slot_minutes=60,
+                           horizon_days=1, max_slots=20)
+    starts = [s.start.hour for s in offer.slots]
+    assert 8 not in starts and 9 in starts  # 08:00-09:00 would push the emergency past 10:00
+
+
+def test_no_slot_says_why():
+    raw = scenario([engineer("E1", skills=["washer"])], [ticket(f"T{i}", 1, 0, duration=240) for i in range(2)])
+    sc = do.load_scenario(raw)
+    plan = do.solve(sc, SHORT)
+    no_skill = do.offer_slots(sc, plan, ticket("C1", 1, 0, skills=["boiler"]), horizon_days=1)
+    assert no_skill.slots == [] and "boiler" in no_skill.reason
+    booked = do.offer_slots(sc, plan, ticket("C2", 1, 0, duration=120), horizon_days=1)
+    assert booked.slots == [] and booked.reason.startswith("fully booked until")
+
+
+# ---------------------------------------------------------------- a simulated day
+
+def test_a_simulated_day_reports_both_policies_with_every_plan_valid():
+    raw = two_engineer_day()
+    sc = do.load_scenario(raw)
+    events = [{"type": "new_ticket", "at": at("09:30"), "ticket": ticket("EM1", 30, 2, priority="emergency",
+                                                                         created=at("09:30"))},
+              {"type": "engineer_unavailable", "at": at("11:00"), "engineer": "E1"},
+              {"type": "cancel_ticket", "at": at("08:00"), "ticket": "T4"}]  # before anyone reached it
+    report = do.simulate_day(sc, events, do.SolveParams(time_limit_s=0.5))
+    assert list(report.kpis.index) == ["re-plan", "greedy insert"]
+    applied = report.log[report.log["applied"]]
+    assert len(applied) == 6 and (applied["violations"] == 0).all()
+    for policy in report.kpis.index:
+        assert report.kpis.loc[policy, "emergency on time"] == "1/1"
+        assert report.kpis.loc[policy, "tickets"] == 6  # 6 booked - 1 cancelled + 1 emergency
+    assert report.plans[0][1].kpis["served"] == 6  # the morning plan comes first
+
+
+def test_carrying_out_a_plan_marks_work_done_started_and_en_route():
+    from datetime import datetime
+    from dispatch_opt.realtime import _advance
+    raw = scenario([engineer("E1")], [ticket("T1", 10, 0, duration=60, parts={"p": 1}), ticket("T2", 20, 0)],
+                   )
+    raw["engineers"][0]["van"] = {"p": 1}
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    (r,) = plan.routes
+    t1, t2 = r.visits
+    done: dict = {}
+    mid = t1.start + (t1.end - t1.start) / 2
+    state = _advance(raw, plan, mid, done)
+    tickets = {t["id"]: t for t in state["tickets"]}
+    assert tickets[t1.ticket]["status"] == "started" and tickets[t1.ticket]["duration_min"] == 30
+    assert tickets[t2.ticket].get("status", "open") == "open"
+    later = _advance(state, plan, t1.end + (t2.start - t1.end) / 2, done)
+    tickets = {t["id"]: t for t in later["tickets"]}
+    assert tickets[t1.ticket]["status"] == "done" and tickets[t2.ticket]["status"] == "en_route"
+    assert later["engineers"][0]["van"] == {"p": 0}
+    assert done[t1.ticket] == ("E1", t1.start) and isinstance(t1.start, datetime)
