@@ -45,6 +45,16 @@ class _Routes:
         self.fixed = [0] * len(m.vehicles)  # frozen visits at the head of a route
         self.cost = [self.evaluate(v, self.seq[v]) for v in range(len(m.vehicles))]
 
+    def frozen_lead(self, v: int, heads: list[int]) -> list[int] | None:
+        """Route v doing its frozen visits first, breaks where they fit (a break may come before), or None."""
+        cur, pending = [], len(self.m.break_windows[v])
+        for n in heads:
+            step = _append(self, v, cur, pending, n)
+            if step is None:
+                return None
+            cur, pending, _ = step
+        return cur + [BREAK] * pending
+
     def evaluate(self, v: int, seq: list[int], timeline: list | None = None) -> float | None:
         """Travel + weighted lateness of route v visiting `seq` as early as it can, or None if it breaks a rule.
         With `timeline`, appends (ticket node, start) and (BREAK, start, duration) as scheduled."""
@@ -100,6 +110,17 @@ class _Routes:
         return cost + home
 
 
+def _append(r: "_Routes", v: int, cur: list[int], pending: int, n: int) -> tuple[list[int], int, float] | None:
+    """Route v's stops `cur` followed by n: with the breaks still owed (`pending`) after it if that works,
+    else with as few of them as needed taken before n. (new stops, breaks still pending, cost) or None."""
+    for early in range(pending + 1):
+        cand = cur + [BREAK] * early + [n]
+        c = r.evaluate(v, cand + [BREAK] * (pending - early))
+        if c is not None:
+            return cand, pending - early, c
+    return None
+
+
 def first_routes(m: "_Model", deadline: float = math.inf) -> tuple[list[list[int]], list[list[tuple]]]:
     """Nodes per vehicle (frozen heads and kept restocks included) in visiting order, and each route's
     timeline (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting
@@ -135,8 +156,9 @@ def seeded_routes(m: "_Model") -> tuple[_Routes, dict, set[int]]:
     r = _Routes(m)
     free = {e.id: dict(e.van) for e in m.sc.engineers}  # van stock no restock has added to
     for v, heads in m.frozen_heads.items():
-        r.seq[v] = heads + r.seq[v]
-        r.fixed[v] = len(heads)
+        lead = r.frozen_lead(v, heads)
+        r.seq[v] = lead if lead is not None else heads + r.seq[v]
+        r.fixed[v] = len(r.seq[v]) - r.seq[v][::-1].index(heads[-1])  # past the last frozen visit
         _use(free, m, v, heads)
         r.cost[v] = r.evaluate(v, r.seq[v])
     placed = set(m.frozen_nodes)
@@ -214,7 +236,8 @@ def _keep_seed(r: _Routes, m: "_Model", v: int, seed: list[int], free: dict) -> 
     stock = dict(free[e.id])
     tools = set(e.tools)
     kept: set[int] = set()
-    cur, pending = r.seq[v][:r.fixed[v]], len(m.break_windows[v])
+    cur = r.seq[v][:r.fixed[v]]
+    pending = len(m.break_windows[v]) - cur.count(BREAK)
     for n in seed:
         if n == BREAK:
             if pending:
@@ -224,14 +247,10 @@ def _keep_seed(r: _Routes, m: "_Model", v: int, seed: list[int], free: dict) -> 
             t = m.ticket_of[m.nodes.tickets[n]]
             if not set(t.tools) <= tools or any(stock.get(p, 0) < q for p, q in t.parts.items()):
                 continue
-        for early in range(pending + 1):  # breaks where they were, else taken before this stop
-            cand = cur + [BREAK] * early + [n]
-            c = r.evaluate(v, cand + [BREAK] * (pending - early))
-            if c is not None:
-                cur, pending, r.cost[v] = cand, pending - early, c
-                break
-        else:
+        step = _append(r, v, cur, pending, n)  # breaks where they were, else taken before this stop
+        if step is None:
             continue
+        cur, pending, r.cost[v] = step
         if n >= nt:
             parts, got = m.seed_pickups[n]
             for p, q in parts.items():

@@ -137,6 +137,9 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     working = {v.engineer.id for v in vehicles}
     for t in tickets:
         verdict = _eligible(sc, el, t, working, depot_tools)
+        if isinstance(verdict, Unplannable) and t.frozen and verdict.code != "frozen":
+            verdict = Unplannable("frozen", f"{t.status} with {t.engineer}, but {verdict.reason.split('; fix:')[0]}; "
+                                            f"fix: extend the shift or release the ticket")
         if isinstance(verdict, Unplannable):
             el.unplannable[t.id] = verdict
         else:

@@ -11,7 +11,7 @@ the expected end, and its appointment windows are cleared: they were met when th
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -46,7 +46,8 @@ class EngineerUnavailable(_Event):
 
 
 class JobOverrun(_Event):
-    """A started job will end at `expected_end`, not when planned."""
+    """A started job will end at `expected_end`, not when planned. A break it runs into is taken after it;
+    past the end of the shift, the engineer's overtime allowance grows to finish it (and an hour home)."""
     type: Literal["job_overrun"]
     ticket: str
     expected_end: LocalTime
@@ -181,6 +182,23 @@ def _job_overrun(raw: dict, ev: JobOverrun) -> None:
         raise _Refused(f"expected_end {_iso(ev.expected_end)} is not after {_iso(now)}; fix: report the job done")
     t["duration_min"] = round((ev.expected_end - now).total_seconds() / 60, 2)
     t["windows"] = []
+    e = _find(raw, "engineers", t["engineer"])
+    _break_after(e, ev.expected_end)
+    shift_end = max((_t(sh["end"]) for sh in e["shifts"] if _t(sh["start"]) <= now), default=None)
+    home = timedelta(hours=1)
+    if shift_end is not None and ev.expected_end + home > shift_end + timedelta(minutes=e.get("max_overtime_min", 0)):
+        # past the end of the shift: the job is finished in overtime, with an hour to get home
+        e["max_overtime_min"] = round((ev.expected_end + home - shift_end).total_seconds() / 60)
+
+
+def _break_after(e: dict, busy_until: datetime) -> None:
+    """Work under way runs into a break's interval: the break is taken right after it (its interval
+    stretched to fit), as an engineer would, rather than making the day impossible to plan."""
+    for b in e.get("breaks", []):
+        b0, b1 = _t(b["start"]), _t(b["end"])
+        need = timedelta(minutes=b["duration_min"])
+        if b0 < busy_until and b1 - need < busy_until:
+            b["end"] = _iso(busy_until + need)
 
 
 def _position_update(raw: dict, ev: PositionUpdate) -> None:
@@ -205,6 +223,7 @@ def _ticket_status(raw: dict, ev: TicketStatus) -> None:
     t["status"] = ev.status
     if ev.status == "started":
         t["windows"] = []  # met: the work has begun
+        _break_after(_find(raw, "engineers", engineer), ev.at + timedelta(minutes=t["duration_min"]))
 
 
 _APPLY = {"new_ticket": _new_ticket, "cancel_ticket": _cancel_ticket, "engineer_unavailable": _engineer_unavailable,

@@ -243,7 +243,7 @@ def simulate_day(scenario: Scenario, events: list | None = None, params: SolvePa
 def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
     """The scenario at `now` if the plan was carried out: visits ended are done (their parts used), the visit
     under way is started (its duration the work left), the next one en route; restocks ended are taken. The
-    engineer is where the last stop begun was (conservative when on the road). `done` collects the
+    engineer is at the last place reached or, on the way to a visit, at that visit. `done` collects the
     (engineer, start) of work carried out."""
     raw = copy.deepcopy(raw)
     tickets = {t["id"]: t for t in raw["tickets"]}
@@ -285,6 +285,7 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
             else:
                 if s.type == "visit":  # the engineer knows where to go next: that job is theirs
                     tickets[s.ticket].update(status="en_route", engineer=r.engineer)
+                    where = place  # on the way there: counted as arrived (optimistic by the rest of the drive)
                 break
         e["position"] = where
     raw["now"] = now.isoformat(timespec="seconds")

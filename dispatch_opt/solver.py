@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from .construct import BREAK, first_routes
+from .construct import BREAK, _Routes, first_routes
 from .eligibility import Eligibility, compute_eligibility
 from .model import Scenario
 from .plan import Plan, Route, Stop, Unassigned, build_kpis, diff_plans, finalize_routes
@@ -170,6 +170,12 @@ class _Model:
                     self.seed_pickups[seed[-1]] = (dict(s.parts), list(s.tools))
             if any(n != BREAK for n in seed):
                 self.seeds[v] = seed
+
+    def frozen_out_of_reach(self) -> list[str]:
+        """Frozen tickets of engineer-shifts that cannot even do their frozen work (and breaks) alone."""
+        routes = _Routes(self)
+        return [self.nodes.tickets[n] for v, heads in self.frozen_heads.items()
+                if routes.frozen_lead(v, heads) is None for n in heads]
 
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts, merged."""
@@ -507,6 +513,13 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
     status = "solved"
     while el.allowed and el.vehicles:
         model = _Model(scenario, el, params, previous)
+        stuck = model.frozen_out_of_reach()
+        if stuck:  # drop just that engineer's frozen work, with the reason, and plan the rest
+            unassigned += [_frozen_unassigned(model.ticket_of[tid]) for tid in stuck]
+            for tid in stuck:
+                el.allowed.pop(tid)
+            status = "solved without frozen work"
+            continue
         if params.time_limit_s > 0:
             model.build()
             setup_s = time.monotonic() - t0
@@ -534,11 +547,14 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
             return _plan(scenario, el, [], unassigned, t0, setup_s, "no solution")
         for tid in frozen:
             el.allowed.pop(tid)
-            unassigned.append(Unassigned(tid, f"frozen with {model.ticket_of[tid].engineer} but cannot be kept "
-                                              f"within the engineer's shift and windows; fix: extend the shift or "
-                                              f"release it", "frozen"))
+            unassigned.append(_frozen_unassigned(model.ticket_of[tid]))
         status = "solved without frozen work"
     return _plan(scenario, el, [], unassigned, t0, setup_s=time.monotonic() - t0, status="nothing to plan")
+
+
+def _frozen_unassigned(t) -> Unassigned:
+    return Unassigned(t.id, f"{t.status} with {t.engineer} but cannot be kept within the engineer's shift, breaks and "
+                            f"windows; fix: extend the shift or release the ticket", "frozen")
 
 
 def _greedy_is_whole(model: _Model) -> bool:

@@ -325,20 +325,3 @@ def compare_plans(scenario: Scenario, plan_a: Plan, plan_b: Plan, labels: tuple[
     df = pd.DataFrame({labels[0]: a, labels[1]: b}).rename_axis("kpi")
     df["change"] = (df[labels[1]] - df[labels[0]]).round(3)
     return df
-
-
-def moved_tickets(plan_a: Plan, plan_b: Plan) -> pd.DataFrame:
-    """Tickets whose engineer-shift or start differs between the plans ('moved', 'retimed', 'added', 'dropped')."""
-    va, vb = _visits(plan_a), _visits(plan_b)
-    rows = []
-    for t in sorted(set(va) | set(vb)):
-        ra, sa = (va[t][1], va[t][2]) if t in va else (None, None)
-        rb, sb = (vb[t][1], vb[t][2]) if t in vb else (None, None)
-        where_a = (ra.engineer, ra.shift) if ra else None
-        where_b = (rb.engineer, rb.shift) if rb else None
-        if where_a == where_b and sa.start == sb.start:
-            continue
-        change = "added" if ra is None else "dropped" if rb is None else "moved" if where_a != where_b else "retimed"
-        rows.append({"ticket": t, "change": change, "engineer_before": ra and ra.engineer,
-                     "engineer_after": rb and rb.engineer, "start_before": sa and sa.start, "start_after": sb and sb.start})
-    return pd.DataFrame(rows, columns=["ticket", "change", "engineer_before", "engineer_after", "start_before", "start_after"])

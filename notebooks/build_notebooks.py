@@ -170,7 +170,8 @@ for name, data in variants.items():
         md("""
 ## One what-if in detail: an extra engineer
 
-KPIs side by side (B − A), and the tickets that moved, were retimed, added or dropped.
+KPIs side by side (B − A), and the tickets that moved to another engineer, were retimed, newly
+planned or left out (`do.diff`).
 KPIs are computed against the scenario of the what-if (here the same tickets and SLAs as the base).
 """),
         code('''
@@ -179,7 +180,7 @@ from IPython.display import HTML, display
 name = "add engineer"
 scenario_b, plan_b = plans[name]
 kpis = viz.compare_plans(scenario_b, base_plan, plan_b, labels=("base", name))
-moved = viz.moved_tickets(base_plan, plan_b)
+moved = do.diff(base_plan, plan_b).frame
 display(HTML(
     '<div style="display:flex;gap:2em;align-items:flex-start">'
     f'<div><b>KPIs</b>{kpis.to_html()}</div>'
@@ -299,10 +300,84 @@ summary
     ]
 
 
+def realtime_day():
+    return [
+        md("""
+# A day in real time
+
+The morning plan for `scenarios/small.json` meets the day: emergencies are called in, jobs overrun,
+an engineer goes home sick, customers cancel (`do.day_events`, seeded). `do.simulate_day` carries
+the plan out event by event: visits that have ended are done, the one under way is started, the next
+is en route; then it re-plans from there with `solve(..., previous=plan)`. The same day is played
+again by a dispatcher who only ever inserts new work greedily into the plan in force (no search).
+"""),
+        code(FIND_ROOT),
+        code('''
+%matplotlib inline
+import pandas as pd
+import matplotlib.pyplot as plt
+
+import dispatch_opt as do
+from dispatch_opt import viz
+
+scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
+morning = do.solve(scenario, do.SolveParams(time_limit_s=3, seed=0))
+events = do.day_events(scenario, morning, seed=4, emergencies=4, overruns=2, sick=1, cancellations=2)
+pd.DataFrame([{"at": e["at"][11:16], "event": e["type"],
+               "about": e.get("ticket", {}).get("id") if e["type"] == "new_ticket" else e.get("ticket", e.get("engineer"))}
+              for e in events])
+'''),
+        md("Replay the day, re-planning with 1 s of search at each event, and the greedy-insert baseline:"),
+        code('''
+report = do.simulate_day(scenario, events, do.SolveParams(time_limit_s=1), morning=morning)
+report.kpis
+'''),
+        md("""
+Every re-plan is checked by the independent checker (`violations` must be 0). `moved` counts
+tickets handed to another engineer, `eta_shifted` promised starts that moved by more than the
+tolerance (30 min by default).
+"""),
+        code('''
+log = report.log
+assert (log.loc[log["applied"], "violations"] == 0).all()
+log[["policy", "at", "event", "applied", "solve_s", "served", "tickets", "moved", "eta_shifted", "newly_unassigned"]]
+'''),
+        code('''
+fig, ax = plt.subplots(figsize=(8, 3))
+for policy, g in log[log["applied"]].groupby("policy", sort=False):
+    ax.step(g["at"], g["served"] / g["tickets"], where="post", label=policy)
+ax.set_ylabel("share of live tickets planned"); ax.set_title("The plan in force through the day"); ax.legend()
+fig.autofmt_xdate()
+'''),
+        md("## The first emergency: what the re-plan changed"),
+        code('''
+i = next(k for k, (_, plan, sc) in enumerate(report.plans) if any(t.id.startswith("EM") for t in sc.tickets))
+at, plan, state = report.plans[i]
+print(f"{at:%H:%M}:", do.diff(report.plans[i - 1][1], plan, eta_tolerance_min=30))
+'''),
+        code('''
+fig = viz.schedule_figure(state, plan)
+'''),
+        md("""
+## A customer calls: which appointment windows can we offer?
+
+Two-hour windows over the next days, each verified to fit the plan in force without making planned
+higher-tier work late. Booking one is a `new_ticket` event with that window.
+"""),
+        code('''
+caller = {"id": "CALL1", "location": scenario.tickets[3].location.model_dump(exclude_none=True),
+          "priority": "normal", "duration_min": 60, "skills": scenario.tickets[3].skills}
+offer = do.offer_slots(state, plan, caller, slot_minutes=120, horizon_days=3)
+offer.frame() if offer.slots else offer.reason
+'''),
+    ]
+
+
 NOTEBOOKS = {
     "01_quickstart.ipynb": quickstart,
     "02_what_if.ipynb": what_if,
     "03_benchmarks.ipynb": benchmarks,
+    "04_realtime_day.ipynb": realtime_day,
 }
 
 

@@ -318,3 +318,31 @@ def test_carrying_out_a_plan_marks_work_done_started_and_en_route():
     assert tickets[t1.ticket]["status"] == "done" and tickets[t2.ticket]["status"] == "en_route"
     assert later["engineers"][0]["van"] == {"p": 0}
     assert done[t1.ticket] == ("E1", t1.start) and isinstance(t1.start, datetime)
+
+
+def test_an_overrun_into_a_break_or_past_the_shift_keeps_the_day_plannable():
+    e1 = engineer("E1", breaks=[{"start": at("12:00"), "end": at("13:00"), "duration_min": 30}])
+    raw = scenario([e1], [ticket("T1", 0, 0, status="started", engineer="E1", duration=30)], now=at("12:00"))
+    sc = do.apply_events(raw, [{"type": "job_overrun", "at": at("12:00"), "ticket": "T1", "expected_end": at("12:45")}])
+    (brk,) = sc.engineer("E1").breaks
+    assert brk.end == sc.now.replace(hour=13, minute=15)  # taken after the job
+    late = do.apply_events(raw, [{"type": "job_overrun", "at": at("12:00"), "ticket": "T1", "expected_end": at("16:45")}])
+    assert late.engineer("E1").max_overtime_min == 45  # finished in overtime, an hour to get home
+    for state in (sc, late):
+        plan = do.solve(state, SHORT)
+        assert_valid(state.to_dict(), plan)
+        assert served_by(plan) == {"T1": "E1"}
+
+
+def test_frozen_work_that_cannot_be_kept_costs_only_that_engineer_its_frozen_tickets():
+    # E1 cannot finish both frozen jobs (2 h each from 09:00) by 12:00; E2's frozen work is unaffected
+    raw = scenario([engineer("E1", shifts=(("08:00", "12:00"),)), engineer("E2", 1, 0)],
+                   [ticket("T1", 0, 0, status="started", engineer="E1", duration=120),
+                    ticket("T4", 0, 1, status="en_route", engineer="E1", duration=120),
+                    ticket("T2", 2, 0, status="en_route", engineer="E2"), ticket("T3", 3, 0)], now=at("09:00"))
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    assert {reason(plan, t).code for t in ("T1", "T4")} == {"frozen"} and "E1" in reason(plan, "T1").reason
+    assert served_by(plan) == {"T2": "E2", "T3": "E2"}
+    alone = scenario([engineer("E1", shifts=(("08:00", "12:00"),))],
+                     [ticket("T1", 0, 0, status="started", engineer="E1", duration=240)], now=at("09:00"))
+    assert reason(do.solve(do.load_scenario(alone), SHORT), "T1").code == "frozen"

@@ -155,7 +155,7 @@ def test_compare_identical_plans_changes_nothing(solved):
     sc, plan = solved
     diff = viz.compare_plans(sc, plan, plan)
     assert (diff["change"] == 0).all() and diff.loc["served", "A"] == plan.kpis["served"]
-    assert viz.moved_tickets(plan, plan).empty
+    assert do.diff(plan, plan).frame.empty
 
 
 def test_compare_finds_a_ticket_moved_to_another_engineer(solved):
@@ -170,13 +170,14 @@ def test_compare_finds_a_ticket_moved_to_another_engineer(solved):
     routes[dst] = dataclasses.replace(routes[dst], stops=[*routes[dst].stops, moved])
     other = dataclasses.replace(plan, routes=routes)
 
-    table = viz.moved_tickets(plan, other)
+    table = do.diff(plan, other).frame
     assert table.to_dict("records") == [{
-        "ticket": stop.ticket, "change": "moved", "engineer_before": plan.routes[src].engineer,
-        "engineer_after": plan.routes[dst].engineer, "start_before": stop.start, "start_after": moved.start}]
+        "ticket": stop.ticket, "change": "moved", "old_engineer": plan.routes[src].engineer,
+        "new_engineer": plan.routes[dst].engineer, "old_start": stop.start, "new_start": moved.start,
+        "eta_shift_min": (moved.start - stop.start).total_seconds() / 60}]
     diff = viz.compare_plans(sc, plan, other, labels=("before", "after"))
     assert diff.loc["served", "change"] == 0 and list(diff.columns) == ["before", "after", "change"]
 
     dropped = dataclasses.replace(plan, routes=[routes[src] if i == src else r for i, r in enumerate(plan.routes)])
-    assert viz.moved_tickets(plan, dropped)["change"].tolist() == ["dropped"]
+    assert do.diff(plan, dropped).frame["change"].tolist() == ["removed"]
     assert viz.compare_plans(sc, plan, dropped).loc["served", "change"] == -1
