@@ -34,7 +34,7 @@ def _start_in(spans: list[tuple[int, int]], t: int) -> int | None:
 class _Routes:
     def __init__(self, m: "_Model"):
         self.m = m
-        self.travel = m.travel.tolist()  # plain lists: element access is the hot path
+        self.travel = m.travel_rows  # plain lists: element access is the hot path
         self.service = m.nodes.service_s.tolist()
         self.weight = [m.params.lateness_weight(m.rank[t.priority]) for t in (m.ticket_of[x] for x in m.nodes.tickets)]
         self.deadline = m.deadlines
@@ -126,7 +126,7 @@ def first_routes(m: "_Model", deadline: float = math.inf) -> tuple[list[list[int
     timeline (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting
     at `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds."""
     r, free, placed = seeded_routes(m)
-    order = sorted((n for n in range(r.nt) if n not in placed),
+    order = sorted((n for n in range(r.nt) if n not in placed and n not in m.left_out),
                    key=lambda n: (m.rank[m.ticket_of[m.nodes.tickets[n]].priority], r.deadline[n], n))
     for n in order:
         if time.monotonic() > deadline:

@@ -104,6 +104,7 @@ class _Model:
         self._layout()
         self._previous(previous)
         self.travel = self._travel_s()
+        self.travel_rows = self.travel.tolist()  # plain lists for the greedy's hot loop
 
     # ------------------------------------------------------------ layout
     def _restock_slots(self, tickets: list[str]) -> list[tuple[str, int]]:
@@ -145,9 +146,12 @@ class _Model:
         self.was_on: dict[int, int] = {}
         self.seeds: dict[int, list[int]] = {}
         self.seed_pickups: dict[int, tuple[dict, list]] = {}
+        self.left_out: set[int] = set()  # unassigned before: the fast path (no search) does not retry them
         if plan is None:
             return
         node_of = {tid: n for n, tid in enumerate(self.nodes.tickets)}
+        if self.params.time_limit_s <= 0:
+            self.left_out = {node_of[u.ticket] for u in plan.unassigned if u.ticket in node_of}
         restock_of = {slot: nt + r for r, slot in enumerate(self.nodes.restocks)}
         vehicle_of = {(veh.engineer.id, veh.shift): v for v, veh in enumerate(self.vehicles)}
         hz = self.el.horizon
@@ -537,7 +541,10 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
         timed_out = params.time_limit_s > 0 and time.monotonic() - t0 >= params.time_limit_s - 0.05
         if _greedy_is_whole(model):  # the search returned nothing in time (or was not asked for)
             routes, dropped = _greedy_routes(model)
-            unassigned += _dropped(el, dropped, routes, timed_out)
+            before = {model.nodes.tickets[n] for n in model.left_out}
+            unassigned += _dropped(el, [t for t in dropped if t not in before], routes, timed_out)
+            unassigned += [Unassigned(t, "unassigned in the plan in force and not retried by the fast path (no "
+                                         "search); fix: re-plan with a time limit", "capacity") for t in dropped if t in before]
             return _plan(scenario, el, routes, unassigned, t0, setup_s,
                          "greedy plan only" if params.time_limit_s > 0 else "inserted without search")
         # every ticket is optional but frozen work: that is what made the model infeasible
