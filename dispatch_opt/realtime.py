@@ -19,7 +19,7 @@ from .checker import check
 from .eligibility import compute_eligibility
 from .events import apply_events, parse_events
 from .model import Scenario, ScenarioError, parse_scenario
-from .plan import Plan, diff_plans
+from .plan import Plan
 from .solver import SolveParams, _Model, solve
 from .travel import travel_matrices
 

@@ -346,3 +346,34 @@ def test_frozen_work_that_cannot_be_kept_costs_only_that_engineer_its_frozen_tic
     alone = scenario([engineer("E1", shifts=(("08:00", "12:00"),))],
                      [ticket("T1", 0, 0, status="started", engineer="E1", duration=240)], now=at("09:00"))
     assert reason(do.solve(do.load_scenario(alone), SHORT), "T1").code == "frozen"
+
+
+# ---------------------------------------------------------------- from the shell
+
+def _cli(*args: str):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "dispatch_opt.cli", *args], capture_output=True, text=True)
+
+
+def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
+    raw, plan = morning
+    (tmp_path / "sc.json").write_text(json.dumps(raw))
+    (tmp_path / "plan.json").write_text(plan.to_json())
+    (tmp_path / "events.json").write_text(json.dumps([{"type": "new_ticket", "at": at("07:00"),
+                                                       "ticket": ticket("N1", 3, 0, priority="emergency")}]))
+    run = _cli("solve", str(tmp_path / "sc.json"), "--previous", str(tmp_path / "plan.json"), "--events",
+               str(tmp_path / "events.json"), "--time-limit", "0", "-o", str(tmp_path / "new.json"))
+    assert run.returncode == 0, run.stderr
+    assert "changes: 0 moved between engineers" in run.stdout and "N1: planned" in run.stdout
+    state = json.loads((tmp_path / "new.scenario.json").read_text())
+    assert_valid(state, do.load_plan(tmp_path / "new.json"))
+
+    (tmp_path / "caller.json").write_text(json.dumps(ticket("C1", 20, 0)))
+    run = _cli("slots", str(tmp_path / "sc.json"), str(tmp_path / "plan.json"), str(tmp_path / "caller.json"), "--days", "1")
+    assert run.returncode == 0 and "E" in run.stdout, run.stderr
+    (tmp_path / "caller.json").write_text(json.dumps(ticket("C1", 20, 0, skills=["boiler"])))
+    run = _cli("slots", str(tmp_path / "sc.json"), str(tmp_path / "plan.json"), str(tmp_path / "caller.json"))
+    assert run.returncode == 1 and "boiler" in run.stdout
+    bad = _cli("solve", str(tmp_path / "sc.json"), "--time-limit", "0", "-o", str(tmp_path / "x.json"))
+    assert bad.returncode == 2 and "needs --previous" in bad.stderr and "Traceback" not in bad.stderr
