@@ -6,6 +6,7 @@ Re-planning itself is `solve(scenario, params, previous=plan)`; events are in `e
 from __future__ import annotations
 
 import copy
+import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -278,8 +279,9 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                 where = place
             elif s.start <= now and s.type == "visit":
                 done.setdefault(s.ticket, (r.engineer, s.start))
-                tickets[s.ticket].update(status="started", engineer=r.engineer, windows=[],
-                                         duration_min=round((s.end - now).total_seconds() / 60, 2))
+                left = math.floor((s.end - now).total_seconds()) / 60  # whole seconds: rounding up could
+                tickets[s.ticket].update(status="started", engineer=r.engineer, windows=[],  # overflow a tight shift
+                                         duration_min=left)
                 where = place
                 break
             else:

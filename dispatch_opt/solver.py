@@ -363,10 +363,19 @@ class _Model:
         SLA deadline binds (see _add_priorities), that one wins over the promise."""
         self.stability_bound = 0
         move = round(self.params.move_cost_min * 60)
-        for n, v in self.was_on.items():
-            if move and n not in self.frozen_nodes:
-                self.routing.AddSoftSameVehicleConstraint([self.routing.Start(v), self.idx[n]], move)
-                self.stability_bound += move
+        movable = {n: v for n, v in self.was_on.items() if n not in self.frozen_nodes}
+        if move and movable:
+            # a "moved" counter per route: visiting a ticket that was on another engineer-shift adds one, and the
+            # route's span is charged per unit. (Soft same-vehicle constraints say the same but take seconds to
+            # close at a thousand tickets.)
+            callbacks = []
+            for v in range(len(self.vehicles)):
+                moved = np.zeros(self.nodes.n, dtype=np.int64)
+                moved[[n for n, was in movable.items() if was != v]] = 1
+                callbacks.append(self.routing.RegisterUnaryTransitVector(moved.tolist()))
+            self.routing.AddDimensionWithVehicleTransits(callbacks, 0, len(movable), True, "moved")
+            self.routing.GetDimensionOrDie("moved").SetSpanCostCoefficientForAllVehicles(move)
+            self.stability_bound += move * len(movable)
         if self.params.eta_shift_per_min <= 0:
             return
         w = max(1, round(self.params.eta_shift_per_min))
