@@ -23,6 +23,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .construct import BREAK, _Routes, first_routes
+from .checker import check
 from .eligibility import Eligibility, compute_eligibility
 from .model import Scenario
 from .plan import Plan, Route, Stop, Unassigned, build_kpis, diff_plans, finalize_routes
@@ -539,10 +540,22 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
             solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
             if solution is not None:
                 routes, dropped = _read_routes(scenario, model, solution)
-                unassigned += _dropped(el, dropped, routes, timed_out=False)
-                plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status, objective=solution.ObjectiveValue())
+                plan = _plan(scenario, el, routes, unassigned + _dropped(el, dropped, routes, timed_out=False), t0,
+                             setup_s, status, objective=solution.ObjectiveValue())
                 if model.cap_note:
                     plan.notes.append(model.cap_note)
+                broken = check(scenario, plan).violations
+                if not broken:
+                    return plan
+                # a safety net, not a feature: reading a search result back must never hand out a broken plan
+                note = f"the search's plan broke a hard rule ({broken[0]}); the greedy plan is returned instead"
+                if not _greedy_is_whole(model):
+                    plan.notes.append(f"the search's plan breaks hard rules: {'; '.join(broken)}")
+                    return plan
+                routes, dropped = _greedy_routes(model)
+                plan = _plan(scenario, el, routes, unassigned + _dropped(el, dropped, routes, False), t0, setup_s,
+                             "greedy plan only")
+                plan.notes.append(note)
                 return plan
         else:  # no search: the greedy insertion alone
             setup_s = time.monotonic() - t0
@@ -645,7 +658,7 @@ def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], li
         brks = _owed_breaks(model, v, seq, breaks, depart, solution.Value(tdim.CumulVar(routing.End(v))))
         if not seq and not (veh.first_live and veh.start is not veh.engineer.start):
             continue
-        stops, pickups = [], _pickups(model, solution, seq)
+        stops, pickups = [], _pickups(model, solution, v, seq)
         for node, start in seq:
             if node < nt:
                 tid = nodes.tickets[node]
@@ -682,21 +695,24 @@ def _owed_breaks(model: _Model, v: int, seq: list, breaks: dict, depart: int, en
         if start < end_clock or (not seq and back >= int(b1)):
             out.append((start, dur))
         elif back + dur >= int(b1):  # still out at the interval's end: take it after the last stop
-            out.append((max(int(b0), last_end), dur))
+            at = max(int(b0), last_end)
+            out.append((at if at + dur <= int(b1) else max(start, last_end), dur))  # else where OR-Tools put it
     return out
 
 
-def _pickups(model: _Model, solution, seq) -> dict[int, tuple[dict, list]]:
-    """Parts and tools taken at each restock stop: the slack of each stock dimension there."""
+def _pickups(model: _Model, solution, v: int, seq) -> dict[int, tuple[dict, list]]:
+    """Parts and tools taken at each restock stop: how much each stock dimension's cumul rises from the
+    stop to the next node (nothing is used at a restock). Read from cumuls, not from the slack variables:
+    in solutions from OR-Tools' own first-solution heuristics the slack values can be stale."""
     nt = len(model.nodes.tickets)
+    indices = [model.manager.NodeToIndex(node) for node, _ in seq] + [model.routing.End(v)]
     out = {}
-    for node, _ in seq:
+    for k, (node, _) in enumerate(seq):
         if node < nt:
             continue
-        idx = model.manager.NodeToIndex(node)
         parts, tools = {}, []
         for (kind, item), dim in model.stock_dims.items():
-            q = solution.Value(dim.SlackVar(idx))
+            q = solution.Value(dim.CumulVar(indices[k + 1])) - solution.Value(dim.CumulVar(indices[k]))
             if q > 0 and kind == "part":
                 parts[item] = q
             elif q > 0:
