@@ -12,6 +12,7 @@ tier; then travel seconds; then overtime.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
@@ -89,7 +90,8 @@ class _Nodes:
 class _Model:
     """Builds and solves one routing model from an Eligibility."""
 
-    def __init__(self, sc: Scenario, el: Eligibility, params: SolveParams, previous: Plan | None = None):
+    def __init__(self, sc: Scenario, el: Eligibility, params: SolveParams, previous: Plan | None = None,
+                 warm: Plan | None = None):
         self.sc, self.el, self.params = sc, el, params
         self.vehicles = el.vehicles
         tickets = sorted(el.allowed)
@@ -103,7 +105,7 @@ class _Model:
         self.greedy_timelines: list[list[tuple]] | None = None
         self.deadlines_bind = False  # set by _add_priorities
         self._layout()
-        self._previous(previous)
+        self._previous(previous, warm or previous)
         self.travel = self._travel_s()
         self.travel_rows = self.travel.tolist()  # plain lists for the greedy's hot loop
 
@@ -139,9 +141,10 @@ class _Model:
             heads.sort(key=lambda n: (self.ticket_of[nodes.tickets[n]].status != "started", n))
         self.frozen_nodes = {n for ns in self.frozen_heads.values() for n in ns}
 
-    def _previous(self, plan: Plan | None) -> None:
+    def _previous(self, plan: Plan | None, warm: Plan | None) -> None:
         """What a re-plan keeps from the previous plan: each ticket's engineer-shift and promised start
-        (`promised`, `was_on`), and its routes as a warm start (`seeds`, restocks with their pickups)."""
+        (`promised`, `was_on`); and the routes to start from (`seeds`, restocks with their pickups): those
+        of `warm` (the previous plan with new work inserted), else of the previous plan."""
         nt = len(self.nodes.tickets)
         self.promised: list[int | None] = [None] * nt
         self.was_on: dict[int, int] = {}
@@ -158,14 +161,18 @@ class _Model:
         hz = self.el.horizon
         for route in plan.routes:
             v = vehicle_of.get((route.engineer, route.shift))
+            for s in route.visits:
+                if s.ticket in node_of:
+                    self.promised[node_of[s.ticket]] = hz.seconds(s.start)
+                    if v is not None and v in self.el.allowed[s.ticket]:
+                        self.was_on[node_of[s.ticket]] = v
+        for route in warm.routes:
+            v = vehicle_of.get((route.engineer, route.shift))
             seed = []
             for s in route.stops:
                 if s.type == "visit" and s.ticket in node_of:
-                    n = node_of[s.ticket]
-                    self.promised[n] = hz.seconds(s.start)
                     if v is not None and v in self.el.allowed[s.ticket]:
-                        self.was_on[n] = v
-                        seed.append(n)
+                        seed.append(node_of[s.ticket])
                 elif s.type == "break" and v is not None and any(
                         b0 <= hz.seconds(s.start) <= b1 for b0, b1, _ in self.break_windows[v]):
                     seed.append(BREAK)
@@ -513,20 +520,41 @@ def solve(scenario: Scenario, params: SolveParams | None = None, *, previous: Pl
     it costs least (the fast path for an emergency).
     """
     params = params or SolveParams()
-    plan = _solve(scenario, params, previous, on_progress)
+    if previous is not None and params.time_limit_s > 0:
+        plan = _replan(scenario, params, previous, on_progress)
+    else:
+        plan = _solve(scenario, params, previous, on_progress)
     if previous is not None:
         plan.kpis["changes"] = diff_plans(previous, plan, params.eta_tolerance_min).summary()
     return plan
 
 
+def _replan(scenario: Scenario, params: SolveParams, previous: Plan,
+            on_progress: Callable[[Progress], None] | None) -> Plan:
+    """The fast path first (new work inserted, nothing moved), then the search from there: a re-plan with
+    search is never worse than the insertion alone, whatever the time limit."""
+    t0 = time.monotonic()
+    fast = _solve(scenario, dataclasses.replace(params, time_limit_s=0), previous)
+    left = params.time_limit_s - (time.monotonic() - t0)
+    if left < 0.5:
+        fast.notes.append("no time left to search after inserting new work; fix: allow more time (--time-limit)")
+        return fast
+    plan = _solve(scenario, dataclasses.replace(params, time_limit_s=left), previous, on_progress, warm=fast)
+    served = lambda p: [p.kpis["tiers"][k]["served"] for k in scenario.tiers]  # noqa: E731
+    if served(plan) < served(fast):  # lexicographic by tier: the search found nothing better in time
+        fast.notes.append("the search found no better plan in time than inserting the new work; kept the insertion")
+        return fast
+    return plan
+
+
 def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
-           on_progress: Callable[[Progress], None] | None = None) -> Plan:
+           on_progress: Callable[[Progress], None] | None = None, warm: Plan | None = None) -> Plan:
     t0 = time.monotonic()
     el = compute_eligibility(scenario)
     unassigned = [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
     status = "solved"
     while el.allowed and el.vehicles:
-        model = _Model(scenario, el, params, previous)
+        model = _Model(scenario, el, params, previous, warm)
         stuck = model.frozen_out_of_reach()
         if stuck:  # drop just that engineer's frozen work, with the reason, and plan the rest
             unassigned += [_frozen_unassigned(model.ticket_of[tid]) for tid in stuck]
