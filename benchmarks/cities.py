@@ -18,7 +18,6 @@ plan with violations is reported as a failure. Writes benchmarks/results/cities-
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import os
 import platform
@@ -31,6 +30,7 @@ import dispatch_opt as do
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baselines  # noqa: E402
+from common import tier_summary, write_results  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("small", "medium", "medium-roads", "overload", "multiday")
@@ -196,22 +196,14 @@ def main() -> None:
             row = measure(name, sc, solver, args.time_limit, args.seed)
             rows.append(row)
             if "served" in row:
-                tiers = " ".join("{} {}/{}({})".format(t[:3], row[t + "_served"], row[t + "_tickets"], row[t + "_on_time"])
-                                 for t in TIERS)
+                tiers = tier_summary(row, TIERS)
                 print(f"{name:13s} {solver:13s} {'ok' if row['valid'] else 'INVALID':7s} served {row['served']:4d}/"
                       f"{row['tickets']} [{tiers}] travel {row['travel_min']:8,.0f} min {row['distance_km']:7,.0f} km "
                       f"{row['wall_s']:6.1f} s", flush=True)
             else:
                 print(f"{name:13s} {solver:13s} ERROR {row['detail']}", flush=True)
     date = str(dt.date.today())
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    stem = args.out_dir / f"cities-{date}"
-    with open(stem.with_suffix(".csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    stem.with_suffix(".md").write_text(markdown(rows, args, date, code, time.monotonic() - t0))
-    print(f"wrote {stem.with_suffix('.csv')} and {stem.with_suffix('.md')}")
+    write_results(args.out_dir / f"cities-{date}", rows, FIELDS, markdown(rows, args, date, code, time.monotonic() - t0))
 
 
 if __name__ == "__main__":

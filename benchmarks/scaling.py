@@ -15,7 +15,6 @@ Writes benchmarks/results/scaling-<date>.csv and .md.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+from common import tier_summary, write_results  # noqa: E402
 
 SIZES = (50, 100, 200, 500, 1000, 2000)
 BUDGETS = (10.0, 30.0)
@@ -185,8 +185,7 @@ def main() -> None:
                     row = run_case(solver, budget, n, engineers, path, sc)
                     rows.append(row)
                     if "served" in row:
-                        tiers = " ".join("{} {}/{}({})".format(t[:3], row[t + "_served"], row[t + "_tickets"],
-                                                               row[t + "_on_time"]) for t in TIERS)
+                        tiers = tier_summary(row, TIERS)
                         print(f"{n:5d} tickets {engineers:4d} eng {solver:12s} {budget or 0:4g} s "
                               f"{'ok' if row['valid'] else 'INVALID'} setup {row['setup_s']} s solve {row['solve_s']} s "
                               f"served {row['served']} [{tiers}] travel {row['travel_min']:,.0f} min "
@@ -194,14 +193,7 @@ def main() -> None:
                     else:
                         print(f"{n:5d} tickets {solver:12s} {budget or 0:4g} s ERROR {row.get('detail')}", flush=True)
     date = str(dt.date.today())
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    stem = args.out_dir / f"scaling-{date}"
-    with open(stem.with_suffix(".csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    stem.with_suffix(".md").write_text(markdown(rows, args, date, code, time.monotonic() - t0))
-    print(f"wrote {stem.with_suffix('.csv')} and {stem.with_suffix('.md')}")
+    write_results(args.out_dir / f"scaling-{date}", rows, FIELDS, markdown(rows, args, date, code, time.monotonic() - t0))
 
 
 if __name__ == "__main__":
