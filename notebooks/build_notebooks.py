@@ -221,6 +221,9 @@ Plots the recorded results in `benchmarks/results/` (the newest file of each kin
   and OR-Tools' `PARALLEL_CHEAPEST_INSERTION`; served and on-time tickets per SLA tier, travel.
 * `literature-solomon-DATE.csv`: the 56 Solomon VRPTW instances, dispatch_opt vs plain OR-Tools vs PyVRP,
   distance and gap to the best-known solution (BKS).
+* `cities-DATE.csv`: the five bundled cities, dispatch_opt vs OR-Tools' own start, VROOM and a manual
+  dispatcher, same budget.
+* `scaling-DATE.csv`: 50 to 2,000 tickets at 10 s and 30 s: quality, time and peak memory.
 """),
         code(FIND_ROOT),
         code('''
@@ -296,6 +299,42 @@ fig.tight_layout()
 summary = lit.groupby("solver").agg(instances=("instance", "nunique"), solved=("solved", "sum"),
                                     mean_gap_pct=("gap_pct", "mean"), violations=("violations", "sum")).round(2)
 summary
+'''),
+        md("""
+## The cities: against what a planner would otherwise use
+
+Served, on time (of all tickets) and travel per solver, same budget, same machine. VROOM cannot
+see SLA deadlines; the manual dispatcher sends the nearest qualified engineer, highest tier first.
+"""),
+        code('''
+cities = pd.read_csv(newest("cities"))
+on_time_cols = [c for c in cities.columns if c.endswith("_on_time")]
+cities["on_time"] = cities[on_time_cols].sum(axis=1)
+table = cities.pivot_table(index="scenario", columns="solver", values=["served", "on_time", "travel_min"]).round(0)
+table
+'''),
+        code('''
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+for ax, what in zip(axes, ["served", "on_time", "travel_min"]):
+    cities.pivot(index="scenario", columns="solver", values=what).plot.bar(ax=ax, rot=20, legend=ax is axes[0])
+    ax.set_title(what.replace("_", " "))
+fig.tight_layout()
+'''),
+        md("## Scaling: quality, time and memory from 50 to 2,000 tickets"),
+        code('''
+scaling = pd.read_csv(newest("scaling"))
+scaling["share_served"] = scaling["served"] / scaling["tickets"]
+fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+for (solver, budget), g in scaling.groupby(["solver", "budget_s"], dropna=False):
+    label = solver if pd.isna(budget) else f"{solver} {budget:g} s"
+    g = g.sort_values("tickets")
+    axes[0].plot(g["tickets"], g["share_served"], marker="o", label=label)
+    axes[1].plot(g["tickets"], g["wall_s"], marker="o", label=label)
+    axes[2].plot(g["tickets"], g["peak_rss_mb"], marker="o", label=label)
+for ax, title in zip(axes, ["share of tickets served", "call time (s)", "peak memory (MB)"]):
+    ax.set_xscale("log"); ax.set_xlabel("tickets"); ax.set_title(title)
+axes[0].legend(fontsize=8)
+fig.tight_layout()
 '''),
     ]
 
