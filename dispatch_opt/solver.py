@@ -465,7 +465,8 @@ class _Model:
             if self.routing.RoutesToAssignment(routes, True, True, start):
                 left = max(0.1, time_limit_s - (time.monotonic() - t0))
                 params.time_limit.FromMilliseconds(int(left * 1000))
-                params.lns_time_limit.FromMilliseconds(int(left * 1000))  # restoring the start may take a while
+                # restoring the start may take a while, and is not cut by time_limit: half of what is left
+                params.lns_time_limit.FromMilliseconds(int(left * 500))
                 solution = self.routing.SolveFromAssignmentWithParameters(start, params)
                 if solution is not None or time.monotonic() - t0 >= time_limit_s:
                     return solution
