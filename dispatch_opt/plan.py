@@ -294,8 +294,8 @@ class PlanDiff:
         for row in self.frame.itertuples():
             if row.change == "eta" and abs(row.eta_shift_min) <= self.eta_tolerance_min + 0.01:
                 continue
-            lines.append(f"  {row.ticket}: {row.change:10s} {_where(row.old_engineer, row.old_start)} -> "
-                         f"{_where(row.new_engineer, row.new_start)}")
+            after = "gone (done or cancelled)" if row.change == "removed" else _where(row.new_engineer, row.new_start)
+            lines.append(f"  {row.ticket}: {row.change:10s} {_where(row.old_engineer, row.old_start)} -> {after}")
         return "\n".join(lines)
 
 
