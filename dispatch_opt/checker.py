@@ -407,7 +407,7 @@ class _Checker:
             overtime = sum(max(0.0, r.ret - self.m(e.shifts[r.shift].end)) for r in routes)
             engineers[e.id] = {"service_min": _r(service), "shift_min": _r(shift_min),
                                "utilisation": round(service / shift_min, 4) if shift_min else 0.0,
-                             "overtime_min": _r(overtime)}
+                               "overtime_min": _r(overtime)}
         reasons = Counter(str(u["code"]) if "code" in u else str(u.get("reason", "")) for u in self.unassigned)
         return {
             "tiers": tiers,

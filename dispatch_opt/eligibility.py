@@ -113,7 +113,7 @@ def _time_ok(t: Ticket, el: Eligibility, vs: np.ndarray) -> tuple[np.ndarray, np
     meets = np.zeros(len(vs), dtype=bool)
     reach = np.zeros(len(vs), dtype=bool)
     for w0, w1 in windows or [(None, None)]:
-        lo = np.maximum.reduce([shift[:, 0], shift[:, 1], np.full(len(vs), raised)] + ([np.full(len(vs), w0)] if w0 is not None else []))
+        lo = np.maximum(np.maximum(shift[:, 0], shift[:, 1]), raised if w0 is None else max(raised, w0))
         hi = shift[:, 2] if w1 is None else np.minimum(shift[:, 2], w1)
         ok = lo <= hi
         start = np.maximum(lo, shift[:, 0] + travel_in)

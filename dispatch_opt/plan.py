@@ -310,29 +310,21 @@ def diff_plans(old: Plan, new: Plan, eta_tolerance_min: float = 0.0) -> PlanDiff
     after = {s.ticket: (r.engineer, s.start) for r in new.routes for s in r.visits}
     known_new = set(after) | {u.ticket for u in new.unassigned}
     rows = []
-    for tid in list(before) + [u.ticket for u in old.unassigned if u.ticket not in before]:
-        was = before.get(tid)
+    for tid in dict.fromkeys([*before, *(u.ticket for u in old.unassigned), *after]):
+        was, now_ = before.get(tid), after.get(tid)
         if tid not in known_new:
             change = "removed"
-        elif tid not in after:
+        elif now_ is None:
             change = "unassigned" if was else None
         elif was is None:
             change = "planned"
-        elif was[0] != after[tid][0]:
+        elif was[0] != now_[0]:
             change = "moved"
-        elif was[1] != after[tid][1]:
-            change = "eta"
         else:
-            change = None
+            change = "eta" if was[1] != now_[1] else None
         if change:
-            now_ = after.get(tid)
-            rows.append({"ticket": tid, "change": change, "old_engineer": was[0] if was else None,
-                         "new_engineer": now_[0] if now_ else None, "old_start": was[1] if was else None,
-                         "new_start": now_[1] if now_ else None,
+            rows.append({"ticket": tid, "change": change, "old_engineer": was and was[0],
+                         "new_engineer": now_ and now_[0], "old_start": was and was[1], "new_start": now_ and now_[1],
                          "eta_shift_min": _minutes(was[1], now_[1]) if was and now_ else None})
-    for tid in after:
-        if tid not in before and all(u.ticket != tid for u in old.unassigned):
-            rows.append({"ticket": tid, "change": "planned", "old_engineer": None, "new_engineer": after[tid][0],
-                         "old_start": None, "new_start": after[tid][1], "eta_shift_min": None})
     cols = ["ticket", "change", "old_engineer", "new_engineer", "old_start", "new_start", "eta_shift_min"]
     return PlanDiff(pd.DataFrame(rows, columns=cols), eta_tolerance_min)

@@ -535,12 +535,13 @@ def _replan(scenario: Scenario, params: SolveParams, previous: Plan,
     """The fast path first (new work inserted, nothing moved), then the search from there: a re-plan with
     search is never worse than the insertion alone, whatever the time limit."""
     t0 = time.monotonic()
-    fast = _solve(scenario, dataclasses.replace(params, time_limit_s=0), previous)
+    el = compute_eligibility(scenario)
+    fast = _solve(scenario, dataclasses.replace(params, time_limit_s=0), previous, el=el)
     left = params.time_limit_s - (time.monotonic() - t0)
     if left < 0.5:
         fast.notes.append("no time left to search after inserting new work; fix: allow more time (--time-limit)")
         return fast
-    plan = _solve(scenario, dataclasses.replace(params, time_limit_s=left), previous, on_progress, warm=fast)
+    plan = _solve(scenario, dataclasses.replace(params, time_limit_s=left), previous, on_progress, warm=fast, el=el)
     served = lambda p: [p.kpis["tiers"][k]["served"] for k in scenario.tiers]  # noqa: E731
     if served(plan) < served(fast):  # lexicographic by tier: the search found nothing better in time
         fast.notes.append("the search found no better plan in time than inserting the new work; kept the insertion")
@@ -549,9 +550,13 @@ def _replan(scenario: Scenario, params: SolveParams, previous: Plan,
 
 
 def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
-           on_progress: Callable[[Progress], None] | None = None, warm: Plan | None = None) -> Plan:
+           on_progress: Callable[[Progress], None] | None = None, warm: Plan | None = None,
+           el: Eligibility | None = None) -> Plan:
+    """One solve; `el` (from compute_eligibility) may be shared by the two solves of a re-plan: it is copied,
+    since frozen work that cannot be kept is taken out of it."""
     t0 = time.monotonic()
-    el = compute_eligibility(scenario)
+    el = compute_eligibility(scenario) if el is None else \
+        dataclasses.replace(el, allowed=dict(el.allowed), unplannable=dict(el.unplannable))
     unassigned = [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
     status = "solved"
     while el.allowed and el.vehicles:
@@ -563,6 +568,7 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
                 el.allowed.pop(tid)
             status = "solved without frozen work"
             continue
+        note = None
         if params.time_limit_s > 0:
             model.build()
             setup_s = time.monotonic() - t0
@@ -577,27 +583,24 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
                 if not broken:
                     return plan
                 # a safety net, not a feature: reading a search result back must never hand out a broken plan
-                note = f"the search's plan broke a hard rule ({broken[0]}); the greedy plan is returned instead"
                 if not _greedy_is_whole(model):
                     plan.notes.append(f"the search's plan breaks hard rules: {'; '.join(broken)}")
                     return plan
-                routes, dropped = _greedy_routes(model)
-                plan = _plan(scenario, el, routes, unassigned + _dropped(el, dropped, routes, False), t0, setup_s,
-                             "greedy plan only")
-                plan.notes.append(note)
-                return plan
+                note = f"the search's plan broke a hard rule ({broken[0]}); the greedy plan is returned instead"
         else:  # no search: the greedy insertion alone
             setup_s = time.monotonic() - t0
             _, model.greedy_timelines = first_routes(model)
-        timed_out = params.time_limit_s > 0 and time.monotonic() - t0 >= params.time_limit_s - 0.05
-        if _greedy_is_whole(model):  # the search returned nothing in time (or was not asked for)
+        timed_out = not note and params.time_limit_s > 0 and time.monotonic() - t0 >= params.time_limit_s - 0.05
+        if _greedy_is_whole(model):  # the search returned nothing in time, a broken plan, or was not asked for
             routes, dropped = _greedy_routes(model)
             before = {model.nodes.tickets[n] for n in model.left_out}
             unassigned += _dropped(el, [t for t in dropped if t not in before], routes, timed_out)
             unassigned += [Unassigned(t, "unassigned in the plan in force and not retried by the fast path (no "
                                          "search); fix: re-plan with a time limit", "capacity") for t in dropped if t in before]
-            return _plan(scenario, el, routes, unassigned, t0, setup_s,
+            plan = _plan(scenario, el, routes, unassigned, t0, setup_s,
                          "greedy plan only" if params.time_limit_s > 0 else "inserted without search")
+            plan.notes += [note] if note else []
+            return plan
         # every ticket is optional but frozen work: that is what made the model infeasible
         frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
         if not frozen:
