@@ -31,8 +31,7 @@ from .plan import Plan, Route, Stop, Unassigned, build_kpis, diff_plans, finaliz
 
 INT_BUDGET = 2**62  # keep the objective well inside int64
 DEFAULT_LATENESS_PER_MIN = (100, 30, 10, 3)  # by tier rank; travel costs 1 per minute
-GREEDY = "GREEDY_INSERTION"  # construct.first_routes: fast, in plain Python
-AUTOMATIC = "AUTOMATIC"  # the greedy where tiers or SLA deadlines are at stake, else OR-Tools' insertion
+GREEDY = "GREEDY_INSERTION"  # construct.first_routes, then ruin and recreate: fast, in plain Python
 FALLBACK_FIRST_SOLUTIONS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -42,7 +41,7 @@ class SolveParams:
 
     time_limit_s: float = 10.0
     seed: int = 0
-    first_solution: str = AUTOMATIC  # GREEDY_INSERTION, or an OR-Tools FirstSolutionStrategy name
+    first_solution: str = GREEDY  # or an OR-Tools FirstSolutionStrategy name (no ruin and recreate then)
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
     overtime_per_min: float = 2.0
@@ -52,6 +51,7 @@ class SolveParams:
     eta_tolerance_min: float = 30.0  # a promised start may shift this much for free
     eta_shift_per_min: float = 1.0  # each minute beyond that
     log_search: bool = False
+    ruin_share: float = 0.8  # of the time limit (from the start): ruin and recreate, then OR-Tools' search
 
     def lateness_weight(self, rank: int) -> int:
         w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]
@@ -103,7 +103,6 @@ class _Model:
                 self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
         self.nodes = _Nodes(tickets, self._restock_slots(tickets), len(self.vehicles))
         self.greedy_timelines: list[list[tuple]] | None = None
-        self.deadlines_bind = False  # set by _add_priorities
         self._layout()
         self._previous(previous, warm or previous)
         self.travel = self._travel_s()
@@ -408,7 +407,6 @@ class _Model:
             latest = max(self.vehicles[v].shift_end for v in self.el.allowed[tid])
             if latest > deadline:
                 self.time.SetCumulVarSoftUpperBound(self.idx[n], max(deadline, 0), w)
-                self.deadlines_bind = True
                 bound += (latest - max(deadline, 0)) * w
             counts[rank[t.priority]] += 1
         self.penalty, self.cap_note = _tier_penalties(int(bound) + 1, counts)
@@ -445,11 +443,6 @@ class _Model:
                 on_progress(Progress(time.monotonic() - t0, self.routing.CostVar().Value(), planned, nt))
             self.routing.AddAtSolutionCallback(report)
         first = self.params.first_solution
-        if first == AUTOMATIC:
-            # the greedy orders work by tier and SLA deadline; with one tier and no deadline in reach the
-            # problem is plain routing, where OR-Tools' insertion starts better (see benchmarks/README.md)
-            tiers = {self.ticket_of[t].priority for t in self.nodes.tickets}
-            first = GREEDY if (len(tiers) > 1 or self.deadlines_bind or self.frozen_nodes) else FALLBACK_FIRST_SOLUTIONS[0]
         strategies = list(dict.fromkeys([first, *FALLBACK_FIRST_SOLUTIONS]))
         solution = None
         if first != GREEDY:  # kept as the plan of last resort should the search return nothing in time
@@ -461,7 +454,9 @@ class _Model:
             params = self.search_parameters(time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0])
             self.routing.CloseModelWithParameters(params)
             start = self.routing.solver().Assignment()
-            routes, self.greedy_timelines = first_routes(self, deadline=t0 + time_limit_s / 2)
+            share = min(1.0, max(0.0, self.params.ruin_share))
+            routes, self.greedy_timelines = first_routes(self, deadline=t0 + time_limit_s / 2,
+                                                         improve_until=t0 + time_limit_s * share)
             if self.routing.RoutesToAssignment(routes, True, True, start):
                 left = max(0.1, time_limit_s - (time.monotonic() - t0))
                 params.time_limit.FromMilliseconds(int(left * 1000))

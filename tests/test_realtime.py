@@ -301,8 +301,9 @@ def test_a_simulated_day_reports_both_policies_with_every_plan_valid():
 def test_carrying_out_a_plan_marks_work_done_started_and_en_route():
     from datetime import datetime
     from dispatch_opt.realtime import _advance
-    raw = scenario([engineer("E1")], [ticket("T1", 10, 0, duration=60, parts={"p": 1}), ticket("T2", 20, 0)],
-                   )
+    morning, afternoon = [{"start": at("08:00"), "end": at("12:00")}], [{"start": at("13:00"), "end": at("17:00")}]
+    raw = scenario([engineer("E1")], [ticket("T1", 10, 0, duration=60, parts={"p": 1}, windows=morning),
+                                      ticket("T2", 20, 0, windows=afternoon)])  # T1 first: both orders drive 40 min
     raw["engineers"][0]["van"] = {"p": 1}
     plan = do.solve(do.load_scenario(raw), SHORT)
     (r,) = plan.routes
