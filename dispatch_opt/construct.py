@@ -54,7 +54,7 @@ class _Routes:
         self.was_on, self.move = m.was_on, round(m.params.move_cost_min * 60)
         self.seq: list[list[int]] = [[BREAK] * len(w) for w in m.break_windows]
         self.fixed = [0] * len(m.vehicles)  # frozen visits at the head of a route
-        self._states: dict[int, tuple[list[int], list[tuple], list[int]]] = {}
+        self._states: dict[int, tuple] = {}
         self.cost = [self.evaluate(v, self.seq[v]) for v in range(len(m.vehicles))]
 
     def frozen_lead(self, v: int, heads: list[int]) -> list[int] | None:
@@ -67,20 +67,27 @@ class _Routes:
             cur, pending, _ = step
         return cur + [BREAK] * pending
 
-    def states(self, v: int) -> tuple[list[tuple], list[int]]:
-        """Route v's schedule state before each of its items and after the last (see `evaluate`), and the
-        next place visited from each position on (breaks skipped). Cached while the route stays the same
-        list: routes are replaced, never changed in place."""
+    def states(self, v: int) -> tuple[list[tuple], list[int], list[int]]:
+        """Route v's schedule state before each of its items and after the last (see `evaluate`); the next
+        place visited from each position on (breaks skipped); and the latest the engineer could arrive
+        there with the rest of the route still possible (an upper bound: breaks and all but a visit's last
+        window are ignored). Cached while the route stays the same list: routes are replaced, never changed
+        in place."""
         seq = self.seq[v]
         cached = self._states.get(v)
         if cached is None or cached[0] is not seq:
             recorded: list[tuple] = []
             self.evaluate(v, seq, states=recorded)
+            veh, spans = self.m.vehicles[v], self.m.spans
             after = [self.m.nodes.end(v)] * (len(seq) + 1)
+            latest = [veh.latest_return] * (len(seq) + 1)
             for k in range(len(seq) - 1, -1, -1):
-                after[k] = after[k + 1] if seq[k] == BREAK else seq[k]
-            cached = self._states[v] = (seq, recorded, after)
-        return cached[1], cached[2]
+                x, after[k], latest[k] = seq[k], after[k + 1], latest[k + 1]
+                if x != BREAK:
+                    due = min(veh.shift_end, spans[x][-1][1]) if x < self.nt else veh.shift_end
+                    after[k], latest[k] = x, min(due, latest[k] - self.service[x] - self.travel[x][after[k]])
+            cached = self._states[v] = (seq, recorded, after, latest)
+        return cached[1], cached[2], cached[3]
 
     def evaluate(self, v: int, seq: list[int], timeline: list | None = None, states: list | None = None,
                  insert_at: int | None = None) -> float | None:
@@ -173,8 +180,8 @@ def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float |
     at `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds; then,
     given `improve_until`, improves the routes by ruin and recreate until then."""
     r, free, placed = seeded_routes(m)
-    order = sorted((n for n in range(r.nt) if n not in placed and n not in m.left_out),
-                   key=lambda n: (m.rank[m.ticket_of[m.nodes.tickets[n]].priority], r.deadline[n], n))
+    urgency = lambda n: (m.rank[m.ticket_of[m.nodes.tickets[n]].priority], r.deadline[n], n)  # noqa: E731
+    order = sorted((n for n in range(r.nt) if n not in placed and n not in m.left_out), key=urgency)
     pairs = sum(len(m.el.allowed[m.nodes.tickets[n]]) for n in order)
     # regret insertion takes about (pairs / 8,000)^2 seconds here: only where that is a third of the time left
     regret = pairs <= REGRET_PAIRS and 3 * (pairs / 8_000) ** 2 < deadline - time.monotonic()
@@ -185,6 +192,8 @@ def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float |
         for n in order:
             if n not in placed and time.monotonic() <= deadline:
                 _bump(r, m, n, free)
+    # the fast path: what the plan in force left out goes where it fits now, after the new work, moving nothing
+    _sequential_insertion(r, m, sorted((n for n in m.left_out if n not in placed), key=urgency), free, deadline)
     if improve_until is not None:
         ruin_and_recreate(r, m, free, improve_until, m.params.seed)
     timelines = []
@@ -212,7 +221,7 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
         return 0
     rank = [m.rank[m.ticket_of[t].priority] for t in m.nodes.tickets]
     where = {x: v for v, seq in enumerate(r.seq) for x in seq[r.fixed[v]:] if 0 <= x < nt}
-    unserved = set(range(nt)) - set(where) - m.frozen_nodes - m.left_out
+    unserved = set(range(nt)) - set(where) - m.frozen_nodes
     ruinable = [c is not None and all(x < nt for x in seq) for seq, c in zip(r.seq, r.cost)]
     allowed = [m.el.allowed[t] for t in m.nodes.tickets]
     near = m.travel[:nt, :nt] + m.travel[:nt, :nt].T
@@ -387,15 +396,9 @@ def _use(stock: dict, m: "_Model", v: int, nodes: list[int], sign: int = 1) -> N
 def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[int] | None = None) -> tuple | None:
     """(added cost, vehicle, new sequence, its cost) of the cheapest feasible place for ticket node n.
 
-    A place costs at least the travel it adds plus n's own lateness if started on arrival from the stop
-    before (inserting a visit makes nothing else cheaper), so places, of all engineer-shifts at once, are
-    tried by that bound, and the search stops once the bound alone is too dear. In a re-plan, moving n off the engineer-shift it was
-    on adds the move cost."""
+    The places of all engineer-shifts at once are tried by their lower bound (see `_places`), and the
+    search stops once the bound alone is dearer than the best place found."""
     t = m.ticket_of[m.nodes.tickets[n]]
-    if not m.spans[n]:
-        return None
-    travel, weight, deadline = r.travel, r.weight[n], r.deadline[n]
-    from_n, first, last = travel[n], m.spans[n][0][0], m.spans[n][-1][1]  # n starts within [first, last]
     places = []
     for v in m.el.allowed[t.id] if vehicles is None else vehicles:
         e = m.vehicles[v].engineer
@@ -403,17 +406,8 @@ def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[
             continue
         if any(free[e.id].get(p, 0) < q for p, q in t.parts.items()):
             continue
-        latest = min(last, m.vehicles[v].shift_end)
         moved = r.move if r.was_on.get(n, v) != v else 0
-        states, after = r.states(v)
-        for k in range(r.fixed[v], len(states)):
-            p = states[k][0]
-            arrive = states[k][1] + travel[p][n]
-            if arrive <= latest:  # else too late to start n here, let alone what follows
-                a = after[k]
-                late = (arrive if arrive > first else first) - deadline
-                places.append((travel[p][n] + from_n[a] - travel[p][a] + moved + (weight * late if late > 0 else 0),
-                               v, k, moved))
+        places += [(bound + moved, v, k, moved) for bound, k in _places(r, m, n, v)]
     places.sort()
     best = None
     for bound, v, k, moved in places:
@@ -425,6 +419,29 @@ def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[
         if c is not None and (best is None or c - r.cost[v] + moved < best[0]):
             best = (c - r.cost[v] + moved, v, cand, c)
     return best
+
+
+def _places(r: _Routes, m: "_Model", n: int, v: int) -> list[tuple[float, int]]:
+    """(lower bound on the added cost, position) of each place in route v where ticket node n might fit.
+
+    Skipped: places where n, or what follows it, would surely be too late. The bound is the travel
+    n adds plus its own lateness if started on arrival from the stop before: inserting a visit makes
+    nothing else cheaper."""
+    if not m.spans[n]:
+        return []
+    travel, weight, deadline, service = r.travel, r.weight[n], r.deadline[n], r.service[n]
+    from_n, first = travel[n], m.spans[n][0][0]  # n starts no earlier than `first`, no later than `latest`
+    latest = min(m.spans[n][-1][1], m.vehicles[v].shift_end)
+    states, after, arrive_by = r.states(v)
+    places = []
+    for k in range(r.fixed[v], len(states)):
+        p, a = states[k][0], after[k]
+        arrive = states[k][1] + travel[p][n]
+        start = arrive if arrive > first else first
+        if arrive <= latest and start + service + from_n[a] <= arrive_by[k]:
+            late = start - deadline
+            places.append((travel[p][n] + from_n[a] - travel[p][a] + (weight * late if late > 0 else 0), k))
+    return places
 
 
 def _bump(r: _Routes, m: "_Model", n: int, free: dict) -> None:

@@ -149,7 +149,7 @@ class _Model:
         self.was_on: dict[int, int] = {}
         self.seeds: dict[int, list[int]] = {}
         self.seed_pickups: dict[int, tuple[dict, list]] = {}
-        self.left_out: set[int] = set()  # unassigned before: the fast path (no search) does not retry them
+        self.left_out: set[int] = set()  # unassigned before: the fast path (no search) tries them after new work
         if plan is None:
             return
         node_of = {tid: n for n, tid in enumerate(self.nodes.tickets)}
@@ -588,10 +588,7 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
         timed_out = not note and params.time_limit_s > 0 and time.monotonic() - t0 >= params.time_limit_s - 0.05
         if _greedy_is_whole(model):  # the search returned nothing in time, a broken plan, or was not asked for
             routes, dropped = _greedy_routes(model)
-            before = {model.nodes.tickets[n] for n in model.left_out}
-            unassigned += _dropped(el, [t for t in dropped if t not in before], routes, timed_out)
-            unassigned += [Unassigned(t, "unassigned in the plan in force and not retried by the fast path (no "
-                                         "search); fix: re-plan with a time limit", "capacity") for t in dropped if t in before]
+            unassigned += _dropped(el, dropped, routes, timed_out)
             plan = _plan(scenario, el, routes, unassigned, t0, setup_s,
                          "greedy plan only" if params.time_limit_s > 0 else "inserted without search")
             plan.notes += [note] if note else []

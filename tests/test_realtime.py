@@ -187,6 +187,18 @@ def test_the_fast_path_bumps_lower_tier_work_when_an_emergency_has_no_room():
     assert len(bumped) == 1 and reason(fast, bumped[0]).code == "capacity"
 
 
+def test_the_fast_path_fills_room_a_cancellation_frees_with_work_left_out_before():
+    # one engineer, room for four 2-hour jobs out of five; cancelling one lets the fifth in
+    normal = [ticket(f"T{i}", 1, 0, duration=120) for i in range(5)]
+    raw = scenario([engineer("E1", shifts=(("08:00", "16:30"),))], normal)
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    (left_out,) = [u.ticket for u in plan.unassigned]
+    cancelled = sorted(served_by(plan))[0]
+    _, fast = replan(raw, plan, [{"type": "cancel_ticket", "at": at("07:00"), "ticket": cancelled}], FAST)
+    assert served_by(fast)[left_out] == "E1" and not fast.unassigned
+    assert fast.kpis["changes"]["moved"] == 0
+
+
 def test_the_diff_lists_moves_eta_shifts_and_new_work(morning):
     raw, plan = morning
     _, new_plan = replan(raw, plan, [{"type": "engineer_unavailable", "at": at("07:00"), "engineer": "E2"},
