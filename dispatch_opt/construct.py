@@ -23,7 +23,7 @@ import itertools
 import math
 import random
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -173,12 +173,12 @@ def _append(r: "_Routes", v: int, cur: list[int], pending: int, n: int) -> tuple
     return None
 
 
-def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float | None = None
-                 ) -> tuple[list[list[int]], list[list[tuple]]]:
+def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float | None = None,
+                 on_best: Callable[[tuple[int, ...], float], None] | None = None) -> tuple[list[list[int]], list[list[tuple]]]:
     """Nodes per vehicle (frozen heads and kept restocks included) in visiting order, and each route's
     timeline (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting
     at `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds; then,
-    given `improve_until`, improves the routes by ruin and recreate until then."""
+    given `improve_until`, improves the routes by ruin and recreate until then (see its `on_best`)."""
     r, free, placed = seeded_routes(m)
     urgency = lambda n: (m.rank[m.ticket_of[m.nodes.tickets[n]].priority], r.deadline[n], n)  # noqa: E731
     order = sorted((n for n in range(r.nt) if n not in placed and n not in m.left_out), key=urgency)
@@ -195,7 +195,7 @@ def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float |
     # the fast path: what the plan in force left out goes where it fits now, after the new work, moving nothing
     _sequential_insertion(r, m, sorted((n for n in m.left_out if n not in placed), key=urgency), free, deadline)
     if improve_until is not None:
-        ruin_and_recreate(r, m, free, improve_until, m.params.seed)
+        ruin_and_recreate(r, m, free, improve_until, m.params.seed, on_best=on_best)
     timelines = []
     for v, seq in enumerate(r.seq):
         timelines.append([])
@@ -204,8 +204,8 @@ def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float |
     return [[n for n in seq if n != BREAK] for seq in r.seq], timelines
 
 
-def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: int = 0,
-                      iterations: int | None = None) -> int:
+def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: int = 0, iterations: int | None = None,
+                      on_best: Callable[[tuple[int, ...], float], None] | None = None) -> int:
     """Improve the routes until `until` (time.monotonic()) by ruin and recreate, after SISR (Christiaens and
     Vanden Berghe, 2020): take out strings of visits from a few routes near a random ticket, put them and
     the unassigned tickets those routes could take back by cheapest insertion (tier by tier), and keep the
@@ -215,7 +215,8 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
 
     Frozen heads stay; a route holding a restock kept from the previous plan is not ruined (its stock
     after the restock is not tracked here), though it may take tickets. With `iterations`, it stops after
-    that many too, and cools by iteration rather than by the clock, so a seeded run repeats exactly."""
+    that many too, and cools by iteration rather than by the clock, so a seeded run repeats exactly.
+    `on_best(unassigned per tier, cost)` hears of the start and of each new best."""
     nt, rng = r.nt, random.Random(seed)
     if nt < 2 or time.monotonic() >= until:
         return 0
@@ -235,6 +236,8 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
         return tuple(missed), sum(c for c in r.cost if c is not None) + moved
 
     current = best = score()
+    if on_best is not None:
+        on_best(*best)
     best_state = (list(r.seq), list(r.cost), {e: dict(s) for e, s in free.items()})
     t_start, done = time.monotonic(), 0
     hot = 0.5 * current[1] / max(1, len(where))  # about half a visit's cost; cools a hundredfold
@@ -263,6 +266,8 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
             current = new
             if new < best:
                 best, best_state = new, (list(r.seq), list(r.cost), {e: dict(s) for e, s in free.items()})
+                if on_best is not None:
+                    on_best(*best)
         else:
             r.seq[:], r.cost[:], restored, where, unserved = state
             free.clear()
@@ -279,8 +284,7 @@ def _ruin(r: _Routes, m: "_Model", rng: random.Random, where: dict, ruinable: li
     vehicle) per visit taken out. Sizes after SISR: about 10 visits, strings up to 10 long."""
     if not where:
         return []
-    routes = sum(1 for v in set(where.values()))
-    longest = max(1, min(10, round(len(where) / routes)))
+    longest = max(1, min(10, round(len(where) / len(set(where.values())))))
     n_routes = int(rng.uniform(1, 4 * 10 / (1 + longest)))
     removed, ruined = [], set()
     for x in neighbours[rng.choice(list(where))]:

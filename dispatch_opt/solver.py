@@ -454,9 +454,13 @@ class _Model:
             params = self.search_parameters(time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0])
             self.routing.CloseModelWithParameters(params)
             start = self.routing.solver().Assignment()
+            def improved(missed: tuple[int, ...], cost: float) -> None:  # ruin and recreate's best, as OR-Tools counts
+                objective = round(cost) + sum(k * p for k, p in zip(missed, self.penalty))
+                on_progress(Progress(time.monotonic() - t0, objective, nt - sum(missed), nt))
             share = min(1.0, max(0.0, self.params.ruin_share))
             routes, self.greedy_timelines = first_routes(self, deadline=t0 + time_limit_s / 2,
-                                                         improve_until=t0 + time_limit_s * share)
+                                                         improve_until=t0 + time_limit_s * share,
+                                                         on_best=improved if on_progress is not None else None)
             if self.routing.RoutesToAssignment(routes, True, True, start):
                 left = max(0.1, time_limit_s - (time.monotonic() - t0))
                 params.time_limit.FromMilliseconds(int(left * 1000))

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import dispatch_opt as do
+from dispatch_opt.generate import CityParams, generate_scenario
 from conftest import ROOT, assert_valid
 
 SCENARIOS = ROOT / "scenarios"
@@ -104,3 +105,12 @@ def test_a_time_limit_too_short_for_the_search_still_returns_the_greedy_plan():
     plan = do.solve(sc, do.SolveParams(time_limit_s=0.2))
     assert do.check(sc, plan).ok
     assert plan.kpis["served"] > 0 and {u.code for u in plan.unassigned} <= {"skill", "reach", "capacity", "time_limit"}
+
+
+def test_progress_is_reported_from_the_first_plan_on_and_ends_with_the_plan_returned():
+    sc = do.load_scenario(generate_scenario(CityParams(engineers=8, tickets=60, seed=2)))
+    reports: list[do.Progress] = []
+    plan = do.solve(sc, do.SolveParams(time_limit_s=2), on_progress=reports.append)
+    assert reports[0].elapsed_s < 1.6  # ruin and recreate (the first 80 %) reports too, not only the search
+    assert [p.elapsed_s for p in reports] == sorted(p.elapsed_s for p in reports)
+    assert reports[-1].planned == plan.kpis["served"]
