@@ -55,6 +55,9 @@ class _Routes:
         self.seq: list[list[int]] = [[BREAK] * len(w) for w in m.break_windows]
         self.fixed = [0] * len(m.vehicles)  # frozen visits at the head of a route
         self._states: dict[int, tuple] = {}
+        # engineer-shifts whose empty routes are alike (same places, hours and breaks): one stands for all
+        self.alike = [(int(m.nodes.loc[m.nodes.start(v)]), int(m.nodes.loc[m.nodes.end(v)]), veh.earliest_depart,
+                       veh.shift_end, veh.latest_return, tuple(m.break_windows[v])) for v, veh in enumerate(m.vehicles)]
         self.cost = [self.evaluate(v, self.seq[v]) for v in range(len(m.vehicles))]
 
     def frozen_lead(self, v: int, heads: list[int]) -> list[int] | None:
@@ -403,7 +406,7 @@ def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[
     The places of all engineer-shifts at once are tried by their lower bound (see `_places`), and the
     search stops once the bound alone is dearer than the best place found."""
     t = m.ticket_of[m.nodes.tickets[n]]
-    places = []
+    places, empty = [], set()
     for v in m.el.allowed[t.id] if vehicles is None else vehicles:
         e = m.vehicles[v].engineer
         if r.cost[v] is None or not set(t.tools) <= set(e.tools):
@@ -411,6 +414,10 @@ def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[
         if any(free[e.id].get(p, 0) < q for p, q in t.parts.items()):
             continue
         moved = r.move if r.was_on.get(n, v) != v else 0
+        if len(r.seq[v]) == len(m.break_windows[v]):  # nothing but breaks: try one of each kind of empty route
+            if (r.alike[v], moved) in empty:
+                continue
+            empty.add((r.alike[v], moved))
         places += [(bound + moved, v, k, moved) for bound, k in _places(r, m, n, v)]
     places.sort()
     best = None
