@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .solver import _Model
 
 BREAK = -1  # a break as an item of a route under construction: taken where the engineer is
+GRANULAR = 32  # ruin and recreate puts a visit back only into routes that hold one of its this many nearest
 REGRET_PAIRS = 20_000  # ticket x engineer-shift options up to which regret insertion fits in a time budget
 
 
@@ -228,6 +229,7 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
     unserved = set(range(nt)) - set(where) - m.frozen_nodes
     ruinable = [c is not None and all(x < nt for x in seq) for seq, c in zip(r.seq, r.cost)]
     allowed = [m.el.allowed[t] for t in m.nodes.tickets]
+    allowed_set = [set(a) for a in allowed]
     near = m.travel[:nt, :nt] + m.travel[:nt, :nt].T
     neighbours = np.argsort(near, axis=1, kind="stable")[:, :min(nt, 64)].tolist()
 
@@ -251,12 +253,17 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
         state = (list(r.seq), list(r.cost), {e: dict(s) for e, s in free.items()}, dict(where), set(unserved))
         removed = _ruin(r, m, rng, where, ruinable, neighbours, free)
         ruined = {v for _, v in removed}
-        pool = [n for n, _ in removed] + [n for n in unserved if any(v in ruined for v in allowed[n])]
+        pool = [n for n, _ in removed] + [n for n in unserved if not ruined.isdisjoint(allowed_set[n])]
         tie = rng.choice((lambda n: rng.random(), lambda n: r.deadline[n], lambda n: -r.service[n]))
         pool.sort(key=lambda n: (rank[n], tie(n)))
         taken_out = {n for n, _ in removed}
         for n in pool:
-            ins = _best_insertion(r, m, n, free, None if n in taken_out else [v for v in allowed[n] if v in ruined])
+            if n in taken_out:  # the routes nearby, those ruined and the empty ones
+                near_routes = {where[x] for x in neighbours[n][:GRANULAR] if x in where} | ruined
+                vehicles = [v for v in allowed[n] if v in near_routes or len(r.seq[v]) == len(m.break_windows[v])]
+            else:  # it fitted nowhere before: only where room was made
+                vehicles = [v for v in allowed[n] if v in ruined]
+            ins = _best_insertion(r, m, n, free, vehicles)
             if ins is None:
                 unserved.add(n)
                 continue
