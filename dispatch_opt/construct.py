@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 BREAK = -1  # a break as an item of a route under construction: taken where the engineer is
 GRANULAR = 32  # ruin and recreate puts a visit back only into routes that hold one of its this many nearest
+BUMP_AT_MOST = 3  # lower-tier tickets an urgent one may take out of a route in the fast path
 REGRET_PAIRS = 20_000  # ticket x engineer-shift options up to which regret insertion fits in a time budget
 
 
@@ -462,38 +463,41 @@ def _places(r: _Routes, m: "_Model", n: int, v: int) -> list[tuple[float, int]]:
     return places
 
 
-def _bump(r: _Routes, m: "_Model", n: int, free: dict) -> None:
-    """Place ticket node n by taking out one lower-tier ticket (the lowest tier, then the cheapest swap),
-    which then goes wherever else it fits, or stays out."""
+def _bump(r: _Routes, m: "_Model", n: int, free: dict, most: int = BUMP_AT_MOST) -> None:
+    """Place ticket node n by taking lower-tier tickets out of one route: as few as will do (up to `most`),
+    then the lowest tiers, then the cheapest; each then goes wherever else it fits, or stays out."""
     rank = lambda x: m.rank[m.ticket_of[m.nodes.tickets[x]].priority]  # noqa: E731
-    best = None
-    for v in m.el.allowed[m.nodes.tickets[n]]:
-        seq, cost = r.seq[v], r.cost[v]
-        if cost is None:
-            continue
-        for j in range(r.fixed[v], len(seq)):
-            x = seq[j]
-            if x == BREAK or x >= r.nt or rank(x) <= rank(n):
+    for size in range(1, most + 1):
+        best = None
+        for v in m.el.allowed[m.nodes.tickets[n]]:
+            seq, cost = r.seq[v], r.cost[v]
+            if cost is None:
                 continue
-            r.seq[v] = seq[:j] + seq[j + 1:]
-            r.cost[v] = r.evaluate(v, r.seq[v])
-            _use(free, m, v, [x], sign=-1)
-            ins = _best_insertion(r, m, n, free, [v]) if r.cost[v] is not None else None
-            _use(free, m, v, [x])
-            if ins is not None and (best is None or (-rank(x), ins[3] - cost) < best[0]):
-                best = ((-rank(x), ins[3] - cost), v, x, ins[2], ins[3])
-            r.seq[v], r.cost[v] = seq, cost
-    if best is None:
+            lower = [x for x in seq[r.fixed[v]:] if x != BREAK and x < r.nt and rank(x) > rank(n)]
+            for out in itertools.combinations(lower, size):
+                r.seq[v] = [x for x in seq if x not in out]
+                r.cost[v] = r.evaluate(v, r.seq[v])
+                _use(free, m, v, out, sign=-1)
+                ins = _best_insertion(r, m, n, free, [v]) if r.cost[v] is not None else None
+                _use(free, m, v, out)
+                key = (sorted(-rank(x) for x in out), ins[3] - cost if ins else 0)
+                if ins is not None and (best is None or key < best[0]):
+                    best = (key, v, out, ins[2], ins[3])
+                r.seq[v], r.cost[v] = seq, cost
+        if best is not None:
+            break
+    else:
         return
-    _, v, x, seq, cost = best
+    _, v, out, seq, cost = best
     r.seq[v], r.cost[v] = seq, cost
-    _use(free, m, v, [x], sign=-1)
+    _use(free, m, v, out, sign=-1)
     _use(free, m, v, [n])
-    again = _best_insertion(r, m, x, free)
-    if again is not None:
-        _, v2, cand, c = again
-        r.seq[v2], r.cost[v2] = cand, c
-        _use(free, m, v2, [x])
+    for x in out:
+        again = _best_insertion(r, m, x, free)
+        if again is not None:
+            _, v2, cand, c = again
+            r.seq[v2], r.cost[v2] = cand, c
+            _use(free, m, v2, [x])
 
 
 def _keep_seed(r: _Routes, m: "_Model", v: int, seed: list[int], free: dict) -> set[int]:

@@ -187,6 +187,17 @@ def test_the_fast_path_bumps_lower_tier_work_when_an_emergency_has_no_room():
     assert len(bumped) == 1 and reason(fast, bumped[0]).code == "capacity"
 
 
+def test_the_fast_path_bumps_as_few_lower_tier_tickets_as_make_room():
+    # four 2-hour normal jobs fill the day; a 2.5-hour emergency needs two of them out, and only two go
+    normal = [ticket(f"T{i}", 1, 0, duration=120) for i in range(4)]
+    raw = scenario([engineer("E1", shifts=(("08:00", "16:30"),))], normal)
+    plan = do.solve(do.load_scenario(raw), SHORT)
+    emergency = ticket("N1", 2, 0, priority="emergency", duration=150, created=at("07:00"))
+    _, fast = replan(raw, plan, [{"type": "new_ticket", "at": at("07:00"), "ticket": emergency}], FAST)
+    assert "N1" in served_by(fast)
+    assert len(do.diff(plan, fast).newly_unassigned) == 2
+
+
 def test_the_fast_path_fills_room_a_cancellation_frees_with_work_left_out_before():
     # one engineer, room for four 2-hour jobs out of five; cancelling one lets the fifth in
     normal = [ticket(f"T{i}", 1, 0, duration=120) for i in range(5)]
