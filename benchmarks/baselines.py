@@ -17,6 +17,7 @@ and travel. Benchmarks verify every plan with `dispatch_opt.check`.
 - `vroom_plan(scenario, time_limit_s)`: VROOM (pyvroom, extra `[bench]`) on the same integer data; see
   its docstring for the mapping and what cannot be expressed.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,17 +33,27 @@ from dispatch_opt.model import Ticket
 from dispatch_opt.plan import Route, Stop, Unassigned, build_kpis, finalize_routes
 
 BREAK = -1  # a break as an item of an explicit sequence (vroom_plan), taken where the engineer is
-VROOM_PRIORITY = (100, 10, 1, 0)  # by tier rank (VROOM's 0..100; assigned priority is maximised first)
+VROOM_PRIORITY = (
+    100,
+    10,
+    1,
+    0,
+)  # by tier rank (VROOM's 0..100; assigned priority is maximised first)
 
 
 # ---------------------------------------------------------------- integer data shared by both baselines
+
 
 class _Data:
     """Seconds from the eligibility horizon: travel and service rounded up, windows and breaks per vehicle."""
 
     def __init__(self, sc: Scenario, el: Eligibility):
         self.sc, self.el, self.hz = sc, el, el.horizon
-        self.travel = np.ceil(el.minutes * 60 - 1e-6).astype(np.int64) if len(el.locations) else np.zeros((0, 0), int)
+        self.travel = (
+            np.ceil(el.minutes * 60 - 1e-6).astype(np.int64)
+            if len(el.locations)
+            else np.zeros((0, 0), int)
+        )
         self.rank = {k: i for i, k in enumerate(sc.tiers)}
         self._breaks: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
 
@@ -53,8 +64,14 @@ class _Data:
         """When a visit of `t` by `veh` may start: its windows (or the shift), not before it was raised."""
         hz = self.hz
         lo = max(veh.earliest_depart, veh.shift_start, hz.seconds(t.created, up=True))
-        raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [(lo, veh.shift_end)]
-        return [(max(a, lo), min(b, veh.shift_end)) for a, b in raw if max(a, lo) <= min(b, veh.shift_end)]
+        raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [
+            (lo, veh.shift_end)
+        ]
+        return [
+            (max(a, lo), min(b, veh.shift_end))
+            for a, b in raw
+            if max(a, lo) <= min(b, veh.shift_end)
+        ]
 
     def breaks(self, veh: Vehicle) -> list[tuple[int, int, int]]:
         """(interval start, interval end, duration) of the breaks this engineer-shift could owe (rule 5)."""
@@ -120,7 +137,11 @@ def _visit(data: _Data, day: _Day, t: Ticket, take: int | None) -> _Day | None:
     day = day.copy()
     origin_free, pause, taken = day.t, 0, 0
     start = _start_in(spans, day.t + leg)
-    while start is not None and day.pending and (taken < take if take is not None else day.pending[0][0] <= start):
+    while (
+        start is not None
+        and day.pending
+        and (taken < take if take is not None else day.pending[0][0] <= start)
+    ):
         if not _take_break(day):
             return None
         taken += 1
@@ -186,13 +207,37 @@ def _routes(data: _Data, days: dict[int, _Day]) -> list[Route]:
                 stops.append(Stop("break", hz.time(s), hz.time(e)))
             else:
                 start = hz.time(s)
-                stops.append(Stop("visit", start, start + timedelta(minutes=sc.ticket(tid).duration_min), ticket=tid))
-        out.append(Route(veh.engineer.id, veh.shift, stops, hz.time(veh.earliest_depart), hz.time(veh.latest_return)))
+                stops.append(
+                    Stop(
+                        "visit",
+                        start,
+                        start + timedelta(minutes=sc.ticket(tid).duration_min),
+                        ticket=tid,
+                    )
+                )
+        out.append(
+            Route(
+                veh.engineer.id,
+                veh.shift,
+                stops,
+                hz.time(veh.earliest_depart),
+                hz.time(veh.latest_return),
+            )
+        )
     return out
 
 
-def _plan(sc: Scenario, el: Eligibility, data: _Data, days: dict[int, _Day], unassigned: list[Unassigned],
-          t0: float, setup_s: float, status: str, notes: list[str]) -> Plan:
+def _plan(
+    sc: Scenario,
+    el: Eligibility,
+    data: _Data,
+    days: dict[int, _Day],
+    unassigned: list[Unassigned],
+    t0: float,
+    setup_s: float,
+    status: str,
+    notes: list[str],
+) -> Plan:
     routes = finalize_routes(sc, el, _routes(data, days))
     plan = Plan(sc.name, routes, unassigned, notes=notes, scenario=sc)
     plan.kpis = build_kpis(sc, plan, solve_s=time.monotonic() - t0, setup_s=setup_s, status=status)
@@ -204,6 +249,7 @@ def _unplannable(el: Eligibility) -> list[Unassigned]:
 
 
 # ---------------------------------------------------------------- manual dispatch
+
 
 def manual_dispatch(scenario: Scenario) -> Plan:
     """How tickets are assigned by hand today (module docstring): tier, then SLA deadline; nearest qualified
@@ -222,12 +268,17 @@ def manual_dispatch(scenario: Scenario) -> Plan:
         v = el.allowed[t.id][0]
         new = _visit(data, days[v], t, 0)
         if new is None:
-            unassigned.append(Unassigned(t.id, f"frozen with {t.engineer} but does not fit the shift", "frozen"))
+            unassigned.append(
+                Unassigned(t.id, f"frozen with {t.engineer} but does not fit the shift", "frozen")
+            )
             continue
         days[v] = new
         for p, q in t.parts.items():
             stock[t.engineer][p] = stock[t.engineer].get(p, 0) - q
-    order = sorted((t for t in tickets if not t.frozen), key=lambda t: (data.rank[t.priority], sc.deadline(t), t.id))
+    order = sorted(
+        (t for t in tickets if not t.frozen),
+        key=lambda t: (data.rank[t.priority], sc.deadline(t), t.id),
+    )
     for t in order:
         best, lacking = None, set()
         for v in el.allowed[t.id]:
@@ -260,19 +311,32 @@ def manual_dispatch(scenario: Scenario) -> Plan:
 def _manual_reason(el: Eligibility, t: Ticket, lacking: set[str]) -> Unassigned:
     n = len({el.vehicles[v].engineer.id for v in el.allowed[t.id]})
     if lacking == {"tool"}:
-        return Unassigned(t.id, f"tool(s) {sorted(t.tools)} on no qualified van (manual dispatch makes no restocks)",
-                          "tool")
+        return Unassigned(
+            t.id,
+            f"tool(s) {sorted(t.tools)} on no qualified van (manual dispatch makes no restocks)",
+            "tool",
+        )
     if lacking and lacking <= {"tool", "part"}:
-        return Unassigned(t.id, f"part(s) {dict(t.parts)} no longer on a qualified van (manual dispatch makes no "
-                                f"restocks)", "part")
-    return Unassigned(t.id, f"not enough capacity: no day of the {n} qualified engineer(s) could still take it at "
-                            f"the end of the route (manual dispatch)", "capacity")
+        return Unassigned(
+            t.id,
+            f"part(s) {dict(t.parts)} no longer on a qualified van (manual dispatch makes no "
+            f"restocks)",
+            "part",
+        )
+    return Unassigned(
+        t.id,
+        f"not enough capacity: no day of the {n} qualified engineer(s) could still take it at "
+        f"the end of the route (manual dispatch)",
+        "capacity",
+    )
 
 
 # ---------------------------------------------------------------- VROOM
 
-def vroom_plan(scenario: Scenario, time_limit_s: float = 30.0, *, exploration_level: int = 5,
-               threads: int = 1) -> Plan:
+
+def vroom_plan(
+    scenario: Scenario, time_limit_s: float = 30.0, *, exploration_level: int = 5, threads: int = 1
+) -> Plan:
     """VROOM (pyvroom) on the scenario, its routes turned back into a contract-v1 plan.
 
     Mapping: each engineer-shift is a vehicle from its start to its end location, time window from the
@@ -318,49 +382,89 @@ def vroom_plan(scenario: Scenario, time_limit_s: float = 30.0, *, exploration_le
     break_id = 0
     for v, veh in enumerate(el.vehicles):
         e = veh.engineer
-        skills = {sid(f"skill:{s}") for s in e.skills} | {sid(f"engineer:{e.id}")} | {sid(f"tool:{x}") for x in e.tools}
+        skills = (
+            {sid(f"skill:{s}") for s in e.skills}
+            | {sid(f"engineer:{e.id}")}
+            | {sid(f"tool:{x}") for x in e.tools}
+        )
         van = [e.van.get(p, 0) if e.id not in first_seen else 0 for p in parts]
         first_seen.add(e.id)
         brks = []
         for b0, b1, d in data.breaks(veh):
             if b1 - d <= veh.shift_end:
                 break_id += 1
-                brks.append(vroom.Break(id=break_id, time_windows=[vroom.TimeWindow(b0, b1 - d)], service=d))
-        problem.add_vehicle(vroom.Vehicle(
-            id=v, start=int(el.vehicle_loc[v][0]), end=int(el.vehicle_loc[v][1]), capacity=van or (), skills=skills,
-            time_window=vroom.TimeWindow(veh.earliest_depart, veh.shift_end), breaks=brks))
+                brks.append(
+                    vroom.Break(id=break_id, time_windows=[vroom.TimeWindow(b0, b1 - d)], service=d)
+                )
+        problem.add_vehicle(
+            vroom.Vehicle(
+                id=v,
+                start=int(el.vehicle_loc[v][0]),
+                end=int(el.vehicle_loc[v][1]),
+                capacity=van or (),
+                skills=skills,
+                time_window=vroom.TimeWindow(veh.earliest_depart, veh.shift_end),
+                breaks=brks,
+            )
+        )
     spans_of = {}
     for j, tid in enumerate(tickets):
         t = sc.ticket(tid)
         lo = min(el.vehicles[v].earliest_depart for v in el.allowed[tid])
         hi = max(el.vehicles[v].shift_end for v in el.allowed[tid])
         raised = el.horizon.seconds(t.created, up=True)
-        raw = sorted((el.horizon.seconds(w.start, up=True), el.horizon.seconds(w.end)) for w in t.windows) or [(lo, hi)]
-        spans_of[tid] = [(max(a, raised, lo), min(b, hi)) for a, b in raw if max(a, raised, lo) <= min(b, hi)]
+        raw = sorted(
+            (el.horizon.seconds(w.start, up=True), el.horizon.seconds(w.end)) for w in t.windows
+        ) or [(lo, hi)]
+        spans_of[tid] = [
+            (max(a, raised, lo), min(b, hi)) for a, b in raw if max(a, raised, lo) <= min(b, hi)
+        ]
         skills = {sid(f"skill:{s}") for s in t.skills} | {sid(f"tool:{x}") for x in t.tools}
         if t.engineer:
             skills.add(sid(f"engineer:{t.engineer}"))
         rank = data.rank[t.priority]
-        problem.add_job(vroom.Job(
-            id=j, location=el.ticket_loc[tid], default_service=data.service(t),
-            delivery=vroom.Amount([t.parts.get(p, 0) for p in parts]) if parts else vroom.Amount(),
-            skills=skills, priority=VROOM_PRIORITY[min(rank, len(VROOM_PRIORITY) - 1)],
-            time_windows=[vroom.TimeWindow(a, b) for a, b in spans_of[tid]]))
+        problem.add_job(
+            vroom.Job(
+                id=j,
+                location=el.ticket_loc[tid],
+                default_service=data.service(t),
+                delivery=vroom.Amount([t.parts.get(p, 0) for p in parts])
+                if parts
+                else vroom.Amount(),
+                skills=skills,
+                priority=VROOM_PRIORITY[min(rank, len(VROOM_PRIORITY) - 1)],
+                time_windows=[vroom.TimeWindow(a, b) for a, b in spans_of[tid]],
+            )
+        )
     setup_s = time.monotonic() - t0
     left = max(0.1, time_limit_s - setup_s)
-    solution = problem.solve(exploration_level=exploration_level, nb_threads=threads, timeout=timedelta(seconds=left))
+    solution = problem.solve(
+        exploration_level=exploration_level, nb_threads=threads, timeout=timedelta(seconds=left)
+    )
     frame = solution.routes
     days: dict[int, _Day] = {}
     notes, served = [], set()
     for v, rows in frame.groupby("vehicle_id", sort=True):
-        seq = [tickets[int(r.id)] if r.type == "job" else BREAK for r in rows.itertuples() if r.type in ("job", "break")]
+        seq = [
+            tickets[int(r.id)] if r.type == "job" else BREAK
+            for r in rows.itertuples()
+            if r.type in ("job", "break")
+        ]
         day, dropped = _timed(data, int(v), seq)
         days[int(v)] = day
         served |= {tid for tid, _, _ in day.stops if tid is not None}
         for tid in dropped:
-            unassigned.append(Unassigned(tid, "VROOM's order for this engineer does not hold when timed again with "
-                                              "exact rules; left out", "capacity"))
-            notes.append(f"{tid}: dropped from VROOM's route for {el.vehicles[int(v)].engineer.id} on re-timing")
+            unassigned.append(
+                Unassigned(
+                    tid,
+                    "VROOM's order for this engineer does not hold when timed again with "
+                    "exact rules; left out",
+                    "capacity",
+                )
+            )
+            notes.append(
+                f"{tid}: dropped from VROOM's route for {el.vehicles[int(v)].engineer.id} on re-timing"
+            )
     dropped_ids = {u.ticket for u in unassigned}
     for tid in tickets:
         if tid not in served and tid not in dropped_ids:
@@ -385,7 +489,9 @@ def _timed(data: _Data, v: int, seq: list) -> tuple[_Day, list[str]]:
             continue
         day, breaks = new, 0
         kept.append(day)
-    while _close(data, kept[-1]) is None and len(kept) > 1:  # cannot get home in time: drop from the end
+    while (
+        _close(data, kept[-1]) is None and len(kept) > 1
+    ):  # cannot get home in time: drop from the end
         dropped.append(kept.pop().stops[-1][0])
     return kept[-1], dropped
 
@@ -405,15 +511,24 @@ def describe_code() -> str:
         return out.stdout if out.returncode == 0 else ""
 
     head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    same = all(git("show", f"HEAD:dispatch_opt/{f.name}") == f.read_text() for f in pkg.glob("*.py"))
-    same = same and {f.name for f in pkg.glob("*.py")} >= set(git("ls-tree", "--name-only", "HEAD", "dispatch_opt/")
-                                                               .replace("dispatch_opt/", "").split())
+    same = all(
+        git("show", f"HEAD:dispatch_opt/{f.name}") == f.read_text() for f in pkg.glob("*.py")
+    )
+    same = same and {f.name for f in pkg.glob("*.py")} >= set(
+        git("ls-tree", "--name-only", "HEAD", "dispatch_opt/").replace("dispatch_opt/", "").split()
+    )
     where = "" if pkg == root / "dispatch_opt" else f", imported from {pkg}"
     return f"dispatch_opt {'as committed in' if same else 'with uncommitted changes over'} {head}{where}"
 
 
 def _vroom_reason(el: Eligibility, t: Ticket) -> Unassigned:
-    tools = [x for x in t.tools if not any(x in el.vehicles[v].engineer.tools for v in el.allowed[t.id])]
+    tools = [
+        x for x in t.tools if not any(x in el.vehicles[v].engineer.tools for v in el.allowed[t.id])
+    ]
     if tools:
-        return Unassigned(t.id, f"tool(s) {tools} on no qualified van (VROOM makes no restocks)", "tool")
-    return Unassigned(t.id, "left out by VROOM (capacity, van stock on the first shift, or windows)", "capacity")
+        return Unassigned(
+            t.id, f"tool(s) {tools} on no qualified van (VROOM makes no restocks)", "tool"
+        )
+    return Unassigned(
+        t.id, "left out by VROOM (capacity, van stock on the first shift, or windows)", "capacity"
+    )

@@ -1,4 +1,5 @@
 """What the benchmark runners share: one line per tier for the console, and writing a result pair."""
+
 from __future__ import annotations
 
 import csv
@@ -7,8 +8,10 @@ from pathlib import Path
 
 def tier_summary(row: dict, tiers) -> str:
     """`eme 15/15(13) urg 60/60(54) ...`: served of tickets, (on time), per tier."""
-    return " ".join("{} {}/{}({})".format(t[:3], row[t + "_served"], row[t + "_tickets"], row[t + "_on_time"])
-                    for t in tiers)
+    return " ".join(
+        "{} {}/{}({})".format(t[:3], row[t + "_served"], row[t + "_tickets"], row[t + "_on_time"])
+        for t in tiers
+    )
 
 
 def write_results(stem: Path, rows: list[dict], fields: list[str], markdown: str) -> None:

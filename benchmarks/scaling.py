@@ -12,6 +12,7 @@ is a failure). Solvers: `dispatch_opt` (default SolveParams but the budget), `vr
 one thread) and `manual` (baselines.manual_dispatch, no budget: run once per size).
 Writes benchmarks/results/scaling-<date>.csv and .md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,9 @@ def _rss_mb() -> float:
 
 def child(solver: str, budget: float, scenario_path: str, plan_path: str) -> None:
     """One case, in its own process: solve, write the plan, print timings and memory as one JSON line."""
-    import dispatch_opt as do
     import baselines
+
+    import dispatch_opt as do
 
     sc = do.load_scenario(Path(scenario_path).read_text())
     before = _rss_mb()
@@ -64,74 +66,152 @@ def child(solver: str, budget: float, scenario_path: str, plan_path: str) -> Non
     solve_s = time.monotonic() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     Path(plan_path).write_text(plan.to_json(indent=None))
-    print(json.dumps({"solve_s": round(solve_s, 2), "setup_s": plan.kpis.get("setup_s"), "status": plan.kpis.get("status"),
-                      "rss_before_solve_mb": round(before, 1), "peak_rss_mb": round(peak, 1)}))
+    print(
+        json.dumps(
+            {
+                "solve_s": round(solve_s, 2),
+                "setup_s": plan.kpis.get("setup_s"),
+                "status": plan.kpis.get("status"),
+                "rss_before_solve_mb": round(before, 1),
+                "peak_rss_mb": round(peak, 1),
+            }
+        )
+    )
 
 
-def run_case(solver: str, budget: float | None, tickets: int, engineers: int, scenario_path: Path, sc) -> dict:
+def run_case(
+    solver: str, budget: float | None, tickets: int, engineers: int, scenario_path: Path, sc
+) -> dict:
     import dispatch_opt as do
 
-    row = {"tickets": tickets, "engineers": engineers, "solver": solver, "budget_s": budget if budget else ""}
+    row = {
+        "tickets": tickets,
+        "engineers": engineers,
+        "solver": solver,
+        "budget_s": budget if budget else "",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         plan_path = Path(tmp) / "plan.json"
         t0 = time.monotonic()
-        proc = subprocess.run([sys.executable, __file__, "--child", solver, str(budget or 0), str(scenario_path),
-                               str(plan_path)], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                solver,
+                str(budget or 0),
+                str(scenario_path),
+                str(plan_path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         row["wall_s"] = round(time.monotonic() - t0, 1)
         if proc.returncode != 0 or not plan_path.exists():
-            row.update(valid=False, detail=(proc.stderr.strip().splitlines() or ["no output"])[-1][:200])
+            row.update(
+                valid=False, detail=(proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
+            )
             return row
         row.update(json.loads(proc.stdout.strip().splitlines()[-1]))
         plan = json.loads(plan_path.read_text())
     result = do.check(sc, plan)
     k = result.kpis
-    row.update(valid=result.ok, violations=len(result.violations), served=k["served"],
-               travel_min=round(k["travel_min"], 1), distance_km=round(k["distance_km"], 1),
-               detail=result.violations[0][:200] if result.violations else "")
+    row.update(
+        valid=result.ok,
+        violations=len(result.violations),
+        served=k["served"],
+        travel_min=round(k["travel_min"], 1),
+        distance_km=round(k["distance_km"], 1),
+        detail=result.violations[0][:200] if result.violations else "",
+    )
     for t in TIERS:
         v = k["tiers"].get(t, {"tickets": 0, "served": 0, "on_time": 0, "late_total_min": 0.0})
-        row.update({f"{t}_tickets": v["tickets"], f"{t}_served": v["served"], f"{t}_on_time": v["on_time"],
-                    f"{t}_late_min": v["late_total_min"]})
+        row.update(
+            {
+                f"{t}_tickets": v["tickets"],
+                f"{t}_served": v["served"],
+                f"{t}_on_time": v["on_time"],
+                f"{t}_late_min": v["late_total_min"],
+            }
+        )
     return row
 
 
-FIELDS = (["tickets", "engineers", "solver", "budget_s", "wall_s", "setup_s", "solve_s", "status", "valid", "violations",
-           "served"] + [f"{t}_{x}" for t in TIERS for x in ("tickets", "served", "on_time", "late_min")]
-          + ["travel_min", "distance_km", "rss_before_solve_mb", "peak_rss_mb", "detail"])
+FIELDS = (
+    [
+        "tickets",
+        "engineers",
+        "solver",
+        "budget_s",
+        "wall_s",
+        "setup_s",
+        "solve_s",
+        "status",
+        "valid",
+        "violations",
+        "served",
+    ]
+    + [f"{t}_{x}" for t in TIERS for x in ("tickets", "served", "on_time", "late_min")]
+    + ["travel_min", "distance_km", "rss_before_solve_mb", "peak_rss_mb", "detail"]
+)
 
 
-def markdown(rows: list[dict], args: argparse.Namespace, date: str, code: str, total_s: float) -> str:
+def markdown(
+    rows: list[dict], args: argparse.Namespace, date: str, code: str, total_s: float
+) -> str:
     from cities import compare, deltas
 
-    lines = [f"# Scaling: 50 to 2,000 tickets, {date}", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-             f"{platform.python_version()}; {code}; cases run one after the other, each in a fresh subprocess, one "
-             f"search thread; {total_s / 60:.1f} min in all. Command: `python benchmarks/scaling.py --sizes "
-             f"{args.sizes} --budgets {args.budgets}`.", "",
-             f"Scenarios: `generate_from_options(engineers=round(n / {TICKETS_PER_ENGINEER}), tickets=n, seed={SEED})` "
-             "(one Bologna day, straight-line travel, emergencies raised the evening before: an emergency raised at "
-             "night is already late at 08:00, so emergency on-time is low for every solver). Setup = "
-             "`plan.kpis['setup_s']` (eligibility and model building); solve = the whole call in the child, setup "
-             "included; peak memory = the child's `getrusage(RUSAGE_SELF).ru_maxrss` right after solving (Python, "
-             "imports, scenario and solve; the resident size before solving is in the CSV). Figures are the "
-             "checker's; on time counts served tickets started by their SLA deadline.", ""]
-    cols = "| tickets | engineers | solver | budget s | checker | setup s | solve s | served | " + " | ".join(
-        f"{t} served (on time)" for t in TIERS) + " | travel min | peak MB |"
+    lines = [
+        f"# Scaling: 50 to 2,000 tickets, {date}",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}; {code}; cases run one after the other, each in a fresh subprocess, one "
+        f"search thread; {total_s / 60:.1f} min in all. Command: `python benchmarks/scaling.py --sizes "
+        f"{args.sizes} --budgets {args.budgets}`.",
+        "",
+        f"Scenarios: `generate_from_options(engineers=round(n / {TICKETS_PER_ENGINEER}), tickets=n, seed={SEED})` "
+        "(one Bologna day, straight-line travel, emergencies raised the evening before: an emergency raised at "
+        "night is already late at 08:00, so emergency on-time is low for every solver). Setup = "
+        "`plan.kpis['setup_s']` (eligibility and model building); solve = the whole call in the child, setup "
+        "included; peak memory = the child's `getrusage(RUSAGE_SELF).ru_maxrss` right after solving (Python, "
+        "imports, scenario and solve; the resident size before solving is in the CSV). Figures are the "
+        "checker's; on time counts served tickets started by their SLA deadline.",
+        "",
+    ]
+    cols = (
+        "| tickets | engineers | solver | budget s | checker | setup s | solve s | served | "
+        + " | ".join(f"{t} served (on time)" for t in TIERS)
+        + " | travel min | peak MB |"
+    )
     lines += [cols, "|" + "---|" * (cols.count("|") - 1)]
     for r in rows:
         if "served" not in r:
-            lines.append(f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | **error** "
-                         f"{r.get('detail', '')} |" + " - |" * (len(TIERS) + 5))
+            lines.append(
+                f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | **error** "
+                f"{r.get('detail', '')} |" + " - |" * (len(TIERS) + 5)
+            )
             continue
-        tiers = " | ".join("{}/{} ({})".format(r[t + "_served"], r[t + "_tickets"], r[t + "_on_time"]) for t in TIERS)
+        tiers = " | ".join(
+            "{}/{} ({})".format(r[t + "_served"], r[t + "_tickets"], r[t + "_on_time"])
+            for t in TIERS
+        )
         verdict = "ok" if r["valid"] else f"**{r['violations']} violations**"
-        lines.append(f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | {verdict} | "
-                     f"{r['setup_s']} | {r['solve_s']} | {r['served']} | {tiers} | {r['travel_min']:,.0f} | "
-                     f"{r['peak_rss_mb']:,.0f} |")
-    lines += ["", "## dispatch_opt against the baselines at each size and budget", "",
-              "Judged in the contract's order (served tier by tier, then tier-weighted lateness, then travel); "
-              "differences are dispatch_opt minus the baseline; VROOM at the same budget, manual dispatch has none.", "",
-              "| tickets | budget s | baseline | dispatch_opt is | deciding | differences |", "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | {verdict} | "
+            f"{r['setup_s']} | {r['solve_s']} | {r['served']} | {tiers} | {r['travel_min']:,.0f} | "
+            f"{r['peak_rss_mb']:,.0f} |"
+        )
+    lines += [
+        "",
+        "## dispatch_opt against the baselines at each size and budget",
+        "",
+        "Judged in the contract's order (served tier by tier, then tier-weighted lateness, then travel); "
+        "differences are dispatch_opt minus the baseline; VROOM at the same budget, manual dispatch has none.",
+        "",
+        "| tickets | budget s | baseline | dispatch_opt is | deciding | differences |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if r["solver"] != "dispatch_opt":
             continue
@@ -141,14 +221,20 @@ def markdown(rows: list[dict], args: argparse.Namespace, date: str, code: str, t
             if b["solver"] == "vroom" and b["budget_s"] != r["budget_s"]:
                 continue
             if not (r.get("valid") and b.get("valid")):
-                lines.append(f"| {r['tickets']} | {r['budget_s']} | {b['solver']} | - | a plan failed | - |")
+                lines.append(
+                    f"| {r['tickets']} | {r['budget_s']} | {b['solver']} | - | a plan failed | - |"
+                )
                 continue
             verdict, why = compare(r, b)
-            lines.append(f"| {r['tickets']} | {r['budget_s']} | {b['solver']} | **{verdict}** | {why} | {deltas(r, b)} |")
+            lines.append(
+                f"| {r['tickets']} | {r['budget_s']} | {b['solver']} | **{verdict}** | {why} | {deltas(r, b)} |"
+            )
     fails = [r for r in rows if not r.get("valid")]
     lines += ["", "## Failures", ""]
-    lines += [f"- {r['tickets']} tickets / {r['solver']} / {r['budget_s']} s: {r.get('detail', '')}" for r in fails] \
-        or ["None: every plan passed the checker."]
+    lines += [
+        f"- {r['tickets']} tickets / {r['solver']} / {r['budget_s']} s: {r.get('detail', '')}"
+        for r in fails
+    ] or ["None: every plan passed the checker."]
     return "\n".join(lines) + "\n"
 
 
@@ -157,13 +243,18 @@ def main() -> None:
         _, _, solver, budget, scenario_path, plan_path = sys.argv
         child(solver, float(budget), scenario_path, plan_path)
         return
-    import dispatch_opt as do
     import baselines
+
+    import dispatch_opt as do
     from dispatch_opt.generate import generate_from_options, to_json
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="tickets per case, comma-separated")
-    ap.add_argument("--budgets", default=",".join(f"{b:g}" for b in BUDGETS), help="seconds, comma-separated")
+    ap.add_argument(
+        "--sizes", default=",".join(map(str, SIZES)), help="tickets per case, comma-separated"
+    )
+    ap.add_argument(
+        "--budgets", default=",".join(f"{b:g}" for b in BUDGETS), help="seconds, comma-separated"
+    )
     ap.add_argument("--solvers", default=",".join(SOLVERS))
     ap.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results")
     args = ap.parse_args()
@@ -171,7 +262,10 @@ def main() -> None:
     budgets = [float(x) for x in args.budgets.split(",") if x]
     solvers = [s for s in args.solvers.split(",") if s]
     code = baselines.describe_code()
-    print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {code}", flush=True)
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {code}",
+        flush=True,
+    )
     rows, t0 = [], time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
@@ -181,19 +275,30 @@ def main() -> None:
             path.write_text(to_json(raw))
             sc = do.load_scenario(raw)
             for solver in solvers:
-                for budget in (budgets if solver != "manual" else [None]):
+                for budget in budgets if solver != "manual" else [None]:
                     row = run_case(solver, budget, n, engineers, path, sc)
                     rows.append(row)
                     if "served" in row:
                         tiers = tier_summary(row, TIERS)
-                        print(f"{n:5d} tickets {engineers:4d} eng {solver:12s} {budget or 0:4g} s "
-                              f"{'ok' if row['valid'] else 'INVALID'} setup {row['setup_s']} s solve {row['solve_s']} s "
-                              f"served {row['served']} [{tiers}] travel {row['travel_min']:,.0f} min "
-                              f"peak {row['peak_rss_mb']:,.0f} MB", flush=True)
+                        print(
+                            f"{n:5d} tickets {engineers:4d} eng {solver:12s} {budget or 0:4g} s "
+                            f"{'ok' if row['valid'] else 'INVALID'} setup {row['setup_s']} s solve {row['solve_s']} s "
+                            f"served {row['served']} [{tiers}] travel {row['travel_min']:,.0f} min "
+                            f"peak {row['peak_rss_mb']:,.0f} MB",
+                            flush=True,
+                        )
                     else:
-                        print(f"{n:5d} tickets {solver:12s} {budget or 0:4g} s ERROR {row.get('detail')}", flush=True)
+                        print(
+                            f"{n:5d} tickets {solver:12s} {budget or 0:4g} s ERROR {row.get('detail')}",
+                            flush=True,
+                        )
     date = str(dt.date.today())
-    write_results(args.out_dir / f"scaling-{date}", rows, FIELDS, markdown(rows, args, date, code, time.monotonic() - t0))
+    write_results(
+        args.out_dir / f"scaling-{date}",
+        rows,
+        FIELDS,
+        markdown(rows, args, date, code, time.monotonic() - t0),
+    )
 
 
 if __name__ == "__main__":

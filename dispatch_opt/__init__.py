@@ -1,4 +1,5 @@
 """dispatch_opt: field-service dispatch optimisation (tickets, engineers, vans, SLAs) on OR-Tools."""
+
 from .checker import CheckResult, check
 from .events import apply_events, parse_events
 from .io import load_plan, load_scenario, save_plan, scenario_from_frames
@@ -8,7 +9,31 @@ from .plan import diff_plans as diff
 from .realtime import DayReport, Slot, SlotOffer, day_events, offer_slots, simulate_day
 from .solver import Progress, SolveParams, solve
 
-__all__ = ["CheckResult", "DayReport", "Plan", "PlanDiff", "Slot", "SlotOffer", "apply_events", "day_events", "diff",
-           "offer_slots", "parse_events", "simulate_day", "Progress", "Route", "Scenario", "ScenarioError", "SolveParams", "Stop",
-           "Unassigned", "check", "load_plan", "load_scenario", "save_plan", "scenario_from_frames", "solve"]
+__all__ = [
+    "CheckResult",
+    "DayReport",
+    "Plan",
+    "PlanDiff",
+    "Slot",
+    "SlotOffer",
+    "apply_events",
+    "day_events",
+    "diff",
+    "offer_slots",
+    "parse_events",
+    "simulate_day",
+    "Progress",
+    "Route",
+    "Scenario",
+    "ScenarioError",
+    "SolveParams",
+    "Stop",
+    "Unassigned",
+    "check",
+    "load_plan",
+    "load_scenario",
+    "save_plan",
+    "scenario_from_frames",
+    "solve",
+]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ own bookkeeping. Every broken rule becomes one line naming ticket, engineer
 and time, so a planner sees what to fix; a malformed plan is reported the same
 way instead of raising, because plans also come from other programs.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -83,13 +84,17 @@ class _Checker:
     def __init__(self, sc: Scenario):
         self.sc, self.bad = sc, []
         # reference time for minute arithmetic (Scenario.planning_start fails without engineers)
-        self.t0 = sc.now or min((w.start for e in sc.engineers for w in e.shifts), default=datetime(2000, 1, 1))
+        self.t0 = sc.now or min(
+            (w.start for e in sc.engineers for w in e.shifts), default=datetime(2000, 1, 1)
+        )
         self.tickets = {t.id: t for t in sc.tickets}
         self.engineers = {e.id: e for e in sc.engineers}
         self.depots = {d.id: d for d in sc.depots}
         self.routes: list[_Route] = []
         self.first: dict[str, _Route] = {}  # engineer id -> route of the earliest planned shift
-        self.listed: list[str] = []  # ticket ids of every visit and unassigned entry, readable or not
+        self.listed: list[
+            str
+        ] = []  # ticket ids of every visit and unassigned entry, readable or not
         self.unassigned: list[dict] = []
 
     def m(self, dt: datetime) -> float:
@@ -115,12 +120,16 @@ class _Checker:
     def _read(self, plan: Any) -> None:
         plan = plan.to_dict() if hasattr(plan, "to_dict") else plan
         if not isinstance(plan, dict):
-            self.bad.append(f"plan: got a {type(plan).__name__}; expected a JSON object (contract v1)")
+            self.bad.append(
+                f"plan: got a {type(plan).__name__}; expected a JSON object (contract v1)"
+            )
             return
         if plan.get("format") != PLAN_FORMAT:
             self.bad.append(f"plan: format {plan.get('format')!r} is not {PLAN_FORMAT!r}")
         if plan.get("scenario", self.sc.name) != self.sc.name:
-            self.bad.append(f"plan: made for scenario {plan.get('scenario')!r}, not {self.sc.name!r}")
+            self.bad.append(
+                f"plan: made for scenario {plan.get('scenario')!r}, not {self.sc.name!r}"
+            )
         routes, unassigned = plan.get("routes"), plan.get("unassigned")
         for key, value in (("routes", routes), ("unassigned", unassigned)):
             if not isinstance(value, list):
@@ -133,7 +142,9 @@ class _Checker:
                 self.bad.append(str(exc))
                 continue
             if (r.eng.id, r.shift) in shifts:  # reported, and still checked for what else it breaks
-                self.bad.append(f"plan: routes[{i}]: {r.name} has a second route; one route per shift")
+                self.bad.append(
+                    f"plan: routes[{i}]: {r.name} has a second route; one route per shift"
+                )
             shifts.add((r.eng.id, r.shift))
             if r.stops:  # a route without stops means the engineer stays home
                 self.routes.append(r)
@@ -148,21 +159,33 @@ class _Checker:
 
     def _route(self, where: str, raw: Any) -> _Route:
         if not isinstance(raw, dict) or not isinstance(raw.get("stops"), list):
-            raise _Malformed(f"{where}: needs 'engineer', 'shift', 'stops' (a list), 'depart' and 'return'")
-        for s in raw["stops"]:  # counted first, so coverage sees the visits of an unreadable route too
-            if isinstance(s, dict) and s.get("type") == "visit" and isinstance(s.get("ticket"), str):
+            raise _Malformed(
+                f"{where}: needs 'engineer', 'shift', 'stops' (a list), 'depart' and 'return'"
+            )
+        for s in raw[
+            "stops"
+        ]:  # counted first, so coverage sees the visits of an unreadable route too
+            if (
+                isinstance(s, dict)
+                and s.get("type") == "visit"
+                and isinstance(s.get("ticket"), str)
+            ):
                 self.listed.append(s["ticket"])
         eid, k = raw.get("engineer"), raw.get("shift")
         eng = self.engineers.get(eid) if isinstance(eid, str) else None
         if eng is None:
             raise _Malformed(f"{where}: engineer {eid!r} is not in the scenario")
         if type(k) is not int or not 0 <= k < len(eng.shifts):
-            raise _Malformed(f"{where}: {eng.id} has no shift {k!r} (shifts are 0..{len(eng.shifts) - 1})")
+            raise _Malformed(
+                f"{where}: {eng.id} has no shift {k!r} (shifts are 0..{len(eng.shifts) - 1})"
+            )
         where += f" ({eng.id} shift {k})"
         stops = [self._stop(f"{where}.stops[{j}]", s) for j, s in enumerate(raw["stops"])]
         if not stops:
             return _Route(eng, k, [], 0.0, 0.0)
-        return _Route(eng, k, stops, self._time(raw, "depart", where), self._time(raw, "return", where))
+        return _Route(
+            eng, k, stops, self._time(raw, "depart", where), self._time(raw, "return", where)
+        )
 
     def _stop(self, where: str, s: Any) -> _Stop:
         if not isinstance(s, dict) or s.get("type") not in ("visit", "restock", "break"):
@@ -172,12 +195,18 @@ class _Checker:
             return _Stop("break", "break", start, start, end)
         arrival = self._time(s, "arrival", where)
         ref = s.get("ticket" if s["type"] == "visit" else "depot")
-        if not isinstance(ref, str) or ref not in (self.tickets if s["type"] == "visit" else self.depots):
-            raise _Malformed(f"{where}: {s['type']} of {ref!r}, which is not in the scenario; route not checked")
+        if not isinstance(ref, str) or ref not in (
+            self.tickets if s["type"] == "visit" else self.depots
+        ):
+            raise _Malformed(
+                f"{where}: {s['type']} of {ref!r}, which is not in the scenario; route not checked"
+            )
         if s["type"] == "visit":
             return _Stop("visit", ref, arrival, start, end)
         parts, tools = s.get("parts", {}), s.get("tools", [])
-        if not isinstance(parts, dict) or not all(type(q) is int and q >= 0 for q in parts.values()):
+        if not isinstance(parts, dict) or not all(
+            type(q) is int and q >= 0 for q in parts.values()
+        ):
             raise _Malformed(f"{where}: parts must map part names to whole quantities >= 0")
         if not isinstance(tools, list) or not all(isinstance(x, str) for x in tools):
             raise _Malformed(f"{where}: tools must be a list of tool names")
@@ -190,7 +219,9 @@ class _Checker:
         except ValueError:
             dt = None
         if dt is None or dt.tzinfo is not None:
-            raise _Malformed(f"{where}: {key} {value!r} is not a local date-time such as 2026-11-23T09:00")
+            raise _Malformed(
+                f"{where}: {key} {value!r} is not a local date-time such as 2026-11-23T09:00"
+            )
         return self.m(dt)
 
     def _place(self) -> None:
@@ -205,10 +236,15 @@ class _Checker:
         seqs = []
         for r in self.routes:
             e = r.eng
-            under_way = e.position is not None and self.first[e.id] is r  # rule 7: continues from position
+            under_way = (
+                e.position is not None and self.first[e.id] is r
+            )  # rule 7: continues from position
             seq = [row(("pos", e.id), e.position) if under_way else row(("start", e.id), e.start)]
             for s in r.located:
-                s.loc = row((s.kind, s.ref), (self.tickets if s.kind == "visit" else self.depots)[s.ref].location)
+                s.loc = row(
+                    (s.kind, s.ref),
+                    (self.tickets if s.kind == "visit" else self.depots)[s.ref].location,
+                )
                 seq.append(s.loc)
             seqs.append(seq + [row(("home", e.id), e.home)])
         if rows:
@@ -228,10 +264,14 @@ class _Checker:
             elif ticket.status == "done":
                 self.bad.append(f"{tid}: status is done, so it must not be in the plan")
             elif n > 1:
-                self.bad.append(f"{tid}: appears {n} times (visits and unassigned); must appear exactly once")
+                self.bad.append(
+                    f"{tid}: appears {n} times (visits and unassigned); must appear exactly once"
+                )
         for ticket in self.sc.live_tickets:
             if ticket.id not in counts:
-                self.bad.append(f"{ticket.id}: missing; plan a visit or list it as unassigned with a reason")
+                self.bad.append(
+                    f"{ticket.id}: missing; plan a visit or list it as unassigned with a reason"
+                )
 
     def _skills(self, r: _Route) -> None:
         """Rule 1: skills and a required engineer."""
@@ -243,7 +283,9 @@ class _Checker:
             if missing:
                 self.bad.append(f"{ticket.id}: {r.eng.id} lacks skills {missing}")
             if ticket.engineer and ticket.engineer != r.eng.id:
-                self.bad.append(f"{ticket.id}: requires engineer {ticket.engineer}, but is planned for {r.eng.id}")
+                self.bad.append(
+                    f"{ticket.id}: requires engineer {ticket.engineer}, but is planned for {r.eng.id}"
+                )
 
     def _times(self, r: _Route) -> None:
         """Rules 2-3 on each stop: windows, shift, arrival, duration, time order, overtime."""
@@ -253,10 +295,16 @@ class _Checker:
         if r.depart < s0 - TOL:
             self.bad.append(f"{r.name}: departs {t(r.depart)}, before the shift starts {t(s0)}")
         if r.ret > latest + TOL:
-            self.bad.append(f"{r.name}: returns {t(r.ret)}, after shift end plus overtime {t(latest)}")
+            self.bad.append(
+                f"{r.name}: returns {t(r.ret)}, after shift end plus overtime {t(latest)}"
+            )
         starts = [r.depart] + [s.start for s in r.stops]
-        if any(b < a - TOL for a, b in zip(starts, starts[1:])) or any(s.end > r.ret + TOL for s in r.stops):
-            self.bad.append(f"{r.name}: stops out of time order between departure {t(r.depart)} and return {t(r.ret)}")
+        if any(b < a - TOL for a, b in zip(starts, starts[1:])) or any(
+            s.end > r.ret + TOL for s in r.stops
+        ):
+            self.bad.append(
+                f"{r.name}: stops out of time order between departure {t(r.depart)} and return {t(r.ret)}"
+            )
         for s in r.stops:
             who = _who(r, s)
             if s.end > latest + TOL:
@@ -268,11 +316,15 @@ class _Checker:
             if s.kind == "restock":
                 need = self.depots[s.ref].restock_min
                 if s.end - s.start < need - TOL:
-                    self.bad.append(f"{who} takes {s.end - s.start:g} min, less than the depot's {need:g} min")
+                    self.bad.append(
+                        f"{who} takes {s.end - s.start:g} min, less than the depot's {need:g} min"
+                    )
                 continue
             ticket = self.tickets[s.ref]
             if abs(s.end - s.start - ticket.duration_min) > TOL:
-                self.bad.append(f"{who} ends {t(s.end)}, not start {t(s.start)} + {ticket.duration_min:g} min")
+                self.bad.append(
+                    f"{who} ends {t(s.end)}, not start {t(s.start)} + {ticket.duration_min:g} min"
+                )
             if not s0 - TOL <= s.start <= s1 + TOL:
                 self.bad.append(f"{who} starts {t(s.start)}, outside the shift {t(s0)}-{t(s1)}")
             wins = [(self.m(x.start), self.m(x.end)) for x in ticket.windows]
@@ -289,16 +341,22 @@ class _Checker:
                 continue
             need = float(next(legs))
             if s.arrival < prev_end + need - TOL:
-                self.bad.append(f"{_who(r, s)} arrives {self.t(s.arrival)}, but {need:.1f} min from {prev} "
-                                f"(left {self.t(prev_end)}) reach it at {self.t(prev_end + need)} at the earliest")
+                self.bad.append(
+                    f"{_who(r, s)} arrives {self.t(s.arrival)}, but {need:.1f} min from {prev} "
+                    f"(left {self.t(prev_end)}) reach it at {self.t(prev_end + need)} at the earliest"
+                )
             elif s.start < prev_end + need + pause - TOL:
-                self.bad.append(f"{_who(r, s)} starts {self.t(s.start)}, but {need:.1f} min from {prev} plus {pause:g}"
-                                f" min of breaks allow {self.t(prev_end + need + pause)} at the earliest")
+                self.bad.append(
+                    f"{_who(r, s)} starts {self.t(s.start)}, but {need:.1f} min from {prev} plus {pause:g}"
+                    f" min of breaks allow {self.t(prev_end + need + pause)} at the earliest"
+                )
             prev_end, prev, pause = s.end, s.ref, 0.0
         need = float(next(legs))
         if r.ret < prev_end + need + pause - TOL:
-            self.bad.append(f"{r.name}: returns {self.t(r.ret)}, but {need:.1f} min home from {prev} plus {pause:g}"
-                            f" min of breaks allow {self.t(prev_end + need + pause)} at the earliest")
+            self.bad.append(
+                f"{r.name}: returns {self.t(r.ret)}, but {need:.1f} min home from {prev} plus {pause:g}"
+                f" min of breaks allow {self.t(prev_end + need + pause)} at the earliest"
+            )
 
     def _breaks(self, r: _Route) -> None:
         """Rule 5: an owed break is a stop inside its interval, long enough, overlapping no visit or restock."""
@@ -306,18 +364,30 @@ class _Checker:
         free = list(stops)
         for b in r.eng.breaks:
             b0, b1 = self.m(b.start), self.m(b.end)
-            fit = next((s for s in free if s.start >= b0 - TOL and s.end <= b1 + TOL
-                        and s.end - s.start >= b.duration_min - TOL), None)
+            fit = next(
+                (
+                    s
+                    for s in free
+                    if s.start >= b0 - TOL
+                    and s.end <= b1 + TOL
+                    and s.end - s.start >= b.duration_min - TOL
+                ),
+                None,
+            )
             if fit is not None:
                 free.remove(fit)
             elif r.depart <= b0 + TOL and r.ret >= b1 - TOL:
-                self.bad.append(f"{r.name}: owes a {b.duration_min:g} min break in {self.t(b0)}-{self.t(b1)} "
-                                f"but has no break stop inside it for that long")
+                self.bad.append(
+                    f"{r.name}: owes a {b.duration_min:g} min break in {self.t(b0)}-{self.t(b1)} "
+                    f"but has no break stop inside it for that long"
+                )
         for s in stops:
             for v in r.located:
                 if s.start < v.end - TOL and v.start < s.end - TOL:
-                    self.bad.append(f"{_who(r, v)} at {self.t(v.start)}-{self.t(v.end)} overlaps the break "
-                                    f"{self.t(s.start)}-{self.t(s.end)}")
+                    self.bad.append(
+                        f"{_who(r, v)} at {self.t(v.start)}-{self.t(v.end)} overlaps the break "
+                        f"{self.t(s.start)}-{self.t(s.end)}"
+                    )
 
     def _stock(self) -> None:
         """Rule 4: van stock along each engineer's shifts in order; depots hand out what they hold and list."""
@@ -325,7 +395,9 @@ class _Checker:
         takers: dict[str, set] = defaultdict(set)
         for e in self.sc.engineers:
             van, tools = Counter(e.van), set(e.tools)
-            for r in sorted((r for r in self.routes if r.eng is e), key=lambda r: e.shifts[r.shift].start):
+            for r in sorted(
+                (r for r in self.routes if r.eng is e), key=lambda r: e.shifts[r.shift].start
+            ):
                 for s in r.located:
                     if s.kind == "restock":
                         depot = self.depots[s.ref]
@@ -334,21 +406,33 @@ class _Checker:
                         takers[depot.id].add(e.id)
                         tools |= set(s.tools) & set(depot.tools)
                         for x in sorted(set(s.tools) - set(depot.tools)):
-                            self.bad.append(f"{depot.id}: does not list tool {x!r}, given to {e.id}")
+                            self.bad.append(
+                                f"{depot.id}: does not list tool {x!r}, given to {e.id}"
+                            )
                         continue
                     ticket = self.tickets[s.ref]
-                    short = {p: f"needs {q}, van holds {van[p]}" for p, q in ticket.parts.items() if van[p] < q}
+                    short = {
+                        p: f"needs {q}, van holds {van[p]}"
+                        for p, q in ticket.parts.items()
+                        if van[p] < q
+                    }
                     if short:
-                        self.bad.append(f"{ticket.id}: {e.id} is short of parts at {self.t(s.start)}: {short}")
+                        self.bad.append(
+                            f"{ticket.id}: {e.id} is short of parts at {self.t(s.start)}: {short}"
+                        )
                     van.subtract(ticket.parts)
                     lacking = [x for x in ticket.tools if x not in tools]
                     if lacking:
-                        self.bad.append(f"{ticket.id}: {e.id} has no tools {lacking} on the van at {self.t(s.start)}")
+                        self.bad.append(
+                            f"{ticket.id}: {e.id} has no tools {lacking} on the van at {self.t(s.start)}"
+                        )
         for did, parts in given.items():
             for p, q in parts.items():
                 held = self.depots[did].parts.get(p, 0)
                 if q > held:
-                    self.bad.append(f"{did}: hands out {q} x {p!r} (to {', '.join(sorted(takers[did]))}), holds {held}")
+                    self.bad.append(
+                        f"{did}: hands out {q} x {p!r} (to {', '.join(sorted(takers[did]))}), holds {held}"
+                    )
 
     def _frozen(self) -> None:
         """Rule 6: en_route/started tickets stay with their engineer, first in that engineer's first route."""
@@ -361,14 +445,21 @@ class _Checker:
         for ticket in (x for x in self.sc.live_tickets if x.frozen):
             if ticket.id not in where:
                 if ticket.id in unassigned:
-                    self.bad.append(f"{ticket.id}: {ticket.status}, so it must stay planned for {ticket.engineer}")
+                    self.bad.append(
+                        f"{ticket.id}: {ticket.status}, so it must stay planned for {ticket.engineer}"
+                    )
                 continue
             r, i = where[ticket.id]
             if r.eng.id != ticket.engineer:
-                self.bad.append(f"{ticket.id}: {ticket.status} with {ticket.engineer}, but planned for {r.eng.id}")
+                self.bad.append(
+                    f"{ticket.id}: {ticket.status} with {ticket.engineer}, but planned for {r.eng.id}"
+                )
             elif r is not self.first[r.eng.id] or any(
-                    s.kind != "visit" or not self.tickets[s.ref].frozen for s in r.located[:i]):
-                self.bad.append(f"{ticket.id}: {ticket.status}, so it must come first in {r.eng.id}'s first route")
+                s.kind != "visit" or not self.tickets[s.ref].frozen for s in r.located[:i]
+            ):
+                self.bad.append(
+                    f"{ticket.id}: {ticket.status}, so it must come first in {r.eng.id}'s first route"
+                )
 
     def _now(self) -> None:
         """Rule 7: only frozen visits start before `now`; a route under way leaves its position at or after it."""
@@ -378,10 +469,14 @@ class _Checker:
         for r in self.routes:
             for s in r.stops:
                 if not (s.kind == "visit" and self.tickets[s.ref].frozen) and s.start < now - TOL:
-                    self.bad.append(f"{_who(r, s)} starts {self.t(s.start)}, before now {self.t(now)}")
+                    self.bad.append(
+                        f"{_who(r, s)} starts {self.t(s.start)}, before now {self.t(now)}"
+                    )
             if r.eng.position is not None and self.first[r.eng.id] is r and r.depart < now - TOL:
-                self.bad.append(f"{r.name}: under way, so it leaves its position at or after now {self.t(now)}, "
-                                f"not {self.t(r.depart)}")
+                self.bad.append(
+                    f"{r.name}: under way, so it leaves its position at or after now {self.t(now)}, "
+                    f"not {self.t(r.depart)}"
+                )
 
     # ------------------------------------------------------------ KPIs
     def _kpis(self) -> dict:
@@ -396,19 +491,38 @@ class _Checker:
         tiers = {}
         for name in self.sc.tiers:
             mine = [x for x in live if x.priority == name]
-            late = [max(0.0, served[x.id].start - self.m(self.sc.deadline(x))) for x in mine if x.id in served]
-            tiers[name] = {"tickets": len(mine), "served": len(late), "on_time": sum(x <= TOL for x in late),
-                           "late_total_min": _r(sum(late)), "late_max_min": _r(max(late, default=0.0))}
+            late = [
+                max(0.0, served[x.id].start - self.m(self.sc.deadline(x)))
+                for x in mine
+                if x.id in served
+            ]
+            tiers[name] = {
+                "tickets": len(mine),
+                "served": len(late),
+                "on_time": sum(x <= TOL for x in late),
+                "late_total_min": _r(sum(late)),
+                "late_max_min": _r(max(late, default=0.0)),
+            }
         engineers = {}
         for e in self.sc.engineers:
             routes = [r for r in self.routes if r.eng is e]
-            service = sum(self.tickets[s.ref].duration_min for r in routes for s in r.located if s.kind == "visit")
+            service = sum(
+                self.tickets[s.ref].duration_min
+                for r in routes
+                for s in r.located
+                if s.kind == "visit"
+            )
             shift_min = sum((w.end - w.start).total_seconds() / 60 for w in e.shifts)
             overtime = sum(max(0.0, r.ret - self.m(e.shifts[r.shift].end)) for r in routes)
-            engineers[e.id] = {"service_min": _r(service), "shift_min": _r(shift_min),
-                               "utilisation": round(service / shift_min, 4) if shift_min else 0.0,
-                               "overtime_min": _r(overtime)}
-        reasons = Counter(str(u["code"]) if "code" in u else str(u.get("reason", "")) for u in self.unassigned)
+            engineers[e.id] = {
+                "service_min": _r(service),
+                "shift_min": _r(shift_min),
+                "utilisation": round(service / shift_min, 4) if shift_min else 0.0,
+                "overtime_min": _r(overtime),
+            }
+        reasons = Counter(
+            str(u["code"]) if "code" in u else str(u.get("reason", "")) for u in self.unassigned
+        )
         return {
             "tiers": tiers,
             "tickets": len(live),

@@ -3,6 +3,7 @@
 Exit codes: 0 success, 2 invalid input (one line per problem), 1 internal
 error or a plan that breaks a hard rule. No tracebacks unless --debug.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,11 +17,12 @@ from rich.table import Table
 
 from .checker import check as check_plan
 from .events import apply_events
-from .io import read_json, load_plan, load_scenario, save_plan
+from .io import load_plan, load_scenario, read_json, save_plan
 from .model import Scenario, ScenarioError
 from .plan import Plan, diff_plans
 from .realtime import offer_slots
-from .solver import Progress, SolveParams, solve as solve_scenario
+from .solver import Progress, SolveParams
+from .solver import solve as solve_scenario
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 err = Console(stderr=True, highlight=False)
@@ -28,6 +30,7 @@ err = Console(stderr=True, highlight=False)
 
 def _guard(fn):
     """Turn input problems into exit 2 and anything unexpected into exit 1, without a traceback."""
+
     @functools.wraps(fn)
     def wrapper(*args, debug: bool = False, **kwargs):
         try:
@@ -39,9 +42,15 @@ def _guard(fn):
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if debug:
                 raise
-            err.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)", markup=False)
+            err.print(
+                f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+                markup=False,
+            )
             sys.exit(1)
-    return click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")(wrapper)
+
+    return click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")(
+        wrapper
+    )
 
 
 @click.group()
@@ -52,18 +61,47 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "plan_path", required=True, type=click.Path(dir_okay=False), help="Plan JSON to write.")
-@click.option("--time-limit", default=10.0, show_default=True, type=click.FloatRange(min=0),
-              help="Seconds of search (0 with --previous: keep the previous plan, insert new work, no search).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Search seed (tie-breaking order).")
-@click.option("--previous", "previous_path", type=click.Path(dir_okay=False),
-              help="A re-plan: the plan in force; tickets stay with their engineer and near their promised times.")
-@click.option("--events", "events_path", type=click.Path(dir_okay=False),
-              help="Events JSON (a list) to apply to SCENARIO first; the state after them is written beside the plan.")
+@click.option(
+    "-o",
+    "--output",
+    "plan_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Plan JSON to write.",
+)
+@click.option(
+    "--time-limit",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds of search (0 with --previous: keep the previous plan, insert new work, no search).",
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=int, help="Search seed (tie-breaking order)."
+)
+@click.option(
+    "--previous",
+    "previous_path",
+    type=click.Path(dir_okay=False),
+    help="A re-plan: the plan in force; tickets stay with their engineer and near their promised times.",
+)
+@click.option(
+    "--events",
+    "events_path",
+    type=click.Path(dir_okay=False),
+    help="Events JSON (a list) to apply to SCENARIO first; the state after them is written beside the plan.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @_guard
-def solve(scenario: str, plan_path: str, time_limit: float, seed: int, previous_path: str | None,
-          events_path: str | None, quiet: bool) -> None:
+def solve(
+    scenario: str,
+    plan_path: str,
+    time_limit: float,
+    seed: int,
+    previous_path: str | None,
+    events_path: str | None,
+    quiet: bool,
+) -> None:
     """Plan SCENARIO and write the plan; print a summary a planner can read (and, with --previous, what changed)."""
     sc = load_scenario(scenario)
     if events_path:
@@ -74,13 +112,19 @@ def solve(scenario: str, plan_path: str, time_limit: float, seed: int, previous_
             out.print(f"scenario after the events written to {state}")
     previous = load_plan(previous_path, sc) if previous_path else None
     if time_limit == 0 and previous is None:
-        raise ScenarioError(["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"])
+        raise ScenarioError(
+            ["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"]
+        )
     params = SolveParams(time_limit_s=time_limit, seed=seed)
     if out.is_terminal and not quiet:
         with out.status("solving...") as status:
+
             def show(p: Progress) -> None:
-                status.update(f"solving: {p.elapsed_s:5.1f} s of {time_limit:g}, {p.planned}/{p.tickets} tickets "
-                              f"planned, objective {p.objective:,}")
+                status.update(
+                    f"solving: {p.elapsed_s:5.1f} s of {time_limit:g}, {p.planned}/{p.tickets} tickets "
+                    f"planned, objective {p.objective:,}"
+                )
+
             plan = solve_scenario(sc, params, previous=previous, on_progress=show)
     else:
         plan = solve_scenario(sc, params, previous=previous)
@@ -89,9 +133,13 @@ def solve(scenario: str, plan_path: str, time_limit: float, seed: int, previous_
     if not quiet:
         print_summary(sc, plan)
         if previous is not None:
-            out.print(f"changes: {diff_plans(previous, plan, params.eta_tolerance_min)}", markup=False)
-        out.print(f"plan written to {plan_path}; checker: "
-                  + ("all hard rules kept" if result.ok else f"{len(result.violations)} violation(s)"))
+            out.print(
+                f"changes: {diff_plans(previous, plan, params.eta_tolerance_min)}", markup=False
+            )
+        out.print(
+            f"plan written to {plan_path}; checker: "
+            + ("all hard rules kept" if result.ok else f"{len(result.violations)} violation(s)")
+        )
     if not result.ok:
         for v in result.violations:
             err.print(f"violation: {v}", markup=False)
@@ -109,8 +157,11 @@ def check(scenario: str, plan: str) -> None:
     for v in result.violations:
         out.print(f"VIOLATION {v}", markup=False)
     k = result.kpis
-    out.print(f"{k.get('served', 0)}/{k.get('tickets', 0)} tickets served, travel {k.get('travel_min', 0):,.0f} min "
-              f"({k.get('distance_km', 0):,.1f} km); " + ("plan OK" if result.ok else f"{len(result.violations)} violation(s)"))
+    out.print(
+        f"{k.get('served', 0)}/{k.get('tickets', 0)} tickets served, travel {k.get('travel_min', 0):,.0f} min "
+        f"({k.get('distance_km', 0):,.1f} km); "
+        + ("plan OK" if result.ok else f"{len(result.violations)} violation(s)")
+    )
     sys.exit(0 if result.ok else 1)
 
 
@@ -118,20 +169,55 @@ def check(scenario: str, plan: str) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.argument("plan", type=click.Path(dir_okay=False))
 @click.argument("ticket", type=click.Path(dir_okay=False))
-@click.option("--slot-minutes", default=120, show_default=True, type=click.IntRange(min=1), help="Length of a window.")
-@click.option("--days", "horizon_days", default=3, show_default=True, type=click.IntRange(min=1), help="How far ahead.")
+@click.option(
+    "--slot-minutes",
+    default=120,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Length of a window.",
+)
+@click.option(
+    "--days",
+    "horizon_days",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How far ahead.",
+)
 @click.option("--max-slots", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--rank", type=click.Choice(["earliest", "cost"]), default="earliest", show_default=True)
+@click.option(
+    "--rank", type=click.Choice(["earliest", "cost"]), default="earliest", show_default=True
+)
 @_guard
-def slots(scenario: str, plan: str, ticket: str, slot_minutes: int, horizon_days: int, max_slots: int, rank: str) -> None:
+def slots(
+    scenario: str,
+    plan: str,
+    ticket: str,
+    slot_minutes: int,
+    horizon_days: int,
+    max_slots: int,
+    rank: str,
+) -> None:
     """Appointment windows to offer for TICKET (a contract ticket, JSON) given the PLAN in force."""
     sc = load_scenario(scenario)
-    offer = offer_slots(sc, load_plan(plan, sc), read_json(ticket, "ticket"), slot_minutes, horizon_days, max_slots, rank)
+    offer = offer_slots(
+        sc,
+        load_plan(plan, sc),
+        read_json(ticket, "ticket"),
+        slot_minutes,
+        horizon_days,
+        max_slots,
+        rank,
+    )
     if offer.slots:
         table = Table("window", "engineer", "added travel", "added cost")
         for s in offer.slots:
-            table.add_row(f"{s.start:%a %d %b %H:%M}-{s.end:%H:%M}", s.engineer, f"{s.added_travel_min:g} min",
-                          f"{s.added_cost:g}")
+            table.add_row(
+                f"{s.start:%a %d %b %H:%M}-{s.end:%H:%M}",
+                s.engineer,
+                f"{s.added_travel_min:g} min",
+                f"{s.added_cost:g}",
+            )
         out.print(table)
     if offer.reason:
         out.print(offer.reason, markup=False)
@@ -145,14 +231,18 @@ def validate(scenario: str) -> None:
     """Validate SCENARIO against contract v1 and say what it holds."""
     sc = load_scenario(scenario)
     shifts = sum(len(e.shifts) for e in sc.engineers)
-    out.print(f"{scenario}: valid ({len(sc.engineers)} engineers, {shifts} shifts, {len(sc.live_tickets)} live tickets, "
-              f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)})")
+    out.print(
+        f"{scenario}: valid ({len(sc.engineers)} engineers, {shifts} shifts, {len(sc.live_tickets)} live tickets, "
+        f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)})"
+    )
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.argument("plan", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write."
+)
 @_guard
 def report(scenario: str, plan: str, output: str) -> None:
     """Write a self-contained HTML report (map, schedule, KPIs, unassigned) of PLAN for SCENARIO."""
@@ -167,28 +257,41 @@ def report(scenario: str, plan: str, output: str) -> None:
 
 
 @main.command()
-@click.option("--preset", help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, realtime).")
+@click.option(
+    "--preset",
+    help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, realtime).",
+)
 @click.option("--engineers", type=click.IntRange(min=1))
 @click.option("--tickets", type=click.IntRange(min=1))
 @click.option("--days", type=click.IntRange(min=1))
 @click.option("--seed", type=int)
-@click.option("--travel", type=click.Choice(["haversine", "matrix"]), help="Straight lines, or the road network.")
+@click.option(
+    "--travel",
+    type=click.Choice(["haversine", "matrix"]),
+    help="Straight lines, or the road network.",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @_guard
 def generate(preset, engineers, tickets, days, seed, travel, output) -> None:
     """Write a synthetic Bologna scenario (a preset, or sized by the options)."""
     from .generate import generate_from_options, to_json
 
-    sc = generate_from_options(preset=preset, engineers=engineers, tickets=tickets, days=days, seed=seed, travel=travel)
+    sc = generate_from_options(
+        preset=preset, engineers=engineers, tickets=tickets, days=days, seed=seed, travel=travel
+    )
     text = to_json(sc)
     Path(output).write_text(text, encoding="utf-8")
-    out.print(f"{output}: {sc['name']}, {len(sc['engineers'])} engineers, {len(sc['tickets'])} tickets, "
-              f"{sc.get('travel', {}).get('model', 'haversine')} travel, {len(text.encode()) / 1e6:.1f} MB")
+    out.print(
+        f"{output}: {sc['name']}, {len(sc['engineers'])} engineers, {len(sc['tickets'])} tickets, "
+        f"{sc.get('travel', {}).get('model', 'haversine')} travel, {len(text.encode()) / 1e6:.1f} MB"
+    )
 
 
 @main.command(name="import")
 @click.argument("instance", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Scenario JSON to write.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Scenario JSON to write."
+)
 @_guard
 def import_(instance: str, output: str) -> None:
     """Turn a Solomon .txt or VRPLIB .vrp VRPTW instance into a scenario (DIMACS convention)."""
@@ -197,29 +300,54 @@ def import_(instance: str, output: str) -> None:
     try:
         sc = import_instance(instance)
     except (OSError, ValueError) as exc:
-        raise ScenarioError([f"{instance}: {exc}; fix: give a Solomon .txt or VRPLIB .vrp VRPTW instance"]) from None
+        raise ScenarioError(
+            [f"{instance}: {exc}; fix: give a Solomon .txt or VRPLIB .vrp VRPTW instance"]
+        ) from None
     Path(output).write_text(json.dumps(sc) + "\n", encoding="utf-8")
-    out.print(f"{output}: {sc['name']}, {len(sc['engineers'])} vehicles, {len(sc['tickets'])} customers")
+    out.print(
+        f"{output}: {sc['name']}, {len(sc['engineers'])} vehicles, {len(sc['tickets'])} customers"
+    )
 
 
 def print_summary(sc: Scenario, plan: Plan) -> None:
     k = plan.kpis
-    table = Table(title=f"{sc.name}: {k['served']}/{k['tickets']} tickets planned", title_justify="left")
-    for col in ("SLA tier", "tickets", "served", "on time", "late (min, total)", "worst late (min)"):
+    table = Table(
+        title=f"{sc.name}: {k['served']}/{k['tickets']} tickets planned", title_justify="left"
+    )
+    for col in (
+        "SLA tier",
+        "tickets",
+        "served",
+        "on time",
+        "late (min, total)",
+        "worst late (min)",
+    ):
         table.add_column(col, justify="left" if col == "SLA tier" else "right")
     for name, t in k["tiers"].items():
-        table.add_row(name, str(t["tickets"]), str(t["served"]), str(t["on_time"]),
-                      f"{t['late_total_min']:,.0f}", f"{t['late_max_min']:,.0f}")
+        table.add_row(
+            name,
+            str(t["tickets"]),
+            str(t["served"]),
+            str(t["on_time"]),
+            f"{t['late_total_min']:,.0f}",
+            f"{t['late_max_min']:,.0f}",
+        )
     out.print(table)
     used = [e for e in k["engineers"].values() if e["visits"]]
     util = sum(e["utilisation"] for e in used) / len(used) if used else 0.0
-    out.print(f"travel {k['travel_min']:,.0f} min, {k['distance_km']:,.1f} km; {len(used)}/{len(sc.engineers)} engineers "
-              f"busy, mean utilisation {util:.0%}, overtime {k['overtime_min']:,.0f} min; "
-              f"solved in {k.get('solve_s', 0):.1f} s (setup {k.get('setup_s', 0):.2f} s)")
+    out.print(
+        f"travel {k['travel_min']:,.0f} min, {k['distance_km']:,.1f} km; {len(used)}/{len(sc.engineers)} engineers "
+        f"busy, mean utilisation {util:.0%}, overtime {k['overtime_min']:,.0f} min; "
+        f"solved in {k.get('solve_s', 0):.1f} s (setup {k.get('setup_s', 0):.2f} s)"
+    )
     if plan.unassigned:
         out.print(f"unassigned ({len(plan.unassigned)}):")
         for u in plan.unassigned:
-            out.print(f"  {u.ticket} [{sc.ticket(u.ticket).priority}]: {u.reason}", markup=False, soft_wrap=True)
+            out.print(
+                f"  {u.ticket} [{sc.ticket(u.ticket).priority}]: {u.reason}",
+                markup=False,
+                soft_wrap=True,
+            )
     for note in plan.notes:
         out.print(f"note: {note}", markup=False)
 

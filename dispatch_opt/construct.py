@@ -17,6 +17,7 @@ puts them and the unassigned back, for as long as it is given. Restocks are left
 OR-Tools (a ticket whose part is not on a van waits for it), except those of the
 previous plan, which are kept with their pickups.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
 BREAK = -1  # a break as an item of a route under construction: taken where the engineer is
 GRANULAR = 32  # ruin and recreate puts a visit back only into routes that hold one of its this many nearest
 BUMP_AT_MOST = 3  # lower-tier tickets an urgent one may take out of a route in the fast path
-REGRET_PAIRS = 20_000  # ticket x engineer-shift options up to which regret insertion fits in a time budget
+REGRET_PAIRS = (
+    20_000  # ticket x engineer-shift options up to which regret insertion fits in a time budget
+)
 
 
 def _start_in(spans: list[tuple[int, int]], t: int) -> int | None:
@@ -48,18 +51,33 @@ class _Routes:
         self.m = m
         self.travel = m.travel_rows  # plain lists: element access is the hot path
         self.service = m.nodes.service_s.tolist()
-        self.weight = [m.params.lateness_weight(m.rank[t.priority]) for t in (m.ticket_of[x] for x in m.nodes.tickets)]
+        self.weight = [
+            m.params.lateness_weight(m.rank[t.priority])
+            for t in (m.ticket_of[x] for x in m.nodes.tickets)
+        ]
         self.deadline = m.deadlines
         self.promise = m.promised  # ticket node -> previous plan's start (seconds), or None
-        self.eta_w, self.eta_tol = m.params.eta_shift_per_min, round(m.params.eta_tolerance_min * 60)
+        self.eta_w, self.eta_tol = (
+            m.params.eta_shift_per_min,
+            round(m.params.eta_tolerance_min * 60),
+        )
         self.nt = len(m.nodes.tickets)
         self.was_on, self.move = m.was_on, round(m.params.move_cost_min * 60)
         self.seq: list[list[int]] = [[BREAK] * len(w) for w in m.break_windows]
         self.fixed = [0] * len(m.vehicles)  # frozen visits at the head of a route
         self._states: dict[int, tuple] = {}
         # engineer-shifts whose empty routes are alike (same places, hours and breaks): one stands for all
-        self.alike = [(int(m.nodes.loc[m.nodes.start(v)]), int(m.nodes.loc[m.nodes.end(v)]), veh.earliest_depart,
-                       veh.shift_end, veh.latest_return, tuple(m.break_windows[v])) for v, veh in enumerate(m.vehicles)]
+        self.alike = [
+            (
+                int(m.nodes.loc[m.nodes.start(v)]),
+                int(m.nodes.loc[m.nodes.end(v)]),
+                veh.earliest_depart,
+                veh.shift_end,
+                veh.latest_return,
+                tuple(m.break_windows[v]),
+            )
+            for v, veh in enumerate(m.vehicles)
+        ]
         self.cost = [self.evaluate(v, self.seq[v]) for v in range(len(m.vehicles))]
 
     def frozen_lead(self, v: int, heads: list[int]) -> list[int] | None:
@@ -90,12 +108,21 @@ class _Routes:
                 x, after[k], latest[k] = seq[k], after[k + 1], latest[k + 1]
                 if x != BREAK:
                     due = min(veh.shift_end, spans[x][-1][1]) if x < self.nt else veh.shift_end
-                    after[k], latest[k] = x, min(due, latest[k] - self.service[x] - self.travel[x][after[k]])
+                    after[k], latest[k] = (
+                        x,
+                        min(due, latest[k] - self.service[x] - self.travel[x][after[k]]),
+                    )
             cached = self._states[v] = (seq, recorded, after, latest)
         return cached[1], cached[2], cached[3]
 
-    def evaluate(self, v: int, seq: list[int], timeline: list | None = None, states: list | None = None,
-                 insert_at: int | None = None) -> float | None:
+    def evaluate(
+        self,
+        v: int,
+        seq: list[int],
+        timeline: list | None = None,
+        states: list | None = None,
+        insert_at: int | None = None,
+    ) -> float | None:
         """Travel + weighted lateness of route v visiting `seq` as early as it can, or None if it breaks a rule.
         With `timeline`, appends (ticket node, start) and (BREAK, start, duration) as scheduled; with `states`,
         the state before each item and after the last. With `insert_at=k`, `seq` is route v with one item
@@ -105,8 +132,15 @@ class _Routes:
         travel, spans, service, windows = self.travel, m.spans, self.service, m.break_windows[v]
         if insert_at is None:
             k0, old = 0, None
-            loc, t, cost, taken, last_start, last_end, trailing = \
-                m.nodes.start(v), veh.earliest_depart, 0.0, 0, None, veh.earliest_depart, None
+            loc, t, cost, taken, last_start, last_end, trailing = (
+                m.nodes.start(v),
+                veh.earliest_depart,
+                0.0,
+                0,
+                None,
+                veh.earliest_depart,
+                None,
+            )
         else:
             k0, old = insert_at, self.states(v)[0]
             loc, t, cost, taken, last_start, last_end, trailing = old[k0]
@@ -115,7 +149,13 @@ class _Routes:
                 states.append((loc, t, cost, taken, last_start, last_end, trailing))
             elif old is not None and i > k0:
                 was = old[i - 1]  # before the same item in the old route
-                if was[1] == t and was[3] == taken and was[4] == last_start and was[5] == last_end and was[6] == trailing:
+                if (
+                    was[1] == t
+                    and was[3] == taken
+                    and was[4] == last_start
+                    and was[5] == last_end
+                    and was[6] == trailing
+                ):
                     return cost + self.cost[v] - was[2]
             item = seq[i]
             if item == BREAK:
@@ -134,7 +174,9 @@ class _Routes:
             else:
                 promised = self.promise[item]
                 # keep a promised arrival rather than come early; coming late costs beyond the tolerance
-                start = _start_in(spans[item], arrive if promised is None else max(arrive, promised))
+                start = _start_in(
+                    spans[item], arrive if promised is None else max(arrive, promised)
+                )
                 if start is None:
                     return None
                 lateness = self.weight[item] * max(0, start - self.deadline[item])
@@ -145,7 +187,13 @@ class _Routes:
             cost += travel[loc][item] + lateness
             if timeline is not None:
                 timeline.append((item, start))
-            loc, t, last_start, last_end, trailing = item, start + service[item], start, start + service[item], None
+            loc, t, last_start, last_end, trailing = (
+                item,
+                start + service[item],
+                start,
+                start + service[item],
+                None,
+            )
         if states is not None:
             states.append((loc, t, cost, taken, last_start, last_end, trailing))
         home = travel[loc][m.nodes.end(v)]
@@ -156,7 +204,11 @@ class _Routes:
             # route's clock has stopped (see solver._add_time); one of the two must fit
             b0, b1, d = trailing
             overtime = veh.latest_return - veh.shift_end
-            clock = veh.earliest_depart if last_start is None else last_start + max(0, last_end - last_start + home - overtime)
+            clock = (
+                veh.earliest_depart
+                if last_start is None
+                else last_start + max(0, last_end - last_start + home - overtime)
+            )
             on_the_way = max(last_end, b0) + d + max(0, home - overtime) <= veh.shift_end
             if clock > b1 - d and not on_the_way:
                 return None
@@ -167,7 +219,9 @@ class _Routes:
         return cost + home
 
 
-def _append(r: "_Routes", v: int, cur: list[int], pending: int, n: int) -> tuple[list[int], int, float] | None:
+def _append(
+    r: "_Routes", v: int, cur: list[int], pending: int, n: int
+) -> tuple[list[int], int, float] | None:
     """Route v's stops `cur` followed by n: with the breaks still owed (`pending`) after it if that works,
     else with as few of them as needed taken before n. (new stops, breaks still pending, cost) or None."""
     for early in range(pending + 1):
@@ -178,8 +232,12 @@ def _append(r: "_Routes", v: int, cur: list[int], pending: int, n: int) -> tuple
     return None
 
 
-def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float | None = None,
-                 on_best: Callable[[tuple[int, ...], float], None] | None = None) -> tuple[list[list[int]], list[list[tuple]]]:
+def first_routes(
+    m: "_Model",
+    deadline: float = math.inf,
+    improve_until: float | None = None,
+    on_best: Callable[[tuple[int, ...], float], None] | None = None,
+) -> tuple[list[list[int]], list[list[tuple]]]:
     """Nodes per vehicle (frozen heads and kept restocks included) in visiting order, and each route's
     timeline (see `_Routes.evaluate`), a plan of its own should the search return nothing. Stops inserting
     at `deadline` (time.monotonic()), leaving the rest to the search, so a tight time limit holds; then,
@@ -191,26 +249,41 @@ def first_routes(m: "_Model", deadline: float = math.inf, improve_until: float |
     # regret insertion takes about (pairs / 8,000)^2 seconds here: only where that is a third of the time left
     regret = pairs <= REGRET_PAIRS and 3 * (pairs / 8_000) ** 2 < deadline - time.monotonic()
     insert = _regret_insertion if regret else _sequential_insertion
-    for _, tier in itertools.groupby(order, key=lambda n: m.rank[m.ticket_of[m.nodes.tickets[n]].priority]):
+    for _, tier in itertools.groupby(
+        order, key=lambda n: m.rank[m.ticket_of[m.nodes.tickets[n]].priority]
+    ):
         placed |= insert(r, m, list(tier), free, deadline)
-    if m.seeds:  # a re-plan: urgent new work may displace lower-tier work the previous plan had placed
+    if (
+        m.seeds
+    ):  # a re-plan: urgent new work may displace lower-tier work the previous plan had placed
         for n in order:
             if n not in placed and time.monotonic() <= deadline:
                 _bump(r, m, n, free)
     # the fast path: what the plan in force left out goes where it fits now, after the new work, moving nothing
-    _sequential_insertion(r, m, sorted((n for n in m.left_out if n not in placed), key=urgency), free, deadline)
+    _sequential_insertion(
+        r, m, sorted((n for n in m.left_out if n not in placed), key=urgency), free, deadline
+    )
     if improve_until is not None:
         ruin_and_recreate(r, m, free, improve_until, m.params.seed, on_best=on_best)
     timelines = []
     for v, seq in enumerate(r.seq):
         timelines.append([])
-        if r.evaluate(v, seq, timelines[-1]) is None:  # only frozen work can make a route infeasible
+        if (
+            r.evaluate(v, seq, timelines[-1]) is None
+        ):  # only frozen work can make a route infeasible
             timelines[-1] = []
     return [[n for n in seq if n != BREAK] for seq in r.seq], timelines
 
 
-def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: int = 0, iterations: int | None = None,
-                      on_best: Callable[[tuple[int, ...], float], None] | None = None) -> int:
+def ruin_and_recreate(
+    r: _Routes,
+    m: "_Model",
+    free: dict,
+    until: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    on_best: Callable[[tuple[int, ...], float], None] | None = None,
+) -> int:
     """Improve the routes until `until` (time.monotonic()) by ruin and recreate, after SISR (Christiaens and
     Vanden Berghe, 2020): take out strings of visits from a few routes near a random ticket, put them and
     the unassigned tickets those routes could take back by cheapest insertion (tier by tier), and keep the
@@ -226,13 +299,13 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
     if nt < 2 or time.monotonic() >= until:
         return 0
     rank = [m.rank[m.ticket_of[t].priority] for t in m.nodes.tickets]
-    where = {x: v for v, seq in enumerate(r.seq) for x in seq[r.fixed[v]:] if 0 <= x < nt}
+    where = {x: v for v, seq in enumerate(r.seq) for x in seq[r.fixed[v] :] if 0 <= x < nt}
     unserved = set(range(nt)) - set(where) - m.frozen_nodes
     ruinable = [c is not None and all(x < nt for x in seq) for seq, c in zip(r.seq, r.cost)]
     allowed = [m.el.allowed[t] for t in m.nodes.tickets]
     allowed_set = [set(a) for a in allowed]
     near = m.travel[:nt, :nt] + m.travel[:nt, :nt].T
-    neighbours = np.argsort(near, axis=1, kind="stable")[:, :min(nt, 64)].tolist()
+    neighbours = np.argsort(near, axis=1, kind="stable")[:, : min(nt, 64)].tolist()
 
     def score() -> tuple[tuple[int, ...], float]:
         missed = [0] * len(m.rank)
@@ -249,19 +322,31 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
     hot = 0.5 * current[1] / max(1, len(where))  # about half a visit's cost; cools a hundredfold
     while (now := time.monotonic()) < until and (iterations is None or done < iterations):
         progress = done / iterations if iterations else (now - t_start) / max(1e-9, until - t_start)
-        temperature = hot * 0.01 ** progress
+        temperature = hot * 0.01**progress
         done += 1
-        state = (list(r.seq), list(r.cost), {e: dict(s) for e, s in free.items()}, dict(where), set(unserved))
+        state = (
+            list(r.seq),
+            list(r.cost),
+            {e: dict(s) for e, s in free.items()},
+            dict(where),
+            set(unserved),
+        )
         removed = _ruin(r, m, rng, where, ruinable, neighbours, free)
         ruined = {v for _, v in removed}
-        pool = [n for n, _ in removed] + [n for n in unserved if not ruined.isdisjoint(allowed_set[n])]
+        pool = [n for n, _ in removed] + [
+            n for n in unserved if not ruined.isdisjoint(allowed_set[n])
+        ]
         tie = rng.choice((lambda n: rng.random(), lambda n: r.deadline[n], lambda n: -r.service[n]))
         pool.sort(key=lambda n: (rank[n], tie(n)))
         taken_out = {n for n, _ in removed}
         for n in pool:
             if n in taken_out:  # the routes nearby, those ruined and the empty ones
                 near_routes = {where[x] for x in neighbours[n][:GRANULAR] if x in where} | ruined
-                vehicles = [v for v in allowed[n] if v in near_routes or len(r.seq[v]) == len(m.break_windows[v])]
+                vehicles = [
+                    v
+                    for v in allowed[n]
+                    if v in near_routes or len(r.seq[v]) == len(m.break_windows[v])
+                ]
             else:  # it fitted nowhere before: only where room was made
                 vehicles = [v for v in allowed[n] if v in ruined]
             ins = _best_insertion(r, m, n, free, vehicles)
@@ -273,10 +358,15 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
             where[n] = v
             unserved.discard(n)
         new = score()
-        if new[0] < current[0] or (new[0] == current[0] and new[1] < current[1] - temperature * math.log(1 - rng.random())):
+        if new[0] < current[0] or (
+            new[0] == current[0] and new[1] < current[1] - temperature * math.log(1 - rng.random())
+        ):
             current = new
             if new < best:
-                best, best_state = new, (list(r.seq), list(r.cost), {e: dict(s) for e, s in free.items()})
+                best, best_state = (
+                    new,
+                    (list(r.seq), list(r.cost), {e: dict(s) for e, s in free.items()}),
+                )
                 if on_best is not None:
                     on_best(*best)
         else:
@@ -289,8 +379,15 @@ def ruin_and_recreate(r: _Routes, m: "_Model", free: dict, until: float, seed: i
     return done
 
 
-def _ruin(r: _Routes, m: "_Model", rng: random.Random, where: dict, ruinable: list[bool], neighbours: list,
-          free: dict) -> list[tuple[int, int]]:
+def _ruin(
+    r: _Routes,
+    m: "_Model",
+    rng: random.Random,
+    where: dict,
+    ruinable: list[bool],
+    neighbours: list,
+    free: dict,
+) -> list[tuple[int, int]]:
     """Take strings of consecutive visits out of routes near a random planned ticket: (ticket node, its
     vehicle) per visit taken out. Sizes after SISR: about 10 visits, strings up to 10 long."""
     if not where:
@@ -309,7 +406,7 @@ def _ruin(r: _Routes, m: "_Model", rng: random.Random, where: dict, ruinable: li
         size = rng.randint(1, min(longest, len(visits)))
         j = visits.index(seq.index(x))
         first = rng.randint(max(0, j - size + 1), min(j, len(visits) - size))
-        out = set(visits[first:first + size])
+        out = set(visits[first : first + size])
         shorter = [y for i, y in enumerate(seq) if i not in out]
         cost = r.evaluate(v, shorter)
         if cost is None:  # a break that no longer fits where it is: leave this route alone
@@ -341,7 +438,9 @@ def seeded_routes(m: "_Model") -> tuple[_Routes, dict, set[int]]:
     return r, free, placed
 
 
-def _sequential_insertion(r: _Routes, m: "_Model", pool: list[int], free: dict, deadline: float) -> set[int]:
+def _sequential_insertion(
+    r: _Routes, m: "_Model", pool: list[int], free: dict, deadline: float
+) -> set[int]:
     """Each ticket in turn (by SLA deadline) where it costs least."""
     placed = set()
     for n in pool:
@@ -355,7 +454,9 @@ def _sequential_insertion(r: _Routes, m: "_Model", pool: list[int], free: dict, 
     return placed
 
 
-def _regret_insertion(r: _Routes, m: "_Model", pool: list[int], free: dict, deadline: float) -> set[int]:
+def _regret_insertion(
+    r: _Routes, m: "_Model", pool: list[int], free: dict, deadline: float
+) -> set[int]:
     """Regret-2 insertion: next, the ticket that would lose most if its best engineer-shift filled up
     (second-best minus best cost; a ticket with a single option first), at its best place. It packs
     routes better than inserting by deadline (on the medium day 285 tickets instead of 276 before search)
@@ -380,8 +481,11 @@ def _regret_insertion(r: _Routes, m: "_Model", pool: list[int], free: dict, dead
         _use(free, m, v, [n])
         placed.add(n)
         engineer = m.vehicles[v].engineer.id
-        touched = [x for x in range(len(m.vehicles)) if m.vehicles[x].engineer.id == engineer] \
-            if m.ticket_of[m.nodes.tickets[n]].parts else [v]  # parts used up: the engineer's other shifts too
+        touched = (
+            [x for x in range(len(m.vehicles)) if m.vehicles[x].engineer.id == engineer]
+            if m.ticket_of[m.nodes.tickets[n]].parts
+            else [v]
+        )  # parts used up: the engineer's other shifts too
         for n2, row in options.items():
             _refresh(r, m, n2, [x for x in touched if x in row or x == v], free, row)
     return placed
@@ -408,7 +512,9 @@ def _use(stock: dict, m: "_Model", v: int, nodes: list[int], sign: int = 1) -> N
                 mine[p] = mine.get(p, 0) - sign * q
 
 
-def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[int] | None = None) -> tuple | None:
+def _best_insertion(
+    r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[int] | None = None
+) -> tuple | None:
     """(added cost, vehicle, new sequence, its cost) of the cheapest feasible place for ticket node n.
 
     The places of all engineer-shifts at once are tried by their lower bound (see `_places`), and the
@@ -422,7 +528,9 @@ def _best_insertion(r: _Routes, m: "_Model", n: int, free: dict, vehicles: list[
         if any(free[e.id].get(p, 0) < q for p, q in t.parts.items()):
             continue
         moved = r.move if r.was_on.get(n, v) != v else 0
-        if len(r.seq[v]) == len(m.break_windows[v]):  # nothing but breaks: try one of each kind of empty route
+        if len(r.seq[v]) == len(
+            m.break_windows[v]
+        ):  # nothing but breaks: try one of each kind of empty route
             if (r.alike[v], moved) in empty:
                 continue
             empty.add((r.alike[v], moved))
@@ -449,7 +557,10 @@ def _places(r: _Routes, m: "_Model", n: int, v: int) -> list[tuple[float, int]]:
     if not m.spans[n]:
         return []
     travel, weight, deadline, service = r.travel, r.weight[n], r.deadline[n], r.service[n]
-    from_n, first = travel[n], m.spans[n][0][0]  # n starts no earlier than `first`, no later than `latest`
+    from_n, first = (
+        travel[n],
+        m.spans[n][0][0],
+    )  # n starts no earlier than `first`, no later than `latest`
     latest = min(m.spans[n][-1][1], m.vehicles[v].shift_end)
     states, after, arrive_by = r.states(v)
     places = []
@@ -459,7 +570,9 @@ def _places(r: _Routes, m: "_Model", n: int, v: int) -> list[tuple[float, int]]:
         start = arrive if arrive > first else first
         if arrive <= latest and start + service + from_n[a] <= arrive_by[k]:
             late = start - deadline
-            places.append((travel[p][n] + from_n[a] - travel[p][a] + (weight * late if late > 0 else 0), k))
+            places.append(
+                (travel[p][n] + from_n[a] - travel[p][a] + (weight * late if late > 0 else 0), k)
+            )
     return places
 
 
@@ -473,7 +586,7 @@ def _bump(r: _Routes, m: "_Model", n: int, free: dict, most: int = BUMP_AT_MOST)
             seq, cost = r.seq[v], r.cost[v]
             if cost is None:
                 continue
-            lower = [x for x in seq[r.fixed[v]:] if x != BREAK and x < r.nt and rank(x) > rank(n)]
+            lower = [x for x in seq[r.fixed[v] :] if x != BREAK and x < r.nt and rank(x) > rank(n)]
             for out in itertools.combinations(lower, size):
                 r.seq[v] = [x for x in seq if x not in out]
                 r.cost[v] = r.evaluate(v, r.seq[v])
@@ -507,7 +620,7 @@ def _keep_seed(r: _Routes, m: "_Model", v: int, seed: list[int], free: dict) -> 
     stock = dict(free[e.id])
     tools = set(e.tools)
     kept: set[int] = set()
-    cur = r.seq[v][:r.fixed[v]]
+    cur = r.seq[v][: r.fixed[v]]
     pending = len(m.break_windows[v]) - cur.count(BREAK)
     for n in seed:
         if n == BREAK:

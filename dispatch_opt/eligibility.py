@@ -5,6 +5,7 @@ ticket (skills, required engineer, tools, parts on the van or in a depot,
 a window that meets the shift within reach). The same filters, applied in
 order, explain every ticket nobody can serve, in words a planner can act on.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,7 +64,9 @@ class Eligibility:
     vehicle_loc: np.ndarray  # (V, 2): location index of each vehicle's start and end
     ticket_loc: dict[str, int]
     depot_loc: dict[str, int]
-    shift_seconds: np.ndarray = field(default=None)  # (V, 4): earliest depart, shift start, shift end, latest return
+    shift_seconds: np.ndarray = field(
+        default=None
+    )  # (V, 4): earliest depart, shift start, shift end, latest return
     allowed: dict[str, list[int]] = field(default_factory=dict)  # ticket id -> vehicle indices
     unplannable: dict[str, Unplannable] = field(default_factory=dict)
 
@@ -78,10 +81,23 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
             if now is not None and sh.end <= now:
                 continue  # this shift is over (overtime only finishes work started inside it)
             depart = max(sh.start, now) if now is not None else sh.start
-            start = e.position if (first and now is not None and e.position is not None) else e.start
-            out.append(Vehicle(e, ei, si, start, e.home, horizon.seconds(depart, up=True),
-                               horizon.seconds(sh.start, up=True), horizon.seconds(sh.end),
-                               horizon.seconds(latest), first))
+            start = (
+                e.position if (first and now is not None and e.position is not None) else e.start
+            )
+            out.append(
+                Vehicle(
+                    e,
+                    ei,
+                    si,
+                    start,
+                    e.home,
+                    horizon.seconds(depart, up=True),
+                    horizon.seconds(sh.start, up=True),
+                    horizon.seconds(sh.end),
+                    horizon.seconds(latest),
+                    first,
+                )
+            )
             first = False
     return out
 
@@ -95,7 +111,11 @@ def _parts_reason(t: Ticket, sc: Scenario, engineers: list[Engineer]) -> str | N
     for p, q in t.parts.items():
         best_van = max((e.van.get(p, 0) for e in engineers), default=0)
         if best_van + in_depots[p] < q:
-            where = "no van of a qualified engineer" if best_van == 0 else f"at most {best_van} on a qualified van"
+            where = (
+                "no van of a qualified engineer"
+                if best_van == 0
+                else f"at most {best_van} on a qualified van"
+            )
             depots = "no depot holds it" if in_depots[p] == 0 else f"{in_depots[p]} in depots"
             return f"part {p!r} x{q} needed: {where} and {depots}"
     return None
@@ -113,7 +133,9 @@ def _time_ok(t: Ticket, el: Eligibility, vs: np.ndarray) -> tuple[np.ndarray, np
     meets = np.zeros(len(vs), dtype=bool)
     reach = np.zeros(len(vs), dtype=bool)
     for w0, w1 in windows or [(None, None)]:
-        lo = np.maximum(np.maximum(shift[:, 0], shift[:, 1]), raised if w0 is None else max(raised, w0))
+        lo = np.maximum(
+            np.maximum(shift[:, 0], shift[:, 1]), raised if w0 is None else max(raised, w0)
+        )
         hi = shift[:, 2] if w1 is None else np.minimum(shift[:, 2], w1)
         ok = lo <= hi
         start = np.maximum(lo, shift[:, 0] + travel_in)
@@ -135,18 +157,33 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     locations += [t.location for t in tickets]
     depot_loc = {d.id: len(locations) + i for i, d in enumerate(sc.depots)}
     locations += [d.location for d in sc.depots]
-    minutes, km = travel_matrices(sc, locations) if locations else (np.zeros((0, 0)), np.zeros((0, 0)))
-    el = Eligibility(horizon, vehicles, locations, minutes, km, np.array(vehicle_loc, dtype=int).reshape(-1, 2),
-                     ticket_loc, depot_loc)
-    el.shift_seconds = np.array([(v.earliest_depart, v.shift_start, v.shift_end, v.latest_return) for v in vehicles],
-                                dtype=float).reshape(-1, 4)
+    minutes, km = (
+        travel_matrices(sc, locations) if locations else (np.zeros((0, 0)), np.zeros((0, 0)))
+    )
+    el = Eligibility(
+        horizon,
+        vehicles,
+        locations,
+        minutes,
+        km,
+        np.array(vehicle_loc, dtype=int).reshape(-1, 2),
+        ticket_loc,
+        depot_loc,
+    )
+    el.shift_seconds = np.array(
+        [(v.earliest_depart, v.shift_start, v.shift_end, v.latest_return) for v in vehicles],
+        dtype=float,
+    ).reshape(-1, 4)
     depot_tools = {tool for d in sc.depots for tool in d.tools}
     working = {v.engineer.id for v in vehicles}
     for t in tickets:
         verdict = _eligible(sc, el, t, working, depot_tools)
         if isinstance(verdict, Unplannable) and t.frozen and verdict.code != "frozen":
-            verdict = Unplannable("frozen", f"{t.status} with {t.engineer}, but {verdict.reason.split('; fix:')[0]}; "
-                                            f"fix: extend the shift or release the ticket")
+            verdict = Unplannable(
+                "frozen",
+                f"{t.status} with {t.engineer}, but {verdict.reason.split('; fix:')[0]}; "
+                f"fix: extend the shift or release the ticket",
+            )
         if isinstance(verdict, Unplannable):
             el.unplannable[t.id] = verdict
         else:
@@ -154,14 +191,23 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     return el
 
 
-def _eligible(sc: Scenario, el: Eligibility, t: Ticket, working: set[str], depot_tools: set[str]) -> list[int] | Unplannable:
+def _eligible(
+    sc: Scenario, el: Eligibility, t: Ticket, working: set[str], depot_tools: set[str]
+) -> list[int] | Unplannable:
     vs = [i for i, v in enumerate(el.vehicles) if (v.first_live or not t.frozen)]
     if t.engineer is not None:
         vs = [i for i in vs if el.vehicles[i].engineer.id == t.engineer]
         if not vs:
-            state = "has no shift left in the plan" if t.engineer not in working else "has no open shift for frozen work"
+            state = (
+                "has no shift left in the plan"
+                if t.engineer not in working
+                else "has no open shift for frozen work"
+            )
             code = "frozen" if t.frozen else "engineer"
-            return Unplannable(code, f"required engineer {t.engineer} {state}; fix: add a shift or release the ticket")
+            return Unplannable(
+                code,
+                f"required engineer {t.engineer} {state}; fix: add a shift or release the ticket",
+            )
     if not vs:
         return Unplannable("engineer", "no engineer has a shift left in the plan")
     need = set(t.skills)
@@ -184,20 +230,35 @@ def _eligible(sc: Scenario, el: Eligibility, t: Ticket, working: set[str], depot
     if why:
         return Unplannable("part", why)
     depot_parts = {p: sum(d.parts.get(p, 0) for d in sc.depots) for p in t.parts}
-    vs = [i for i in vs if all(el.vehicles[i].engineer.van.get(p, 0) + depot_parts[p] >= q for p, q in t.parts.items())]
+    vs = [
+        i
+        for i in vs
+        if all(
+            el.vehicles[i].engineer.van.get(p, 0) + depot_parts[p] >= q for p, q in t.parts.items()
+        )
+    ]
     meets, reach = _time_ok(t, el, np.array(vs, dtype=np.int64))
     meets_any, reachable = bool(meets.any()), [i for i, ok in zip(vs, reach) if ok]
     if reachable:
         return reachable
     if not meets_any:
         if el.horizon.seconds(t.created) > max(el.vehicles[i].shift_end for i in vs):
-            return Unplannable("window", f"raised {_fmt(t.created)}, after the last open shift of a qualified "
-                                         f"engineer; fix: add a shift")
+            return Unplannable(
+                "window",
+                f"raised {_fmt(t.created)}, after the last open shift of a qualified "
+                f"engineer; fix: add a shift",
+            )
         if t.windows:
             spans = ", ".join(f"{_fmt(w.start)}-{w.end:%H:%M}" for w in t.windows)
-            return Unplannable("window", f"appointment window(s) {spans} meet no open shift of a qualified engineer; "
-                                         f"fix: agree another window or add a shift")
+            return Unplannable(
+                "window",
+                f"appointment window(s) {spans} meet no open shift of a qualified engineer; "
+                f"fix: agree another window or add a shift",
+            )
         return Unplannable("window", "no qualified engineer has an open shift")
     nearest = min(el.minutes[el.vehicle_loc[i][0], el.ticket_loc[t.id]] for i in vs)
-    return Unplannable("reach", f"too far to reach and finish within a shift (nearest qualified engineer "
-                                f"{nearest:.0f} min away, {t.duration_min:g} min on site)")
+    return Unplannable(
+        "reach",
+        f"too far to reach and finish within a shift (nearest qualified engineer "
+        f"{nearest:.0f} min away, {t.duration_min:g} min on site)",
+    )

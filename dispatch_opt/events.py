@@ -8,6 +8,7 @@ A `started` ticket's `duration_min` is read by the solver as the work left from 
 has no field for work already done); a job overrun therefore sets it to the minutes from `now` to
 the expected end, and its appointment windows are cleared: they were met when the work started.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,7 +17,15 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from .model import LocalTime, Location, Scenario, ScenarioError, TimeWindow, _pydantic_problems, parse_scenario
+from .model import (
+    LocalTime,
+    Location,
+    Scenario,
+    ScenarioError,
+    TimeWindow,
+    _pydantic_problems,
+    parse_scenario,
+)
 
 
 class _Event(BaseModel):
@@ -26,12 +35,14 @@ class _Event(BaseModel):
 
 class NewTicket(_Event):
     """A customer called: a ticket to plan (its `created` defaults to `at`)."""
+
     type: Literal["new_ticket"]
     ticket: dict[str, Any]
 
 
 class CancelTicket(_Event):
     """The customer cancelled: the ticket leaves the scenario (not once work has started)."""
+
     type: Literal["cancel_ticket"]
     ticket: str
 
@@ -39,6 +50,7 @@ class CancelTicket(_Event):
 class EngineerUnavailable(_Event):
     """Sick call or breakdown: the engineer works no more from `since` (default `at`) until `until`
     (default: the end of the plan). Their en-route and started tickets are released to the others."""
+
     type: Literal["engineer_unavailable"]
     engineer: str
     since: LocalTime | None = None
@@ -48,6 +60,7 @@ class EngineerUnavailable(_Event):
 class JobOverrun(_Event):
     """A started job will end at `expected_end`, not when planned. A break it runs into is taken after it;
     past the end of the shift, the engineer's overtime allowance grows to finish it (and an hour home)."""
+
     type: Literal["job_overrun"]
     ticket: str
     expected_end: LocalTime
@@ -55,6 +68,7 @@ class JobOverrun(_Event):
 
 class PositionUpdate(_Event):
     """Where an engineer is now (from the van's tracker)."""
+
     type: Literal["position_update"]
     engineer: str
     position: Location
@@ -62,6 +76,7 @@ class PositionUpdate(_Event):
 
 class WindowChange(_Event):
     """The customer agreed other appointment windows (an empty list: any time)."""
+
     type: Literal["window_change"]
     ticket: str
     windows: list[TimeWindow]
@@ -69,17 +84,35 @@ class WindowChange(_Event):
 
 class TicketStatus(_Event):
     """The field reports progress: en route to, started or done with a ticket (with `engineer`)."""
+
     type: Literal["ticket_status"]
     ticket: str
     status: Literal["en_route", "started", "done"]
     engineer: str | None = None
 
 
-Event = Annotated[Union[NewTicket, CancelTicket, EngineerUnavailable, JobOverrun, PositionUpdate, WindowChange,
-                        TicketStatus], Field(discriminator="type")]
+Event = Annotated[
+    Union[
+        NewTicket,
+        CancelTicket,
+        EngineerUnavailable,
+        JobOverrun,
+        PositionUpdate,
+        WindowChange,
+        TicketStatus,
+    ],
+    Field(discriminator="type"),
+]
 _EVENTS = TypeAdapter(list[Event])
-EVENT_TYPES = ("new_ticket", "cancel_ticket", "engineer_unavailable", "job_overrun", "position_update",
-               "window_change", "ticket_status")
+EVENT_TYPES = (
+    "new_ticket",
+    "cancel_ticket",
+    "engineer_unavailable",
+    "job_overrun",
+    "position_update",
+    "window_change",
+    "ticket_status",
+)
 
 
 def parse_events(raw: Any) -> list:
@@ -87,13 +120,19 @@ def parse_events(raw: Any) -> list:
     if isinstance(raw, dict) and "events" in raw:
         raw = raw["events"]
     if not isinstance(raw, list):
-        raise ScenarioError([f"events: got a JSON {type(raw).__name__}; fix: give a list of events "
-                             f"(or an object with an `events` list)"])
+        raise ScenarioError(
+            [
+                f"events: got a JSON {type(raw).__name__}; fix: give a list of events "
+                f"(or an object with an `events` list)"
+            ]
+        )
     try:
         events = _EVENTS.validate_python(raw)
     except ValidationError as err:
-        fixes = {"union_tag_invalid": f"use one of {', '.join(EVENT_TYPES)}",
-                 "extra_forbidden": "remove the field (README, Real-time events, lists each event's fields)"}
+        fixes = {
+            "union_tag_invalid": f"use one of {', '.join(EVENT_TYPES)}",
+            "extra_forbidden": "remove the field (README, Real-time events, lists each event's fields)",
+        }
         raise ScenarioError([f"events{p}" for p in _pydantic_problems(err, raw, fixes)]) from None
     return sorted(events, key=lambda e: e.at)
 
@@ -119,6 +158,7 @@ def apply_events(scenario: Scenario | dict, events: Any) -> Scenario:
 
 # ---------------------------------------------------------------- one function per event type
 
+
 class _Refused(Exception):
     """An event that cannot apply to this scenario; the message names the fix."""
 
@@ -135,13 +175,17 @@ def _find(raw: dict, kind: str, item_id: str) -> dict:
     for x in raw.get(kind, []):
         if x.get("id") == item_id:
             return x
-    raise _Refused(f"unknown {kind[:-1]} {item_id!r}; fix: use the id of a {kind[:-1]} in the scenario")
+    raise _Refused(
+        f"unknown {kind[:-1]} {item_id!r}; fix: use the id of a {kind[:-1]} in the scenario"
+    )
 
 
 def _new_ticket(raw: dict, ev: NewTicket) -> None:
     t = dict(ev.ticket)
     if any(x.get("id") == t.get("id") for x in raw["tickets"]):
-        raise _Refused(f"ticket id {t.get('id')!r} already exists; fix: give the new ticket a unique id")
+        raise _Refused(
+            f"ticket id {t.get('id')!r} already exists; fix: give the new ticket a unique id"
+        )
     t.setdefault("created", _iso(ev.at))
     raw["tickets"].append(t)
 
@@ -149,8 +193,10 @@ def _new_ticket(raw: dict, ev: NewTicket) -> None:
 def _cancel_ticket(raw: dict, ev: CancelTicket) -> None:
     t = _find(raw, "tickets", ev.ticket)
     if t.get("status") in ("started", "done"):
-        raise _Refused(f"ticket {ev.ticket!r} is {t['status']}; fix: a job under way or done cannot be cancelled"
-                       f"{'; report it done (ticket_status) instead' if t['status'] == 'started' else ''}")
+        raise _Refused(
+            f"ticket {ev.ticket!r} is {t['status']}; fix: a job under way or done cannot be cancelled"
+            f"{'; report it done (ticket_status) instead' if t['status'] == 'started' else ''}"
+        )
     raw["tickets"].remove(t)
 
 
@@ -165,8 +211,13 @@ def _engineer_unavailable(raw: dict, ev: EngineerUnavailable) -> None:
         pieces = [(a, min(b, since))] + ([(max(a, until), b)] if until is not None else [])
         shifts += [{"start": _iso(x), "end": _iso(y)} for x, y in pieces if y > x]
     e["shifts"] = shifts  # may end up empty: off for the whole plan
-    e["breaks"] = [b for b in e.get("breaks", [])
-                   if any(_t(s["start"]) <= _t(b["start"]) and _t(b["end"]) <= _t(s["end"]) for s in e["shifts"])]
+    e["breaks"] = [
+        b
+        for b in e.get("breaks", [])
+        if any(
+            _t(s["start"]) <= _t(b["start"]) and _t(b["end"]) <= _t(s["end"]) for s in e["shifts"]
+        )
+    ]
     for t in raw["tickets"]:
         if t.get("engineer") == ev.engineer and t.get("status") in ("en_route", "started"):
             t["status"] = "open"  # released: someone else must go (a started job is restarted)
@@ -176,17 +227,23 @@ def _engineer_unavailable(raw: dict, ev: EngineerUnavailable) -> None:
 def _job_overrun(raw: dict, ev: JobOverrun) -> None:
     t = _find(raw, "tickets", ev.ticket)
     if t.get("status") != "started":
-        raise _Refused(f"ticket {ev.ticket!r} is not started; fix: report it started first (ticket_status)")
+        raise _Refused(
+            f"ticket {ev.ticket!r} is not started; fix: report it started first (ticket_status)"
+        )
     now = max(ev.at, _t(raw["now"])) if raw.get("now") else ev.at
     if ev.expected_end <= now:
-        raise _Refused(f"expected_end {_iso(ev.expected_end)} is not after {_iso(now)}; fix: report the job done")
+        raise _Refused(
+            f"expected_end {_iso(ev.expected_end)} is not after {_iso(now)}; fix: report the job done"
+        )
     t["duration_min"] = round((ev.expected_end - now).total_seconds() / 60, 2)
     t["windows"] = []
     e = _find(raw, "engineers", t["engineer"])
     _break_after(e, ev.expected_end)
     shift_end = max((_t(sh["end"]) for sh in e["shifts"] if _t(sh["start"]) <= now), default=None)
     home = timedelta(hours=1)
-    if shift_end is not None and ev.expected_end + home > shift_end + timedelta(minutes=e.get("max_overtime_min", 0)):
+    if shift_end is not None and ev.expected_end + home > shift_end + timedelta(
+        minutes=e.get("max_overtime_min", 0)
+    ):
         # past the end of the shift: the job is finished in overtime, with an hour to get home
         e["max_overtime_min"] = round((ev.expected_end + home - shift_end).total_seconds() / 60)
 
@@ -208,7 +265,9 @@ def _position_update(raw: dict, ev: PositionUpdate) -> None:
 def _window_change(raw: dict, ev: WindowChange) -> None:
     t = _find(raw, "tickets", ev.ticket)
     if t.get("status") in ("started", "done"):
-        raise _Refused(f"ticket {ev.ticket!r} is {t['status']}; fix: windows of work under way cannot change")
+        raise _Refused(
+            f"ticket {ev.ticket!r} is {t['status']}; fix: windows of work under way cannot change"
+        )
     t["windows"] = [w.model_dump(mode="json") for w in ev.windows]
 
 
@@ -223,9 +282,17 @@ def _ticket_status(raw: dict, ev: TicketStatus) -> None:
     t["status"] = ev.status
     if ev.status == "started":
         t["windows"] = []  # met: the work has begun
-        _break_after(_find(raw, "engineers", engineer), ev.at + timedelta(minutes=t["duration_min"]))
+        _break_after(
+            _find(raw, "engineers", engineer), ev.at + timedelta(minutes=t["duration_min"])
+        )
 
 
-_APPLY = {"new_ticket": _new_ticket, "cancel_ticket": _cancel_ticket, "engineer_unavailable": _engineer_unavailable,
-          "job_overrun": _job_overrun, "position_update": _position_update, "window_change": _window_change,
-          "ticket_status": _ticket_status}
+_APPLY = {
+    "new_ticket": _new_ticket,
+    "cancel_ticket": _cancel_ticket,
+    "engineer_unavailable": _engineer_unavailable,
+    "job_overrun": _job_overrun,
+    "position_update": _position_update,
+    "window_change": _window_change,
+    "ticket_status": _ticket_status,
+}

@@ -12,6 +12,7 @@ snapshot: the planning morning is played out up to ``now`` (see `_snapshot`).
 Regenerate every bundled file with ``python -m dispatch_opt.generate --all`` (one preset:
 ``python -m dispatch_opt.generate --preset small -o scenarios/small.json``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -65,9 +66,15 @@ CREATED = {
     "low": (1, 5, "08:00", "18:00"),
 }
 # appointment windows offered each day: (kind, start, end); a customer picks a kind, then a slot of it
-WINDOWS = (("morning", "08:00", "12:00"), ("afternoon", "12:00", "17:00"),
-           ("slot", "08:00", "10:00"), ("slot", "10:00", "12:00"), ("slot", "12:00", "14:00"),
-           ("slot", "14:00", "16:00"), ("slot", "15:00", "17:00"))
+WINDOWS = (
+    ("morning", "08:00", "12:00"),
+    ("afternoon", "12:00", "17:00"),
+    ("slot", "08:00", "10:00"),
+    ("slot", "10:00", "12:00"),
+    ("slot", "12:00", "14:00"),
+    ("slot", "14:00", "16:00"),
+    ("slot", "15:00", "17:00"),
+)
 WINDOW_KINDS = {"morning": 0.35, "afternoon": 0.35, "slot": 0.30}
 # Emergencies as a nightly plan sees them: raised from 18:00 the evening before until 07:30, the
 # earliest shift start (when the plan is made); a plan for the day cannot know of later ones.
@@ -75,13 +82,19 @@ EVENING_BEFORE = (-6.0, 7.5)
 TRAVEL_MODELS = ("haversine", "matrix")
 # the contract's default travel for lat/lon, used when a scenario has no `travel`
 HAVERSINE_KMH, HAVERSINE_DETOUR = 30.0, 1.3
-REBOOK_WINDOW = ("12:00", "17:00")  # a real-time snapshot rebooks appointments missed before `now` to the afternoon
-WINDOW_MARGIN_MIN = 15  # in the played-out morning, nobody is sent to arrive in a window's last 15 minutes
+REBOOK_WINDOW = (
+    "12:00",
+    "17:00",
+)  # a real-time snapshot rebooks appointments missed before `now` to the afternoon
+WINDOW_MARGIN_MIN = (
+    15  # in the played-out morning, nobody is sent to arrive in a window's last 15 minutes
+)
 
 
 @dataclass(frozen=True)
 class CityParams:
     """Knobs of one synthetic planning problem; defaults are a small Bologna weekday."""
+
     name: str = "bologna"
     engineers: int = 8
     tickets: int = 50
@@ -98,8 +111,11 @@ class CityParams:
     depot_lon: float = 11.3690
     depot_stock: int = 20  # of every part: generous, restocks never run dry
     start_date: str = "2026-11-30"  # a Monday
-    shifts: tuple[tuple[str, str, float], ...] = (("08:00", "17:00", 0.6), ("07:30", "16:00", 0.2),
-                                                 ("09:00", "18:00", 0.2))
+    shifts: tuple[tuple[str, str, float], ...] = (
+        ("08:00", "17:00", 0.6),
+        ("07:30", "16:00", 0.2),
+        ("09:00", "18:00", 0.2),
+    )
     overtime_min: tuple[int, ...] = (0, 30, 60)
     break_interval: tuple[str, str] = ("12:00", "14:00")
     break_min: int = 30
@@ -124,10 +140,14 @@ class CityParams:
     def __post_init__(self) -> None:
         problems = []
         if self.travel not in TRAVEL_MODELS:
-            problems.append(f"travel: got {self.travel!r}; fix: use one of {', '.join(TRAVEL_MODELS)}")
+            problems.append(
+                f"travel: got {self.travel!r}; fix: use one of {', '.join(TRAVEL_MODELS)}"
+            )
         for name in ("engineers", "tickets", "days"):
             if getattr(self, name) < 1:
-                problems.append(f"{name}: got {getattr(self, name)}; fix: use a whole number of at least 1")
+                problems.append(
+                    f"{name}: got {getattr(self, name)}; fix: use a whole number of at least 1"
+                )
         if self.now is not None:
             try:
                 datetime.strptime(self.now, "%H:%M")
@@ -152,20 +172,47 @@ PRESETS = {
     "small": CityParams(name="bologna-small", engineers=8, tickets=50, seed=10),
     "medium": _MEDIUM,
     # the medium day on the road network: the same people and tickets, quickest routes instead of straight lines
-    "medium-roads": dataclasses.replace(_MEDIUM, name="bologna-medium-roads", travel="matrix",
-                                        emergency_hours=EVENING_BEFORE),
+    "medium-roads": dataclasses.replace(
+        _MEDIUM, name="bologna-medium-roads", travel="matrix", emergency_hours=EVENING_BEFORE
+    ),
     # a big city day; straight-line travel, since its 1,651 x 1,651 road matrices would be 30 MB of JSON
-    "large": CityParams(name="bologna-large", engineers=150, tickets=1500, seed=1, neighbourhoods=(14, 22),
-                        depot_stock=60, emergency_hours=EVENING_BEFORE),
+    "large": CityParams(
+        name="bologna-large",
+        engineers=150,
+        tickets=1500,
+        seed=1,
+        neighbourhoods=(14, 22),
+        depot_stock=60,
+        emergency_hours=EVENING_BEFORE,
+    ),
     # twice the work the engineers can do: what gets dropped, and is it the right work?
-    "overload": CityParams(name="bologna-overload", engineers=20, tickets=300, seed=4, travel="matrix",
-                           emergency_hours=EVENING_BEFORE),
+    "overload": CityParams(
+        name="bologna-overload",
+        engineers=20,
+        tickets=300,
+        seed=4,
+        travel="matrix",
+        emergency_hours=EVENING_BEFORE,
+    ),
     # three days planned at once: appointments on any of them, van stock carried over
-    "multiday": CityParams(name="bologna-multiday", engineers=25, tickets=450, days=3, seed=5,
-                           emergency_hours=EVENING_BEFORE),
+    "multiday": CityParams(
+        name="bologna-multiday",
+        engineers=25,
+        tickets=450,
+        days=3,
+        seed=5,
+        emergency_hours=EVENING_BEFORE,
+    ),
     # replanning at 11:00 on the road network: the morning's work done or under way, new emergencies up to now
-    "realtime": CityParams(name="bologna-realtime", engineers=40, tickets=300, seed=6, travel="matrix",
-                           emergency_hours=(-6.0, 11.0), now="11:00"),
+    "realtime": CityParams(
+        name="bologna-realtime",
+        engineers=40,
+        tickets=300,
+        seed=6,
+        travel="matrix",
+        emergency_hours=(-6.0, 11.0),
+        now="11:00",
+    ),
 }
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -185,7 +232,7 @@ def _span(a: datetime, b: datetime) -> dict:
 
 def _ring(rng: np.random.Generator, n: int, r0: float, r1: float) -> np.ndarray:
     """n (east, north) km offsets uniform by area in the ring r0..r1 km around the centre."""
-    r = np.sqrt(rng.uniform(r0 ** 2, r1 ** 2, n))
+    r = np.sqrt(rng.uniform(r0**2, r1**2, n))
     b = rng.uniform(0, 2 * np.pi, n)
     return np.column_stack([r * np.sin(b), r * np.cos(b)])
 
@@ -199,9 +246,13 @@ def _location(p: CityParams, east_km: float, north_km: float) -> dict:
 def _zone(p: CityParams, loc: dict) -> str:
     """Zone by great-circle distance of the written coordinates, as any checker would compute it."""
     la1, la2 = math.radians(p.centre_lat), math.radians(loc["lat"])
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(
-        math.radians(loc["lon"] - p.centre_lon) / 2) ** 2
-    return "city" if 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h)) <= p.zone_radius_km else "outskirts"
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin(math.radians(loc["lon"] - p.centre_lon) / 2) ** 2
+    )
+    return (
+        "city" if 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h)) <= p.zone_radius_km else "outskirts"
+    )
 
 
 def _demand(rng: np.random.Generator, p: CityParams) -> np.ndarray:
@@ -221,12 +272,23 @@ def _skills(rng: np.random.Generator, p: CityParams) -> list[set[str]]:
     """Skill sets sized 2-4 whose supply follows demand, each appliance held by >= min_skill_cover engineers."""
     lo, hi = p.skills_per_engineer
     size = rng.integers(lo, hi + 1, p.engineers)
-    want = {a: max(min(p.min_skill_cover, p.engineers), round(s * size.sum())) for a, s in zip(_NAMES, _DEMAND)}
+    want = {
+        a: max(min(p.min_skill_cover, p.engineers), round(s * size.sum()))
+        for a, s in zip(_NAMES, _DEMAND)
+    }
     skills: list[set[str]] = [set() for _ in range(p.engineers)]
-    for rnd in range(max(want.values())):  # deal round by round so scarce skills are placed while room is left
+    for rnd in range(
+        max(want.values())
+    ):  # deal round by round so scarce skills are placed while room is left
         for a in (a for a in _NAMES if want[a] > rnd):
-            free = [int(i) for i in rng.permutation(p.engineers) if a not in skills[i] and len(skills[i]) < hi]
-            free.sort(key=lambda i: len(skills[i]) >= size[i])  # stable: engineers below their size first
+            free = [
+                int(i)
+                for i in rng.permutation(p.engineers)
+                if a not in skills[i] and len(skills[i]) < hi
+            ]
+            free.sort(
+                key=lambda i: len(skills[i]) >= size[i]
+            )  # stable: engineers below their size first
             if free:
                 skills[free[0]].add(a)
     for s, n in zip(skills, size):
@@ -248,22 +310,35 @@ def _engineers(rng: np.random.Generator, p: CityParams, day0: datetime) -> list[
                 van[part] = int(rng.integers(1, 3))
         cold = skills & {"fridge", "aircon"}
         loc = _location(p, *home)
-        out.append({
-            "id": f"E{i + 1:0{max(2, len(str(p.engineers)))}d}", "start": loc, "end": dict(loc),
-            "shifts": [_span(_at(d, start), _at(d, end)) for d in days],
-            "max_overtime_min": int(rng.choice(p.overtime_min)),
-            "skills": sorted(skills), "van": van,
-            "tools": [REFRIGERANT] if cold and rng.random() < 0.5 else [],
-            "breaks": [_span(_at(d, p.break_interval[0]), _at(d, p.break_interval[1])) | {"duration_min": p.break_min}
-                       for d in days],
-        })
+        out.append(
+            {
+                "id": f"E{i + 1:0{max(2, len(str(p.engineers)))}d}",
+                "start": loc,
+                "end": dict(loc),
+                "shifts": [_span(_at(d, start), _at(d, end)) for d in days],
+                "max_overtime_min": int(rng.choice(p.overtime_min)),
+                "skills": sorted(skills),
+                "van": van,
+                "tools": [REFRIGERANT] if cold and rng.random() < 0.5 else [],
+                "breaks": [
+                    _span(_at(d, p.break_interval[0]), _at(d, p.break_interval[1]))
+                    | {"duration_min": p.break_min}
+                    for d in days
+                ],
+            }
+        )
     return out
 
 
-def _windows(rng: np.random.Generator, p: CityParams, day0: datetime, emergency: bool) -> list[dict]:
+def _windows(
+    rng: np.random.Generator, p: CityParams, day0: datetime, emergency: bool
+) -> list[dict]:
     """One appointment window, sometimes a second one apart from it (later that day, or another day)."""
-    offers = [(k, _at(day0 + timedelta(days=d), a), _at(day0 + timedelta(days=d), b))
-              for d in range(p.days) for k, a, b in WINDOWS]
+    offers = [
+        (k, _at(day0 + timedelta(days=d), a), _at(day0 + timedelta(days=d), b))
+        for d in range(p.days)
+        for k, a, b in WINDOWS
+    ]
     if emergency:
         offers = [o for o in offers if o[1].hour >= 12]
     kinds = sorted({o[0] for o in offers})
@@ -271,7 +346,9 @@ def _windows(rng: np.random.Generator, p: CityParams, day0: datetime, emergency:
     kind = kinds[rng.choice(len(kinds), p=w / w.sum())]
     first = [o for o in offers if o[0] == kind][rng.integers(sum(o[0] == kind for o in offers))]
     picked = [first]
-    rest = [o for o in offers if o[2] < first[1] or o[1] > first[2]]  # a gap, else it is one long window
+    rest = [
+        o for o in offers if o[2] < first[1] or o[1] > first[2]
+    ]  # a gap, else it is one long window
     if rest and rng.random() < p.two_window_share:
         picked.append(rest[rng.integers(len(rest))])
     return [_span(a, b) for _, a, b in sorted(picked, key=lambda o: o[1])]
@@ -281,7 +358,7 @@ def _tiers(rng: np.random.Generator, p: CityParams) -> list[str]:
     """Tier of each ticket, in exact proportion to `tier_mix` (largest remainder), shuffled: a stable SLA load."""
     want = np.array(p.tier_mix) / sum(p.tier_mix) * p.tickets
     count = np.floor(want).astype(int)
-    count[np.argsort(count - want, kind="stable")[:p.tickets - count.sum()]] += 1
+    count[np.argsort(count - want, kind="stable")[: p.tickets - count.sum()]] += 1
     return [str(t) for t in rng.permutation(np.repeat(list(SLA), count))]
 
 
@@ -296,15 +373,22 @@ def _ticket(rng: np.random.Generator, p: CityParams, day0: datetime, tier: str, 
     else:
         t0, t1 = _at(day, earliest), _at(day, latest)
     created = t0 + timedelta(minutes=int(rng.integers(int((t1 - t0).total_seconds()) // 60 + 1)))
-    t = {"location": loc, "zone": _zone(p, loc), "created": _iso(created), "priority": tier,
-         "duration_min": 5 * round(rng.triangular(shortest, shortest, longest) / 5), "skills": [appliance]}
+    t = {
+        "location": loc,
+        "zone": _zone(p, loc),
+        "created": _iso(created),
+        "priority": tier,
+        "duration_min": 5 * round(rng.triangular(shortest, shortest, longest) / 5),
+        "skills": [appliance],
+    }
     if rng.random() < (p.emergency_window_share if tier == "emergency" else p.window_share):
         t["windows"] = _windows(rng, p, day0, tier == "emergency")
     if job == "repair" and rng.random() < p.part_share:
         parts = APPLIANCES[appliance][1]
         t["parts"] = {parts[rng.integers(len(parts))]: 2 if rng.random() < 0.15 else 1}
-    if (appliance == "aircon" and job != "maintenance") or (appliance == "fridge" and job == "repair"
-                                                           and rng.random() < 0.3):
+    if (appliance == "aircon" and job != "maintenance") or (
+        appliance == "fridge" and job == "repair" and rng.random() < 0.3
+    ):
         t["tools"] = [REFRIGERANT]
     return t
 
@@ -314,24 +398,40 @@ def generate_scenario(params: CityParams) -> dict:
     p, rng = params, np.random.default_rng(params.seed)
     day0 = datetime.fromisoformat(p.start_date)
     engineers = _engineers(rng, p, day0)
-    tickets = [_ticket(rng, p, day0, tier, _location(p, *xy)) for tier, xy in zip(_tiers(rng, p), _demand(rng, p))]
+    tickets = [
+        _ticket(rng, p, day0, tier, _location(p, *xy))
+        for tier, xy in zip(_tiers(rng, p), _demand(rng, p))
+    ]
     movable = [i for i, t in enumerate(tickets) if t["priority"] != "emergency"]
     if p.unservable_ticket and movable:
         t = tickets[movable.pop(int(rng.integers(len(movable))))]
         t.update(skills=[UNSERVABLE_SKILL], duration_min=90)
         for key in ("parts", "tools"):
             t.pop(key, None)
-    for i in rng.permutation(movable)[:round(p.named_engineer_share * p.tickets)]:
+    for i in rng.permutation(movable)[: round(p.named_engineer_share * p.tickets)]:
         able = [e["id"] for e in engineers if tickets[i]["skills"][0] in e["skills"]]
         if able:
             tickets[i]["engineer"] = able[rng.integers(len(able))]
     tickets.sort(key=lambda t: t["created"])  # ticket numbers follow the order they were raised
-    tickets = [{"id": f"T{n + 1:0{max(4, len(str(p.tickets)))}d}"} | t for n, t in enumerate(tickets)]
+    tickets = [
+        {"id": f"T{n + 1:0{max(4, len(str(p.tickets)))}d}"} | t for n, t in enumerate(tickets)
+    ]
     parts = sorted(q for v in APPLIANCES.values() for q in v[1])
-    depot = {"id": "D1", "location": {"lat": p.depot_lat, "lon": p.depot_lon},
-             "parts": {q: p.depot_stock for q in parts}, "tools": [REFRIGERANT], "restock_min": 15}
-    sc = {"format": FORMAT, "name": p.name, "sla": copy.deepcopy(SLA), "engineers": engineers,
-          "tickets": tickets, "depots": [depot]}
+    depot = {
+        "id": "D1",
+        "location": {"lat": p.depot_lat, "lon": p.depot_lon},
+        "parts": {q: p.depot_stock for q in parts},
+        "tools": [REFRIGERANT],
+        "restock_min": 15,
+    }
+    sc = {
+        "format": FORMAT,
+        "name": p.name,
+        "sla": copy.deepcopy(SLA),
+        "engineers": engineers,
+        "tickets": tickets,
+        "depots": [depot],
+    }
     if p.now is not None:
         now = _at(day0, p.now)
         _snapshot(p, sc, now)
@@ -342,6 +442,7 @@ def generate_scenario(params: CityParams) -> dict:
 
 
 # ---------------------------------------------------------------- travel
+
 
 def _travel_minutes(p: CityParams, locations: list[dict]) -> np.ndarray:
     """Minutes between `locations` as the written scenario will have them (the road matrix is rounded)."""
@@ -358,11 +459,18 @@ def _add_road_matrix(p: CityParams, sc: dict) -> None:
     nodes: dict[tuple[float, float], int] = {}
     for loc in locations:
         loc["node"] = nodes.setdefault((loc["lat"], loc["lon"]), len(nodes))
-    minutes, km = roads.travel_matrix(roads.build_network(p.road_params), np.array(list(nodes), dtype=float))
-    sc["travel"] = {"model": "matrix", "minutes": np.round(minutes, 2).tolist(), "km": np.round(km, 2).tolist()}
+    minutes, km = roads.travel_matrix(
+        roads.build_network(p.road_params), np.array(list(nodes), dtype=float)
+    )
+    sc["travel"] = {
+        "model": "matrix",
+        "minutes": np.round(minutes, 2).tolist(),
+        "km": np.round(km, 2).tolist(),
+    }
 
 
 # ---------------------------------------------------------------- real-time snapshot
+
 
 def _snapshot(p: CityParams, sc: dict, now: datetime) -> None:
     """Play the first planning day out until `now`, the way a dispatcher would have run it.
@@ -383,14 +491,24 @@ def _snapshot(p: CityParams, sc: dict, now: datetime) -> None:
     minutes = _travel_minutes(p, [e["start"] for e in engineers] + [t["location"] for t in tickets])
     rank = {tier: i for i, tier in enumerate(sc["sla"])}
     created = [datetime.fromisoformat(t["created"]) for t in tickets]
-    windows = [[(datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"])) for w in t.get("windows", [])]
-               for t in tickets]
+    windows = [
+        [
+            (datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
+            for w in t.get("windows", [])
+        ]
+        for t in tickets
+    ]
     place = list(range(ne))  # index into `minutes`: home, then the last ticket visited
     vans = [dict(e["van"]) for e in engineers]
     position: dict[int, dict] = {}
-    shift = [tuple(datetime.fromisoformat(e["shifts"][0][k]) for k in ("start", "end")) for e in engineers]
+    shift = [
+        tuple(datetime.fromisoformat(e["shifts"][0][k]) for k in ("start", "end"))
+        for e in engineers
+    ]
     planned_at = min(s for s, _ in shift)
-    pool = {k for k in range(len(tickets)) if created[k] <= planned_at}  # the rest is news for the replanning
+    pool = {
+        k for k in range(len(tickets)) if created[k] <= planned_at
+    }  # the rest is news for the replanning
     queue = [(shift[i][0], i) for i in range(ne)]
     heapq.heapify(queue)
     margin = timedelta(minutes=WINDOW_MARGIN_MIN)
@@ -402,9 +520,12 @@ def _snapshot(p: CityParams, sc: dict, now: datetime) -> None:
         best = None
         for k in pool:
             t = tickets[k]
-            if (not set(t["skills"]) <= set(e["skills"]) or t.get("engineer", e["id"]) != e["id"]
-                    or not set(t.get("tools", [])) <= set(e["tools"])
-                    or any(van.get(q, 0) < n for q, n in t.get("parts", {}).items())):
+            if (
+                not set(t["skills"]) <= set(e["skills"])
+                or t.get("engineer", e["id"]) != e["id"]
+                or not set(t.get("tools", [])) <= set(e["tools"])
+                or any(van.get(q, 0) < n for q, n in t.get("parts", {}).items())
+            ):
                 continue
             travel = float(minutes[place[i], ne + k])
             start = clock + timedelta(minutes=travel)
@@ -434,8 +555,12 @@ def _snapshot(p: CityParams, sc: dict, now: datetime) -> None:
             position[i] = dict(t["location"])
         else:
             t["status"] = "en_route"
-            position[i] = _along(p, _place(engineers, tickets, place[i]), t["location"],
-                                 (now - clock) / (start - clock))
+            position[i] = _along(
+                p,
+                _place(engineers, tickets, place[i]),
+                t["location"],
+                (now - clock) / (start - clock),
+            )
     for i, e in enumerate(engineers):
         e["van"] = {q: n for q, n in vans[i].items() if n > 0}
         e["position"] = position.get(i) or dict(_place(engineers, tickets, place[i]))
@@ -448,7 +573,11 @@ def _snapshot(p: CityParams, sc: dict, now: datetime) -> None:
 
 
 def _place(engineers: list[dict], tickets: list[dict], index: int) -> dict:
-    return engineers[index]["start"] if index < len(engineers) else tickets[index - len(engineers)]["location"]
+    return (
+        engineers[index]["start"]
+        if index < len(engineers)
+        else tickets[index - len(engineers)]["location"]
+    )
 
 
 def _along(p: CityParams, a: dict, b: dict, fraction: float) -> dict:
@@ -456,11 +585,15 @@ def _along(p: CityParams, a: dict, b: dict, fraction: float) -> dict:
     if p.travel == "matrix":
         lat, lon = roads.point_along(roads.build_network(p.road_params), a, b, fraction)
     else:
-        lat, lon = a["lat"] + fraction * (b["lat"] - a["lat"]), a["lon"] + fraction * (b["lon"] - a["lon"])
+        lat, lon = (
+            a["lat"] + fraction * (b["lat"] - a["lat"]),
+            a["lon"] + fraction * (b["lon"] - a["lon"]),
+        )
     return {"lat": round(float(lat), 5), "lon": round(float(lon), 5)}
 
 
 # ---------------------------------------------------------------- files and options
+
 
 def to_json(scenario: dict) -> str:
     """The canonical file text: what the bundled scenarios hold, byte for byte.
@@ -472,15 +605,24 @@ def to_json(scenario: dict) -> str:
     if not (isinstance(travel, dict) and travel.get("model") == "matrix"):
         return json.dumps(scenario, indent=1, ensure_ascii=False) + "\n"
     keys = [k for k in ("minutes", "km") if isinstance(travel.get(k), list)]
-    text = json.dumps(scenario | {"travel": travel | {k: f"\0{k}\0" for k in keys}}, indent=1, ensure_ascii=False)
+    text = json.dumps(
+        scenario | {"travel": travel | {k: f"\0{k}\0" for k in keys}}, indent=1, ensure_ascii=False
+    )
     for k in keys:
         rows = ",\n   ".join(json.dumps(row, separators=(",", ":")) for row in travel[k])
         text = text.replace(json.dumps(f"\0{k}\0"), "[\n   " + rows + "\n  ]")
     return text + "\n"
 
 
-def params_from_options(*, preset: str | None = None, engineers: int | None = None, tickets: int | None = None,
-                        days: int | None = None, seed: int | None = None, travel: str | None = None) -> CityParams:
+def params_from_options(
+    *,
+    preset: str | None = None,
+    engineers: int | None = None,
+    tickets: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    travel: str | None = None,
+) -> CityParams:
     """The CityParams for a preset (default: a nightly plan for a city day) with the given options overridden.
 
     Without a preset, the base is CityParams() with emergencies raised the evening before
@@ -490,23 +632,41 @@ def params_from_options(*, preset: str | None = None, engineers: int | None = No
     if preset is not None and preset not in PRESETS:
         raise ScenarioError([f"preset: got {preset!r}; fix: use one of {', '.join(PRESETS)}"])
     base = PRESETS[preset] if preset else CityParams(name="bologna", emergency_hours=EVENING_BEFORE)
-    options = {"engineers": engineers, "tickets": tickets, "days": days, "seed": seed, "travel": travel}
+    options = {
+        "engineers": engineers,
+        "tickets": tickets,
+        "days": days,
+        "seed": seed,
+        "travel": travel,
+    }
     given = {k: v for k, v in options.items() if v is not None}
     p = dataclasses.replace(base, **given)
     if preset is None or any(getattr(p, k) != getattr(base, k) for k in given):
-        name = f"bologna-{p.engineers}x{p.tickets}-{p.days}d-seed{p.seed}" + ("-roads" if p.travel == "matrix" else "")
+        name = f"bologna-{p.engineers}x{p.tickets}-{p.days}d-seed{p.seed}" + (
+            "-roads" if p.travel == "matrix" else ""
+        )
         p = dataclasses.replace(p, name=name + (f"-at{p.now.replace(':', '')}" if p.now else ""))
     return p
 
 
-def generate_from_options(*, preset: str | None = None, engineers: int | None = None, tickets: int | None = None,
-                          days: int | None = None, seed: int | None = None, travel: str | None = None) -> dict:
+def generate_from_options(
+    *,
+    preset: str | None = None,
+    engineers: int | None = None,
+    tickets: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    travel: str | None = None,
+) -> dict:
     """A scenario dict for the command line's options (see params_from_options); write it with to_json.
 
     Bad options raise ScenarioError, one line per problem (field, value, fix).
     """
-    return generate_scenario(params_from_options(preset=preset, engineers=engineers, tickets=tickets, days=days,
-                                                 seed=seed, travel=travel))
+    return generate_scenario(
+        params_from_options(
+            preset=preset, engineers=engineers, tickets=tickets, days=days, seed=seed, travel=travel
+        )
+    )
 
 
 def write_presets(directory: str | Path | None = None) -> dict[str, Path]:
@@ -523,10 +683,16 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
     import sys
 
-    ap = argparse.ArgumentParser(prog="python -m dispatch_opt.generate",
-                                 description="Write a synthetic Bologna dispatch scenario (contract v1).")
-    ap.add_argument("--all", action="store_true", help="write every preset to scenarios/<preset>.json")
-    ap.add_argument("--preset", choices=list(PRESETS), help="start from this preset (default: small)")
+    ap = argparse.ArgumentParser(
+        prog="python -m dispatch_opt.generate",
+        description="Write a synthetic Bologna dispatch scenario (contract v1).",
+    )
+    ap.add_argument(
+        "--all", action="store_true", help="write every preset to scenarios/<preset>.json"
+    )
+    ap.add_argument(
+        "--preset", choices=list(PRESETS), help="start from this preset (default: small)"
+    )
     ap.add_argument("--engineers", type=int, help="override the number of engineers")
     ap.add_argument("--tickets", type=int, help="override the number of tickets")
     ap.add_argument("--days", type=int, help="override the number of planning days")

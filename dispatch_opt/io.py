@@ -2,6 +2,7 @@
 
 I/O never builds solver objects: everything comes back as model or plan objects.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,15 +28,25 @@ def read_json(source: str | PathLike | dict, what: str) -> Any:
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except OSError as exc:
-            raise ScenarioError([f"{name}: cannot read the {what} file ({exc.strerror}); fix: check the path"]) from None
+            raise ScenarioError(
+                [f"{name}: cannot read the {what} file ({exc.strerror}); fix: check the path"]
+            ) from None
         except UnicodeDecodeError as exc:
-            raise ScenarioError([f"{name}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); "
-                                 f"fix: save the {what} as UTF-8"]) from None
+            raise ScenarioError(
+                [
+                    f"{name}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); "
+                    f"fix: save the {what} as UTF-8"
+                ]
+            ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ScenarioError([f"{name}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-                             f"fix: save the {what} as UTF-8 JSON"]) from None
+        raise ScenarioError(
+            [
+                f"{name}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                f"fix: save the {what} as UTF-8 JSON"
+            ]
+        ) from None
 
 
 def load_scenario(source: str | PathLike | dict | Scenario) -> Scenario:
@@ -50,8 +61,12 @@ def load_plan(source: str | PathLike | dict, scenario: Scenario | None = None) -
     try:
         return Plan.from_dict(raw, scenario)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ScenarioError([f"plan: cannot be read as contract v1 ({type(exc).__name__}: {exc}); "
-                             f"fix: write the plan as CONTRACT.md describes"]) from None
+        raise ScenarioError(
+            [
+                f"plan: cannot be read as contract v1 ({type(exc).__name__}: {exc}); "
+                f"fix: write the plan as CONTRACT.md describes"
+            ]
+        ) from None
 
 
 def save_plan(plan: Plan, path: str | PathLike) -> None:
@@ -67,16 +82,25 @@ def _split(value: Any) -> list[str]:
 
 
 def _clean(row: dict) -> dict:
-    return {k: v for k, v in row.items() if not (v is None or (isinstance(v, float) and pd.isna(v)))}
+    return {
+        k: v for k, v in row.items() if not (v is None or (isinstance(v, float) and pd.isna(v)))
+    }
 
 
 def _time(value: Any) -> str:
     return pd.Timestamp(value).isoformat() if not isinstance(value, str) else value
 
 
-def scenario_from_frames(engineers: pd.DataFrame, tickets: pd.DataFrame, *, name: str = "from-frames",
-                         depots: list[dict] | None = None, sla: dict | None = None, now: Any = None,
-                         travel: dict | None = None) -> Scenario:
+def scenario_from_frames(
+    engineers: pd.DataFrame,
+    tickets: pd.DataFrame,
+    *,
+    name: str = "from-frames",
+    depots: list[dict] | None = None,
+    sla: dict | None = None,
+    now: Any = None,
+    travel: dict | None = None,
+) -> Scenario:
     """A scenario from the tables a ticketing system exports.
 
     engineers: id, lat, lon, shift_start, shift_end (one row per shift; repeated ids give several shifts),
@@ -87,32 +111,59 @@ def scenario_from_frames(engineers: pd.DataFrame, tickets: pd.DataFrame, *, name
     engs: dict[str, dict] = {}
     for row in engineers.to_dict("records"):
         row = _clean(row)
-        e = engs.setdefault(str(row["id"]), {
-            "id": str(row["id"]), "start": {"lat": float(row["lat"]), "lon": float(row["lon"])}, "shifts": [],
-            "skills": _split(row.get("skills")), "tools": _split(row.get("tools")),
-            "max_overtime_min": float(row.get("max_overtime_min", 0)),
-            "van": {k[4:]: int(v) for k, v in row.items() if k.startswith("van_")}, "breaks": []})
+        e = engs.setdefault(
+            str(row["id"]),
+            {
+                "id": str(row["id"]),
+                "start": {"lat": float(row["lat"]), "lon": float(row["lon"])},
+                "shifts": [],
+                "skills": _split(row.get("skills")),
+                "tools": _split(row.get("tools")),
+                "max_overtime_min": float(row.get("max_overtime_min", 0)),
+                "van": {k[4:]: int(v) for k, v in row.items() if k.startswith("van_")},
+                "breaks": [],
+            },
+        )
         e["shifts"].append({"start": _time(row["shift_start"]), "end": _time(row["shift_end"])})
         if "break_start" in row:
-            e["breaks"].append({"start": _time(row["break_start"]), "end": _time(row["break_end"]),
-                                "duration_min": float(row.get("break_min", 30))})
+            e["breaks"].append(
+                {
+                    "start": _time(row["break_start"]),
+                    "end": _time(row["break_end"]),
+                    "duration_min": float(row.get("break_min", 30)),
+                }
+            )
     out_tickets = []
     for row in tickets.to_dict("records"):
         row = _clean(row)
-        t = {"id": str(row["id"]), "location": {"lat": float(row["lat"]), "lon": float(row["lon"])},
-             "created": _time(row["created"]), "priority": str(row["priority"]),
-             "duration_min": float(row["duration_min"]), "skills": _split(row.get("skills")),
-             "tools": _split(row.get("tools")),
-             "parts": {k[5:]: int(v) for k, v in row.items() if k.startswith("part_") and v}}
+        t = {
+            "id": str(row["id"]),
+            "location": {"lat": float(row["lat"]), "lon": float(row["lon"])},
+            "created": _time(row["created"]),
+            "priority": str(row["priority"]),
+            "duration_min": float(row["duration_min"]),
+            "skills": _split(row.get("skills")),
+            "tools": _split(row.get("tools")),
+            "parts": {k[5:]: int(v) for k, v in row.items() if k.startswith("part_") and v},
+        }
         if "window_start" in row:
             t["windows"] = [{"start": _time(row["window_start"]), "end": _time(row["window_end"])}]
         for key in ("engineer", "zone", "status"):
             if key in row:
                 t[key] = str(row[key])
         out_tickets.append(t)
-    raw: dict[str, Any] = {"format": SCENARIO_FORMAT, "name": name, "engineers": list(engs.values()),
-                           "tickets": out_tickets, "depots": depots or []}
-    for key, value in (("sla", sla), ("travel", travel), ("now", None if now is None else _time(now))):
+    raw: dict[str, Any] = {
+        "format": SCENARIO_FORMAT,
+        "name": name,
+        "engineers": list(engs.values()),
+        "tickets": out_tickets,
+        "depots": depots or [],
+    }
+    for key, value in (
+        ("sla", sla),
+        ("travel", travel),
+        ("now", None if now is None else _time(now)),
+    ):
         if value is not None:
             raw[key] = value
     return parse_scenario(raw)

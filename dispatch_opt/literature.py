@@ -20,13 +20,14 @@ contract's 0.01-minute tolerance, and the scenario's `literature.zero_service` l
 
 No dependency beyond the standard library: both formats are small and simple text.
 """
+
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
-from itertools import pairwise
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ class Instance:
 
 # ------------------------------------------------------------------ reading
 
+
 def read_instance(path: str | Path) -> Instance:
     """Read a Solomon `.txt` or VRPLIB `.vrp` VRPTW instance (chosen by content, not by suffix)."""
     path = Path(path)
@@ -95,18 +97,30 @@ def _read_solomon(stem: str, text: str) -> Instance:
     rows: list[list[float]] = []
     for i, ln in enumerate(lines):
         if ln and ln[0].upper() == "NUMBER" and "CAPACITY" in (w.upper() for w in ln):
-            nxt = next(x for x in lines[i + 1:] if x)
+            nxt = next(x for x in lines[i + 1 :] if x)
             vehicles, capacity = int(nxt[0]), int(nxt[1])
         elif len(ln) == 7 and all(_is_number(w) for w in ln):
             rows.append([float(w) for w in ln])
     if vehicles is None or not rows:
-        raise ValueError(f"{stem}: not a Solomon instance (no VEHICLE NUMBER/CAPACITY or no customer rows)")
+        raise ValueError(
+            f"{stem}: not a Solomon instance (no VEHICLE NUMBER/CAPACITY or no customer rows)"
+        )
     rows.sort(key=lambda r: r[0])
     if [int(r[0]) for r in rows] != list(range(len(rows))):
         raise ValueError(f"{stem}: customer numbers are not 0..{len(rows) - 1}")
     col = list(zip(*rows))
-    return Instance(name, "solomon", vehicles, capacity, list(col[1]), list(col[2]), [int(v) for v in col[3]],
-                    list(col[4]), list(col[5]), list(col[6]))
+    return Instance(
+        name,
+        "solomon",
+        vehicles,
+        capacity,
+        list(col[1]),
+        list(col[2]),
+        [int(v) for v in col[3]],
+        list(col[4]),
+        list(col[5]),
+        list(col[6]),
+    )
 
 
 def _read_vrplib(stem: str, text: str) -> Instance:
@@ -128,21 +142,30 @@ def _read_vrplib(stem: str, text: str) -> Instance:
     if "NODE_COORD_SECTION" not in sections:
         raise ValueError(f"{stem}: not a VRPLIB instance (no NODE_COORD_SECTION)")
     if spec.get("EDGE_WEIGHT_TYPE", "EUC_2D") != "EUC_2D":
-        raise ValueError(f"{stem}: EDGE_WEIGHT_TYPE {spec['EDGE_WEIGHT_TYPE']} is not supported (EUC_2D only)")
+        raise ValueError(
+            f"{stem}: EDGE_WEIGHT_TYPE {spec['EDGE_WEIGHT_TYPE']} is not supported (EUC_2D only)"
+        )
     coords = {int(r[0]): (float(r[1]), float(r[2])) for r in sections["NODE_COORD_SECTION"]}
     nodes = sorted(coords)
     depots = [int(r[0]) for r in sections.get("DEPOT_SECTION", []) if int(r[0]) > 0] or [nodes[0]]
     if len(depots) != 1:
         raise ValueError(f"{stem}: {len(depots)} depots; only single-depot instances are supported")
-    order = depots + [v for v in nodes if v != depots[0]]  # depot first, then customers in file order
+    order = depots + [
+        v for v in nodes if v != depots[0]
+    ]  # depot first, then customers in file order
     if order != nodes:
-        raise ValueError(f"{stem}: the depot must be the first node so customer numbers match the .sol files")
+        raise ValueError(
+            f"{stem}: the depot must be the first node so customer numbers match the .sol files"
+        )
 
     def column(section: str, default: Any, width: int = 1) -> dict[int, Any]:
         rows = sections.get(section)
         if rows is None:
             return {v: default for v in nodes}
-        return {int(r[0]): [float(w) for w in r[1:1 + width]] if width > 1 else float(r[1]) for r in rows}
+        return {
+            int(r[0]): [float(w) for w in r[1 : 1 + width]] if width > 1 else float(r[1])
+            for r in rows
+        }
 
     demand = column("DEMAND_SECTION", 0.0)
     windows = column("TIME_WINDOW_SECTION", None, width=2)
@@ -154,10 +177,18 @@ def _read_vrplib(stem: str, text: str) -> Instance:
         raise ValueError(f"{stem}: no TIME_WINDOW_SECTION; not a VRPTW instance")
     n_customers = len(nodes) - 1
     vehicles = int(spec["VEHICLES"]) if "VEHICLES" in spec else n_customers
-    return Instance(spec.get("NAME", stem), "vrplib", vehicles, int(float(spec["CAPACITY"])),
-                    [coords[v][0] for v in order], [coords[v][1] for v in order],
-                    [int(demand[v]) for v in order], [windows[v][0] for v in order],
-                    [windows[v][1] for v in order], [service[v] for v in order])
+    return Instance(
+        spec.get("NAME", stem),
+        "vrplib",
+        vehicles,
+        int(float(spec["CAPACITY"])),
+        [coords[v][0] for v in order],
+        [coords[v][1] for v in order],
+        [int(demand[v]) for v in order],
+        [windows[v][0] for v in order],
+        [windows[v][1] for v in order],
+        [service[v] for v in order],
+    )
 
 
 def _is_number(s: str) -> bool:
@@ -186,6 +217,7 @@ def read_bks(path: str | Path) -> tuple[list[list[int]], float]:
 
 # ------------------------------------------------------------------ scenario
 
+
 def _iso(minutes: float) -> str:
     t = ORIGIN + timedelta(minutes=minutes)
     if t.microsecond:
@@ -203,23 +235,40 @@ def to_scenario(inst: Instance) -> dict:
     depot = {"x": inst.x[0], "y": inst.y[0], "node": 0}
     shift = {"start": _iso(inst.ready[0]), "end": _iso(inst.due[0])}
     width = len(str(inst.vehicles))
-    engineers = [{"id": f"V{k + 1:0{width}d}", "start": depot, "shifts": [shift], "van": {"load": inst.capacity}}
-                 for k in range(inst.vehicles)]
+    engineers = [
+        {
+            "id": f"V{k + 1:0{width}d}",
+            "start": depot,
+            "shifts": [shift],
+            "van": {"load": inst.capacity},
+        }
+        for k in range(inst.vehicles)
+    ]
     tickets, zero_service = [], []
     for i in range(1, len(inst.x)):
         duration = inst.service[i]
         if duration <= 0:
             zero_service.append(str(i))
             duration = ZERO_SERVICE_MIN
-        t: dict[str, Any] = {"id": str(i), "location": {"x": inst.x[i], "y": inst.y[i], "node": i},
-                             "created": _iso(0), "priority": "normal", "duration_min": duration,
-                             "windows": [{"start": _iso(inst.ready[i]), "end": _iso(inst.due[i])}]}
+        t: dict[str, Any] = {
+            "id": str(i),
+            "location": {"x": inst.x[i], "y": inst.y[i], "node": i},
+            "created": _iso(0),
+            "priority": "normal",
+            "duration_min": duration,
+            "windows": [{"start": _iso(inst.ready[i]), "end": _iso(inst.due[i])}],
+        }
         if inst.demand[i]:
             t["parts"] = {"load": inst.demand[i]}
         tickets.append(t)
-    meta = {"instance": inst.name, "source": inst.source, "vehicles": inst.vehicles, "capacity": inst.capacity,
-            "convention": "DIMACS 2021 VRPTW: distance = travel time = Euclidean truncated to 0.1; "
-                          f"times in minutes from {ORIGIN.isoformat(timespec='minutes')}"}
+    meta = {
+        "instance": inst.name,
+        "source": inst.source,
+        "vehicles": inst.vehicles,
+        "capacity": inst.capacity,
+        "convention": "DIMACS 2021 VRPTW: distance = travel time = Euclidean truncated to 0.1; "
+        f"times in minutes from {ORIGIN.isoformat(timespec='minutes')}",
+    }
     if zero_service:
         meta["zero_service"] = {"tickets": zero_service, "duration_min": ZERO_SERVICE_MIN}
     return {
@@ -240,14 +289,20 @@ def import_instance(path: str | Path) -> dict:
 
 # ------------------------------------------------------------------ plans from routes
 
-def plan_from_routes(scenario: dict, routes: list[list[str | int]], *, name: str | None = None) -> dict:
+
+def plan_from_routes(
+    scenario: dict, routes: list[list[str | int]], *, name: str | None = None
+) -> dict:
     """A contract-v1 plan dict serving `routes` (ticket ids, one list per vehicle, in order) at the
     earliest times: leave the depot at shift start, start each visit at max(arrival, window start).
 
     Routes go to engineers in scenario order; tickets in no route are listed as unassigned. The
     plan is not checked here: pass it to `dispatch_opt.check` (an infeasible route gives violations).
     """
-    minutes, km = scenario["travel"]["minutes"], scenario["travel"].get("km") or scenario["travel"]["minutes"]
+    minutes, km = (
+        scenario["travel"]["minutes"],
+        scenario["travel"].get("km") or scenario["travel"]["minutes"],
+    )
     tickets = {t["id"]: t for t in scenario["tickets"]}
     engineers = scenario["engineers"]
     routes = [[str(t) for t in r] for r in routes if r]
@@ -269,17 +324,40 @@ def plan_from_routes(scenario: dict, routes: list[list[str | int]], *, name: str
             if wins:
                 start = max(arrival, min((a for a, b in wins if b >= arrival), default=wins[-1][0]))
             t = start + ticket["duration_min"]
-            stops.append({"type": "visit", "ticket": tid, "arrival": _iso(arrival), "start": _iso(start),
-                          "end": _iso(t)})
+            stops.append(
+                {
+                    "type": "visit",
+                    "ticket": tid,
+                    "arrival": _iso(arrival),
+                    "start": _iso(start),
+                    "end": _iso(t),
+                }
+            )
             prev = node
         travel, dist = travel + minutes[prev][end_loc], dist + km[prev][end_loc]
-        out.append({"engineer": eng["id"], "shift": 0, "stops": stops, "depart": _iso(depart),
-                    "return": _iso(t + minutes[prev][end_loc]), "travel_min": round(travel, 2),
-                    "distance_km": round(dist, 3)})
+        out.append(
+            {
+                "engineer": eng["id"],
+                "shift": 0,
+                "stops": stops,
+                "depart": _iso(depart),
+                "return": _iso(t + minutes[prev][end_loc]),
+                "travel_min": round(travel, 2),
+                "distance_km": round(dist, 3),
+            }
+        )
     served = {tid for r in routes for tid in r}
-    unassigned = [{"ticket": t["id"], "reason": "not in any route"} for t in scenario["tickets"]
-                  if t["id"] not in served and t.get("status", "open") != "done"]
-    return {"format": PLAN_FORMAT, "scenario": name or scenario["name"], "routes": out, "unassigned": unassigned}
+    unassigned = [
+        {"ticket": t["id"], "reason": "not in any route"}
+        for t in scenario["tickets"]
+        if t["id"] not in served and t.get("status", "open") != "done"
+    ]
+    return {
+        "format": PLAN_FORMAT,
+        "scenario": name or scenario["name"],
+        "routes": out,
+        "unassigned": unassigned,
+    }
 
 
 def plan_routes(plan: Any) -> list[list[str]]:

@@ -5,12 +5,21 @@ adds the rules that span several fields (references, overlaps, one location
 kind). Every problem becomes one line naming the field, the value and the fix,
 so a planner can correct the export without reading a traceback.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 SCENARIO_FORMAT = "dispatch-opt.scenario/1"
 PLAN_FORMAT = "dispatch-opt.plan/1"
@@ -33,14 +42,18 @@ class _Model(BaseModel):
 
 def _text_time(v: Any) -> Any:
     if not isinstance(v, (str, datetime)):
-        raise ValueError(f"is a {type(v).__name__}, not a date-time; fix: write an ISO 8601 local date-time "
-                         f"such as 2026-11-23T09:00")
+        raise ValueError(
+            f"is a {type(v).__name__}, not a date-time; fix: write an ISO 8601 local date-time "
+            f"such as 2026-11-23T09:00"
+        )
     return v
 
 
 def _local_time(v: datetime) -> datetime:
     if v.tzinfo is not None:
-        raise ValueError("has a UTC offset; fix: write local time without offset, e.g. 2026-11-23T09:00")
+        raise ValueError(
+            "has a UTC offset; fix: write local time without offset, e.g. 2026-11-23T09:00"
+        )
     return v
 
 
@@ -82,7 +95,9 @@ class TimeWindow(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> "TimeWindow":
         if self.end <= self.start:
-            raise ValueError(f"end {self.end.isoformat()} is not after start {self.start.isoformat()}; fix: make end later than start")
+            raise ValueError(
+                f"end {self.end.isoformat()} is not after start {self.start.isoformat()}; fix: make end later than start"
+            )
         return self
 
 
@@ -92,7 +107,9 @@ class Break(TimeWindow):
     @model_validator(mode="after")
     def _fits(self) -> "Break":
         if self.duration_min > (self.end - self.start).total_seconds() / 60 + 1e-9:
-            raise ValueError(f"duration_min {self.duration_min} does not fit in its interval; fix: widen the interval or shorten the break")
+            raise ValueError(
+                f"duration_min {self.duration_min} does not fit in its interval; fix: widen the interval or shorten the break"
+            )
         return self
 
 
@@ -121,14 +138,18 @@ class MatrixTravel(_Model):
     km: list[list[Annotated[float, Field(ge=0)]]] | None = None
 
 
-Travel = Annotated[Union[HaversineTravel, EuclideanTravel, MatrixTravel], Field(discriminator="model")]
+Travel = Annotated[
+    Union[HaversineTravel, EuclideanTravel, MatrixTravel], Field(discriminator="model")
+]
 
 
 class Engineer(_Model):
     id: Annotated[str, Field(min_length=1)]
     start: Location
     end: Location | None = None
-    shifts: list[TimeWindow]  # may be empty: an engineer off for the whole plan (e.g. after a sick call)
+    shifts: list[
+        TimeWindow
+    ]  # may be empty: an engineer off for the whole plan (e.g. after a sick call)
     max_overtime_min: Annotated[float, Field(ge=0)] = 0.0
     skills: list[str] = []
     van: dict[str, Quantity] = {}
@@ -197,8 +218,10 @@ class Scenario(_Model):
         """`now`, or the earliest shift start when planning ahead."""
         if self.now is not None:
             return self.now
-        return min((s.start for e in self.engineers for s in e.shifts),
-                   default=min((t.created for t in self.tickets), default=datetime(2000, 1, 1)))
+        return min(
+            (s.start for e in self.engineers for s in e.shifts),
+            default=min((t.created for t in self.tickets), default=datetime(2000, 1, 1)),
+        )
 
     def engineer(self, engineer_id: str) -> Engineer:
         return self._engineers_by_id[engineer_id]
@@ -273,7 +296,9 @@ def _path(loc: tuple, raw: Any) -> str:
     return out or "scenario"
 
 
-def _pydantic_problems(err: ValidationError, raw: Any, fixes: dict[str, str] | None = None) -> list[str]:
+def _pydantic_problems(
+    err: ValidationError, raw: Any, fixes: dict[str, str] | None = None
+) -> list[str]:
     """One line per problem: path (with ids), the value given, what is wrong, and the fix (`fixes` by error type first)."""
     lines = []
     for e in err.errors():
@@ -285,7 +310,12 @@ def _pydantic_problems(err: ValidationError, raw: Any, fixes: dict[str, str] | N
             value = ""
         if "; fix: " not in msg:
             fix = _FIX_BY_TYPE.get(e["type"]) if e["type"] == "missing" else None
-            fix = fix or (fixes or {}).get(e["type"]) or _FIX_BY_FIELD.get(field) or _FIX_BY_TYPE.get(e["type"], "see CONTRACT.md")
+            fix = (
+                fix
+                or (fixes or {}).get(e["type"])
+                or _FIX_BY_FIELD.get(field)
+                or _FIX_BY_TYPE.get(e["type"], "see CONTRACT.md")
+            )
             msg = f"{msg}; fix: {fix}"
         lines.append(f"{_path(loc, raw)}: {value}{msg}")
     return lines
@@ -297,7 +327,9 @@ def _duplicates(items: list, what: str) -> list[str]:
         if not isinstance(x.id, str):
             continue  # a missing or mistyped id is reported by the structure check
         if x.id in seen:
-            out.append(f"{what}[{i}].id: {x.id!r} is used twice; fix: give every {what[:-1]} a unique id")
+            out.append(
+                f"{what}[{i}].id: {x.id!r} is used twice; fix: give every {what[:-1]} a unique id"
+            )
         seen.add(x.id)
     return out
 
@@ -320,20 +352,30 @@ def _location_problems(sc: Scenario) -> list[str]:
         n = len(sc.travel.minutes)
         for name, m in (("minutes", sc.travel.minutes), ("km", sc.travel.km)):
             if m is not None and any(len(row) != n for row in m) or (m is not None and len(m) != n):
-                out.append(f"travel.{name}: matrix is not square ({len(m)} rows); fix: give an n x n matrix")
+                out.append(
+                    f"travel.{name}: matrix is not square ({len(m)} rows); fix: give an n x n matrix"
+                )
         for path, loc in locs:
             if loc.node is None:
-                out.append(f"{path}: has no node; fix: with the matrix travel model give every location a 'node' index")
+                out.append(
+                    f"{path}: has no node; fix: with the matrix travel model give every location a 'node' index"
+                )
             elif loc.node >= n:
-                out.append(f"{path}.node: got {loc.node}; out of range for a {n} x {n} matrix; fix: use an index below {n}")
+                out.append(
+                    f"{path}.node: got {loc.node}; out of range for a {n} x {n} matrix; fix: use an index below {n}"
+                )
         return out
     kinds = {loc.kind for _, loc in locs}
     if "node" in kinds:
         path = next(p for p, loc in locs if loc.kind == "node")
-        out.append(f"{path}: only a node index; fix: give lat/lon or x/y, or use the matrix travel model")
+        out.append(
+            f"{path}: only a node index; fix: give lat/lon or x/y, or use the matrix travel model"
+        )
     if {"geo", "planar"} <= kinds:
         first = {k: next(p for p, loc in locs if loc.kind == k) for k in ("geo", "planar")}
-        out.append(f"{first['planar']}: uses x/y while {first['geo']} uses lat/lon; fix: use one kind of location in a scenario")
+        out.append(
+            f"{first['planar']}: uses x/y while {first['geo']} uses lat/lon; fix: use one kind of location in a scenario"
+        )
     planar = "planar" in kinds and "geo" not in kinds
     if planar and isinstance(sc.travel, HaversineTravel):
         out.append("travel.model: haversine needs lat/lon locations; fix: use euclidean for x/y")
@@ -348,8 +390,10 @@ def _engineer_problems(sc: Scenario) -> list[str]:
         shifts = sorted(enumerate(e.shifts), key=lambda p: p[1].start)
         for (ia, a), (ib, b) in zip(shifts, shifts[1:]):
             if b.start < a.end:
-                out.append(f"engineers[{i}] (id {e.id!r}).shifts[{ib}]: starts {b.start.isoformat()} before "
-                           f"shifts[{ia}] ends {a.end.isoformat()}; fix: shifts of one engineer must not overlap")
+                out.append(
+                    f"engineers[{i}] (id {e.id!r}).shifts[{ib}]: starts {b.start.isoformat()} before "
+                    f"shifts[{ia}] ends {a.end.isoformat()}; fix: shifts of one engineer must not overlap"
+                )
     return out
 
 
@@ -358,20 +402,34 @@ def _ticket_problems(tickets: list, tiers: list[str], engineer_ids: set) -> list
     for i, t in enumerate(tickets):
         where = f"tickets[{i}] (id {t.id!r})"
         if isinstance(t.priority, str) and t.priority not in tiers:
-            out.append(f"{where}.priority: got {t.priority!r}; not an SLA tier; fix: use one of {list(tiers)} "
-                       f"or add the tier to 'sla'")
+            out.append(
+                f"{where}.priority: got {t.priority!r}; not an SLA tier; fix: use one of {list(tiers)} "
+                f"or add the tier to 'sla'"
+            )
         if isinstance(t.engineer, str) and t.engineer not in engineer_ids:
-            out.append(f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field")
+            out.append(
+                f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field"
+            )
         if t.status in FROZEN_STATUSES and t.engineer is None:
-            out.append(f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "
-                       f"who is on it, or set status to 'open'")
+            out.append(
+                f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "
+                f"who is on it, or set status to 'open'"
+            )
     return out
 
 
 def _problems(sc: Scenario) -> list[str]:
-    out = _duplicates(sc.engineers, "engineers") + _duplicates(sc.tickets, "tickets") + _duplicates(sc.depots, "depots")
-    return (out + _location_problems(sc) + _engineer_problems(sc)
-            + _ticket_problems(sc.tickets, list(sc.tiers), {e.id for e in sc.engineers}))
+    out = (
+        _duplicates(sc.engineers, "engineers")
+        + _duplicates(sc.tickets, "tickets")
+        + _duplicates(sc.depots, "depots")
+    )
+    return (
+        out
+        + _location_problems(sc)
+        + _engineer_problems(sc)
+        + _ticket_problems(sc.tickets, list(sc.tiers), {e.id for e in sc.engineers})
+    )
 
 
 class _Raw:
@@ -386,18 +444,27 @@ class _Raw:
 
 def _raw_problems(raw: dict) -> list[str]:
     """The cross-field checks that need no parsed structure: ids, tiers, engineer references."""
-    lists = {k: [_Raw(x) for x in raw.get(k)] if isinstance(raw.get(k), list) else [] for k in ("engineers", "tickets", "depots")}
+    lists = {
+        k: [_Raw(x) for x in raw.get(k)] if isinstance(raw.get(k), list) else []
+        for k in ("engineers", "tickets", "depots")
+    }
     out = []
     for k, items in lists.items():
         out += _duplicates(items, k)
-    tiers = list(raw["sla"]) if isinstance(raw.get("sla"), dict) and raw["sla"] else list(DEFAULT_SLA_HOURS)
+    tiers = (
+        list(raw["sla"])
+        if isinstance(raw.get("sla"), dict) and raw["sla"]
+        else list(DEFAULT_SLA_HOURS)
+    )
     return out + _ticket_problems(lists["tickets"], tiers, {e.id for e in lists["engineers"]})
 
 
 def parse_scenario(raw: Any) -> Scenario:
     """Validate a contract-v1 dict; raise ScenarioError listing every problem found."""
     if not isinstance(raw, dict):
-        raise ScenarioError([f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"])
+        raise ScenarioError(
+            [f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"]
+        )
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:

@@ -4,6 +4,7 @@ Plans are plain data (contract v1 JSON), with pandas views for planners.
 `finalize_routes` turns solver start times into the contract's arrival,
 depart and return times and travel figures, using exact travel minutes.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,9 +61,15 @@ class Route:
         return [s for s in self.stops if s.type == "visit"]
 
     def to_dict(self) -> dict:
-        return {"engineer": self.engineer, "shift": self.shift, "stops": [s.to_dict() for s in self.stops],
-                "depart": _iso(self.depart), "return": _iso(self.return_),
-                "travel_min": round(self.travel_min, 2), "distance_km": round(self.distance_km, 3)}
+        return {
+            "engineer": self.engineer,
+            "shift": self.shift,
+            "stops": [s.to_dict() for s in self.stops],
+            "depart": _iso(self.depart),
+            "return": _iso(self.return_),
+            "travel_min": round(self.travel_min, 2),
+            "distance_km": round(self.distance_km, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,13 @@ class Plan:
     scenario: Scenario | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        d = {"format": PLAN_FORMAT, "scenario": self.scenario_name, "routes": [r.to_dict() for r in self.routes],
-             "unassigned": [u.to_dict() for u in self.unassigned], "kpis": self.kpis}
+        d = {
+            "format": PLAN_FORMAT,
+            "scenario": self.scenario_name,
+            "routes": [r.to_dict() for r in self.routes],
+            "unassigned": [u.to_dict() for u in self.unassigned],
+            "kpis": self.kpis,
+        }
         if self.notes:
             d["notes"] = list(self.notes)
         return d
@@ -97,15 +109,44 @@ class Plan:
     @classmethod
     def from_dict(cls, d: dict, scenario: Scenario | None = None) -> "Plan":
         """Read a contract-v1 plan (ours or another program's)."""
+
         def stop(s: dict) -> Stop:
             arrival = s.get("arrival")
-            return Stop(s["type"], _dt(s["start"]), _dt(s["end"]), _dt(arrival) if arrival else None,
-                        s.get("ticket"), s.get("depot"), dict(s.get("parts", {})), list(s.get("tools", [])))
-        routes = [Route(r["engineer"], r.get("shift", 0), [stop(s) for s in r.get("stops", [])], _dt(r["depart"]),
-                        _dt(r["return"]), r.get("travel_min", 0.0), r.get("distance_km", 0.0))
-                  for r in d.get("routes", [])]
-        unassigned = [Unassigned(u["ticket"], u.get("reason", ""), u.get("code", "")) for u in d.get("unassigned", [])]
-        return cls(d.get("scenario", ""), routes, unassigned, dict(d.get("kpis", {})), list(d.get("notes", [])), scenario)
+            return Stop(
+                s["type"],
+                _dt(s["start"]),
+                _dt(s["end"]),
+                _dt(arrival) if arrival else None,
+                s.get("ticket"),
+                s.get("depot"),
+                dict(s.get("parts", {})),
+                list(s.get("tools", [])),
+            )
+
+        routes = [
+            Route(
+                r["engineer"],
+                r.get("shift", 0),
+                [stop(s) for s in r.get("stops", [])],
+                _dt(r["depart"]),
+                _dt(r["return"]),
+                r.get("travel_min", 0.0),
+                r.get("distance_km", 0.0),
+            )
+            for r in d.get("routes", [])
+        ]
+        unassigned = [
+            Unassigned(u["ticket"], u.get("reason", ""), u.get("code", ""))
+            for u in d.get("unassigned", [])
+        ]
+        return cls(
+            d.get("scenario", ""),
+            routes,
+            unassigned,
+            dict(d.get("kpis", {})),
+            list(d.get("notes", [])),
+            scenario,
+        )
 
     # -------------------------------------------------------- tabular views
     def stops_frame(self) -> pd.DataFrame:
@@ -113,26 +154,74 @@ class Plan:
         rows = []
         for r in self.routes:
             for s in r.stops:
-                row = {"engineer": r.engineer, "shift": r.shift, "type": s.type, "ticket": s.ticket, "depot": s.depot,
-                       "arrival": s.arrival, "start": s.start, "end": s.end}
+                row = {
+                    "engineer": r.engineer,
+                    "shift": r.shift,
+                    "type": s.type,
+                    "ticket": s.ticket,
+                    "depot": s.depot,
+                    "arrival": s.arrival,
+                    "start": s.start,
+                    "end": s.end,
+                }
                 if s.type == "visit" and self.scenario is not None:
                     t = self.scenario.ticket(s.ticket)
                     deadline = self.scenario.deadline(t)
-                    row.update(priority=t.priority, deadline=deadline,
-                               late_min=max(0.0, (s.start - deadline).total_seconds() / 60))
+                    row.update(
+                        priority=t.priority,
+                        deadline=deadline,
+                        late_min=max(0.0, (s.start - deadline).total_seconds() / 60),
+                    )
                 rows.append(row)
-        return pd.DataFrame(rows, columns=["engineer", "shift", "type", "ticket", "depot", "arrival", "start", "end",
-                                           "priority", "deadline", "late_min"])
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "engineer",
+                "shift",
+                "type",
+                "ticket",
+                "depot",
+                "arrival",
+                "start",
+                "end",
+                "priority",
+                "deadline",
+                "late_min",
+            ],
+        )
 
     def routes_frame(self) -> pd.DataFrame:
-        rows = [{"engineer": r.engineer, "shift": r.shift, "visits": len(r.visits), "depart": r.depart,
-                 "return": r.return_, "travel_min": r.travel_min, "distance_km": r.distance_km,
-                 "service_min": sum((s.end - s.start).total_seconds() / 60 for s in r.visits)} for r in self.routes]
-        return pd.DataFrame(rows, columns=["engineer", "shift", "visits", "depart", "return", "travel_min",
-                                           "distance_km", "service_min"])
+        rows = [
+            {
+                "engineer": r.engineer,
+                "shift": r.shift,
+                "visits": len(r.visits),
+                "depart": r.depart,
+                "return": r.return_,
+                "travel_min": r.travel_min,
+                "distance_km": r.distance_km,
+                "service_min": sum((s.end - s.start).total_seconds() / 60 for s in r.visits),
+            }
+            for r in self.routes
+        ]
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "engineer",
+                "shift",
+                "visits",
+                "depart",
+                "return",
+                "travel_min",
+                "distance_km",
+                "service_min",
+            ],
+        )
 
     def unassigned_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([u.to_dict() for u in self.unassigned], columns=["ticket", "reason", "code"])
+        return pd.DataFrame(
+            [u.to_dict() for u in self.unassigned], columns=["ticket", "reason", "code"]
+        )
 
 
 def _iso(t: datetime) -> str:
@@ -149,6 +238,7 @@ def _minutes(a: datetime, b: datetime) -> float:
 
 # ------------------------------------------------------------ from solver times to contract times
 
+
 def finalize_routes(sc: Scenario, el: "Eligibility", routes: list[Route]) -> list[Route]:
     """Sort stops, drop restocks that picked nothing up, and fill arrival, depart, return and travel."""
     vehicle_of = {(v.engineer.id, v.shift): i for i, v in enumerate(el.vehicles)}
@@ -157,8 +247,12 @@ def finalize_routes(sc: Scenario, el: "Eligibility", routes: list[Route]) -> lis
         v = vehicle_of[(r.engineer, r.shift)]
         start_loc, end_loc = (int(x) for x in el.vehicle_loc[v])
         stops = sorted(r.stops, key=lambda s: (s.start, s.type != "break"))
-        stops = [s for s in stops if not (s.type == "restock" and not s.parts and not s.tools)
-                 or not _skippable(el, stops, s, start_loc, r.depart)]
+        stops = [
+            s
+            for s in stops
+            if not (s.type == "restock" and not s.parts and not s.tools)
+            or not _skippable(el, stops, s, start_loc, r.depart)
+        ]
         out.append(_timed(el, r, stops, start_loc, end_loc))
     return out
 
@@ -171,11 +265,15 @@ def _skippable(el, stops: list[Stop], s: Stop, start_loc: int, depart: datetime)
     """An empty restock can go if the next stop is still reached in time without it."""
     i = stops.index(s)
     prev = next((p for p in reversed(stops[:i]) if p.type != "break"), None)
-    nxt = next((p for p in stops[i + 1:] if p.type != "break"), None)
+    nxt = next((p for p in stops[i + 1 :] if p.type != "break"), None)
     if nxt is None:
         return True
     a, t = (_loc(el, prev), prev.end) if prev else (start_loc, depart)
-    between = sum(_minutes(b.start, b.end) for b in stops if b.type == "break" and b.start >= t and b.end <= nxt.start)
+    between = sum(
+        _minutes(b.start, b.end)
+        for b in stops
+        if b.type == "break" and b.start >= t and b.end <= nxt.start
+    )
     return _minutes(t, nxt.start) >= el.minutes[a, _loc(el, nxt)] + between
 
 
@@ -223,31 +321,49 @@ def _ceil_s(t: datetime) -> datetime:
 
 # ------------------------------------------------------------ KPIs
 
+
 def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
     """Per tier service and SLA, travel, per-engineer utilisation and overtime, unassigned by reason."""
     visits = {s.ticket: s for r in plan.routes for s in r.visits}
     tiers = {}
     for name in sc.tiers:
         tickets = [t for t in sc.live_tickets if t.priority == name]
-        late = [max(0.0, _minutes(sc.deadline(t), visits[t.id].start)) for t in tickets if t.id in visits]
-        tiers[name] = {"tickets": len(tickets), "served": len(late), "on_time": sum(x <= 0.01 for x in late),
-                       "late_total_min": round(sum(late), 1), "late_max_min": round(max(late, default=0.0), 1)}
+        late = [
+            max(0.0, _minutes(sc.deadline(t), visits[t.id].start))
+            for t in tickets
+            if t.id in visits
+        ]
+        tiers[name] = {
+            "tickets": len(tickets),
+            "served": len(late),
+            "on_time": sum(x <= 0.01 for x in late),
+            "late_total_min": round(sum(late), 1),
+            "late_max_min": round(max(late, default=0.0), 1),
+        }
     engineers = {}
     for e in sc.engineers:
         mine = [r for r in plan.routes if r.engineer == e.id]
         shift_min = sum(_minutes(s.start, s.end) for s in e.shifts)
         service = sum(_minutes(s.start, s.end) for r in mine for s in r.visits)
         overtime = sum(max(0.0, _minutes(e.shifts[r.shift].end, r.return_)) for r in mine)
-        engineers[e.id] = {"visits": sum(len(r.visits) for r in mine), "service_min": round(service, 1),
-                           "shift_min": round(shift_min, 1),
-                           "utilisation": round(service / shift_min, 3) if shift_min else 0.0,
-                           "overtime_min": round(overtime, 1)}
-    kpis = {"tickets": len(sc.live_tickets), "served": len(visits), "unassigned": len(plan.unassigned),
-            "tiers": tiers, "travel_min": round(sum(r.travel_min for r in plan.routes), 1),
-            "distance_km": round(sum(r.distance_km for r in plan.routes), 2),
-            "overtime_min": round(sum(e["overtime_min"] for e in engineers.values()), 1),
-            "unassigned_by_reason": dict(Counter(u.code for u in plan.unassigned)),
-            "engineers": engineers}
+        engineers[e.id] = {
+            "visits": sum(len(r.visits) for r in mine),
+            "service_min": round(service, 1),
+            "shift_min": round(shift_min, 1),
+            "utilisation": round(service / shift_min, 3) if shift_min else 0.0,
+            "overtime_min": round(overtime, 1),
+        }
+    kpis = {
+        "tickets": len(sc.live_tickets),
+        "served": len(visits),
+        "unassigned": len(plan.unassigned),
+        "tiers": tiers,
+        "travel_min": round(sum(r.travel_min for r in plan.routes), 1),
+        "distance_km": round(sum(r.distance_km for r in plan.routes), 2),
+        "overtime_min": round(sum(e["overtime_min"] for e in engineers.values()), 1),
+        "unassigned_by_reason": dict(Counter(u.code for u in plan.unassigned)),
+        "engineers": engineers,
+    }
     for k, v in extra.items():
         if v is not None:
             kpis[k] = round(v, 3) if isinstance(v, float) else v
@@ -255,6 +371,7 @@ def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
 
 
 # ------------------------------------------------------------ what a re-plan changed
+
 
 @dataclass
 class PlanDiff:
@@ -281,21 +398,33 @@ class PlanDiff:
     def summary(self) -> dict:
         shifts = self.frame["eta_shift_min"].dropna().abs()
         counts = self.frame["change"].value_counts()
-        return {"moved": int(counts.get("moved", 0)), "eta_shifted": int((shifts > self.eta_tolerance_min + 0.01).sum()),
-                "eta_shift_max_min": round(float(shifts.max()), 1) if len(shifts) else 0.0,
-                "newly_unassigned": int(counts.get("unassigned", 0)), "newly_planned": int(counts.get("planned", 0)),
-                "removed": int(counts.get("removed", 0))}
+        return {
+            "moved": int(counts.get("moved", 0)),
+            "eta_shifted": int((shifts > self.eta_tolerance_min + 0.01).sum()),
+            "eta_shift_max_min": round(float(shifts.max()), 1) if len(shifts) else 0.0,
+            "newly_unassigned": int(counts.get("unassigned", 0)),
+            "newly_planned": int(counts.get("planned", 0)),
+            "removed": int(counts.get("removed", 0)),
+        }
 
     def __str__(self) -> str:
         s = self.summary()
-        lines = [f"{s['moved']} moved between engineers, {s['eta_shifted']} ETA shifts beyond "
-                 f"{self.eta_tolerance_min:g} min (largest {s['eta_shift_max_min']:g} min), {s['newly_planned']} newly "
-                 f"planned, {s['newly_unassigned']} newly unassigned, {s['removed']} no longer in the scenario"]
+        lines = [
+            f"{s['moved']} moved between engineers, {s['eta_shifted']} ETA shifts beyond "
+            f"{self.eta_tolerance_min:g} min (largest {s['eta_shift_max_min']:g} min), {s['newly_planned']} newly "
+            f"planned, {s['newly_unassigned']} newly unassigned, {s['removed']} no longer in the scenario"
+        ]
         for row in self.frame.itertuples():
             if row.change == "eta" and abs(row.eta_shift_min) <= self.eta_tolerance_min + 0.01:
                 continue
-            after = "gone (done or cancelled)" if row.change == "removed" else _where(row.new_engineer, row.new_start)
-            lines.append(f"  {row.ticket}: {row.change:10s} {_where(row.old_engineer, row.old_start)} -> {after}")
+            after = (
+                "gone (done or cancelled)"
+                if row.change == "removed"
+                else _where(row.new_engineer, row.new_start)
+            )
+            lines.append(
+                f"  {row.ticket}: {row.change:10s} {_where(row.old_engineer, row.old_start)} -> {after}"
+            )
         return "\n".join(lines)
 
 
@@ -323,8 +452,24 @@ def diff_plans(old: Plan, new: Plan, eta_tolerance_min: float = 0.0) -> PlanDiff
         else:
             change = "eta" if was[1] != now_[1] else None
         if change:
-            rows.append({"ticket": tid, "change": change, "old_engineer": was and was[0],
-                         "new_engineer": now_ and now_[0], "old_start": was and was[1], "new_start": now_ and now_[1],
-                         "eta_shift_min": _minutes(was[1], now_[1]) if was and now_ else None})
-    cols = ["ticket", "change", "old_engineer", "new_engineer", "old_start", "new_start", "eta_shift_min"]
+            rows.append(
+                {
+                    "ticket": tid,
+                    "change": change,
+                    "old_engineer": was and was[0],
+                    "new_engineer": now_ and now_[0],
+                    "old_start": was and was[1],
+                    "new_start": now_ and now_[1],
+                    "eta_shift_min": _minutes(was[1], now_[1]) if was and now_ else None,
+                }
+            )
+    cols = [
+        "ticket",
+        "change",
+        "old_engineer",
+        "new_engineer",
+        "old_start",
+        "new_start",
+        "eta_shift_min",
+    ]
     return PlanDiff(pd.DataFrame(rows, columns=cols), eta_tolerance_min)

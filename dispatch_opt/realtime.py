@@ -3,6 +3,7 @@ replayed event by event (re-planning at each) against a dispatcher who only ever
 
 Re-planning itself is `solve(scenario, params, previous=plan)`; events are in `events.py`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,8 +16,8 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from .construct import _best_insertion, seeded_routes
 from .checker import check
+from .construct import _best_insertion, seeded_routes
 from .eligibility import compute_eligibility
 from .events import apply_events, parse_events
 from .model import Scenario, ScenarioError, parse_scenario
@@ -24,8 +25,8 @@ from .plan import Plan
 from .solver import SolveParams, _Model, solve
 from .travel import travel_matrices
 
-
 # ---------------------------------------------------------------- appointment slots
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -41,7 +42,10 @@ class Slot:
 
     def window(self) -> dict:
         """The slot as a contract window, to put on the booked ticket."""
-        return {"start": self.start.isoformat(timespec="seconds"), "end": self.end.isoformat(timespec="seconds")}
+        return {
+            "start": self.start.isoformat(timespec="seconds"),
+            "end": self.end.isoformat(timespec="seconds"),
+        }
 
 
 @dataclass
@@ -50,12 +54,22 @@ class SlotOffer:
     reason: str | None = None  # why there is no slot (or fewer than asked), for the call handler
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame([s.__dict__ for s in self.slots],
-                            columns=["start", "end", "engineer", "shift", "added_travel_min", "added_cost"])
+        return pd.DataFrame(
+            [s.__dict__ for s in self.slots],
+            columns=["start", "end", "engineer", "shift", "added_travel_min", "added_cost"],
+        )
 
 
-def offer_slots(scenario: Scenario, plan: Plan, ticket: dict | Any, slot_minutes: int = 120, horizon_days: int = 3,
-                max_slots: int = 5, rank: str = "earliest", params: SolveParams | None = None) -> SlotOffer:
+def offer_slots(
+    scenario: Scenario,
+    plan: Plan,
+    ticket: dict | Any,
+    slot_minutes: int = 120,
+    horizon_days: int = 3,
+    max_slots: int = 5,
+    rank: str = "earliest",
+    params: SolveParams | None = None,
+) -> SlotOffer:
     """Arrival windows of `slot_minutes` (aligned on the clock from midnight) within `horizon_days` of now,
     where the new ticket fits into the plan as it is (no planned visit moves to another engineer), ranked
     earliest first or by added cost (`rank="cost"`). The ticket is a contract ticket without windows."""
@@ -63,16 +77,29 @@ def offer_slots(scenario: Scenario, plan: Plan, ticket: dict | Any, slot_minutes
         raise ValueError(f"rank: got {rank!r}; fix: use 'earliest' or 'cost'")
     params = params or SolveParams()
     raw = scenario.to_dict()
-    t = dict(ticket.model_dump(mode="json", exclude_unset=True) if hasattr(ticket, "model_dump") else ticket)
+    t = dict(
+        ticket.model_dump(mode="json", exclude_unset=True)
+        if hasattr(ticket, "model_dump")
+        else ticket
+    )
     t0 = scenario.planning_start
     t.setdefault("created", t0.isoformat(timespec="seconds"))
     t.pop("windows", None)
-    candidates = _slot_grid(scenario, max(t0, datetime.fromisoformat(str(t["created"]))), slot_minutes, horizon_days)
+    candidates = _slot_grid(
+        scenario, max(t0, datetime.fromisoformat(str(t["created"]))), slot_minutes, horizon_days
+    )
     if not candidates:
-        return SlotOffer([], f"no engineer works in the next {horizon_days} day(s); fix: add shifts or look further ahead")
+        return SlotOffer(
+            [],
+            f"no engineer works in the next {horizon_days} day(s); fix: add shifts or look further ahead",
+        )
     t["windows"] = [{"start": a.isoformat(), "end": b.isoformat()} for a, b in candidates]
     if any(x.get("id") == t.get("id") for x in raw["tickets"]):
-        raise ScenarioError([f"ticket.id: {t.get('id')!r} is already in the scenario; fix: give the caller's ticket a new id"])
+        raise ScenarioError(
+            [
+                f"ticket.id: {t.get('id')!r} is already in the scenario; fix: give the caller's ticket a new id"
+            ]
+        )
     raw["tickets"].append(t)
     sc = parse_scenario(raw)
     el = compute_eligibility(sc)
@@ -85,25 +112,41 @@ def offer_slots(scenario: Scenario, plan: Plan, ticket: dict | Any, slot_minutes
     slots = []
     for a, b in candidates:
         m.spans[n] = [(hz.seconds(a, up=True), hz.seconds(b))]
-        vehicles = [v for v in el.allowed[t["id"]] if m.vehicles[v].earliest_depart <= m.spans[n][0][1]
-                    and m.vehicles[v].shift_end >= m.spans[n][0][0]]
+        vehicles = [
+            v
+            for v in el.allowed[t["id"]]
+            if m.vehicles[v].earliest_depart <= m.spans[n][0][1]
+            and m.vehicles[v].shift_end >= m.spans[n][0][0]
+        ]
         best = _fitting_insertion(r, m, n, free, vehicles)
         if best is not None:
             added, v, added_travel = best
-            slots.append(Slot(a, b, m.vehicles[v].engineer.id, m.vehicles[v].shift, round(added_travel / 60, 1),
-                              round(added / 60, 1)))
+            slots.append(
+                Slot(
+                    a,
+                    b,
+                    m.vehicles[v].engineer.id,
+                    m.vehicles[v].shift,
+                    round(added_travel / 60, 1),
+                    round(added / 60, 1),
+                )
+            )
     if rank == "cost":
         slots.sort(key=lambda s: (s.added_cost, s.start))
     offer = SlotOffer(slots[:max_slots])
     if not slots:
         end = candidates[-1][1]
-        offer.reason = (f"fully booked until {end:%a %d %b %H:%M}: no qualified engineer can fit "
-                        f"{sc.ticket(t['id']).duration_min:g} min without making planned higher-tier work late; "
-                        f"fix: look further ahead (horizon_days), add a shift or an engineer")
+        offer.reason = (
+            f"fully booked until {end:%a %d %b %H:%M}: no qualified engineer can fit "
+            f"{sc.ticket(t['id']).duration_min:g} min without making planned higher-tier work late; "
+            f"fix: look further ahead (horizon_days), add a shift or an engineer"
+        )
     return offer
 
 
-def _slot_grid(sc: Scenario, t0: datetime, slot_minutes: int, horizon_days: int) -> list[tuple[datetime, datetime]]:
+def _slot_grid(
+    sc: Scenario, t0: datetime, slot_minutes: int, horizon_days: int
+) -> list[tuple[datetime, datetime]]:
     """Clock-aligned windows starting at or after t0 that meet some engineer's shift."""
     if slot_minutes <= 0:
         raise ValueError(f"slot_minutes: got {slot_minutes}; fix: use a positive number of minutes")
@@ -137,8 +180,14 @@ def _fitting_insertion(r, m: _Model, n: int, free: dict, vehicles: list[int]) ->
 def _late_higher(r, m: _Model, v: int, seq: list[int], rank_n: int) -> set[int]:
     timeline: list = []
     r.evaluate(v, seq, timeline)
-    return {item[0] for item in timeline if 0 <= item[0] < r.nt and len(item) == 2
-            and m.rank[m.ticket_of[m.nodes.tickets[item[0]]].priority] < rank_n and item[1] > r.deadline[item[0]]}
+    return {
+        item[0]
+        for item in timeline
+        if 0 <= item[0] < r.nt
+        and len(item) == 2
+        and m.rank[m.ticket_of[m.nodes.tickets[item[0]]].priority] < rank_n
+        and item[1] > r.deadline[item[0]]
+    }
 
 
 def _makes_higher_tier_late(r, m: _Model, v: int, cand: list[int], rank_n: int) -> bool:
@@ -152,13 +201,25 @@ def _travel(r, m: _Model, v: int, seq: list[int]) -> int:
 
 # ---------------------------------------------------------------- a day, simulated
 
-def day_events(scenario: Scenario, plan: Plan, seed: int = 0, emergencies: int = 5, overruns: int = 3,
-               sick: int = 1, cancellations: int = 2, first: str = "09:00", last: str = "15:00") -> list[dict]:
+
+def day_events(
+    scenario: Scenario,
+    plan: Plan,
+    seed: int = 0,
+    emergencies: int = 5,
+    overruns: int = 3,
+    sick: int = 1,
+    cancellations: int = 2,
+    first: str = "09:00",
+    last: str = "15:00",
+) -> list[dict]:
     """A plausible day of events (JSON-ready, in time order) against the morning plan: emergencies
     called in (at a known customer address, needing a skill someone has), jobs overrunning by 30-90
     minutes, engineers going home sick, customers cancelling. Deterministic by seed."""
     rng = random.Random(seed)
-    day = min(r.depart for r in plan.routes).date() if plan.routes else scenario.planning_start.date()
+    day = (
+        min(r.depart for r in plan.routes).date() if plan.routes else scenario.planning_start.date()
+    )
     lo, hi = (datetime.combine(day, datetime.strptime(x, "%H:%M").time()) for x in (first, last))
     when = lambda: lo + timedelta(minutes=rng.randrange(int((hi - lo).total_seconds() // 60)))  # noqa: E731
     visits = [(r.engineer, s) for r in plan.routes for s in r.visits if lo <= s.start <= hi]
@@ -167,16 +228,35 @@ def day_events(scenario: Scenario, plan: Plan, seed: int = 0, emergencies: int =
     for i in range(emergencies):
         at = when()
         base = rng.choice(scenario.tickets)
-        out.append({"type": "new_ticket", "at": at.isoformat(), "ticket": {
-            "id": f"EM{i + 1:02d}", "location": base.location.model_dump(exclude_none=True), "created": at.isoformat(),
-            "priority": next(iter(scenario.tiers)), "duration_min": rng.choice([45, 60, 75, 90]),
-            "skills": [rng.choice(skills)] if skills else [], "zone": base.zone}})
+        out.append(
+            {
+                "type": "new_ticket",
+                "at": at.isoformat(),
+                "ticket": {
+                    "id": f"EM{i + 1:02d}",
+                    "location": base.location.model_dump(exclude_none=True),
+                    "created": at.isoformat(),
+                    "priority": next(iter(scenario.tiers)),
+                    "duration_min": rng.choice([45, 60, 75, 90]),
+                    "skills": [rng.choice(skills)] if skills else [],
+                    "zone": base.zone,
+                },
+            }
+        )
         if base.zone is None:
             del out[-1]["ticket"]["zone"]
     for _, s in rng.sample(visits, min(overruns, len(visits))):
         at = s.start + (s.end - s.start) / 2
-        out.append({"type": "job_overrun", "at": at.isoformat(), "ticket": s.ticket,
-                    "expected_end": (s.end + timedelta(minutes=rng.choice([30, 45, 60, 90]))).isoformat()})
+        out.append(
+            {
+                "type": "job_overrun",
+                "at": at.isoformat(),
+                "ticket": s.ticket,
+                "expected_end": (
+                    s.end + timedelta(minutes=rng.choice([30, 45, 60, 90]))
+                ).isoformat(),
+            }
+        )
     for e in rng.sample(sorted({r.engineer for r in plan.routes}), min(sick, len(plan.routes))):
         out.append({"type": "engineer_unavailable", "at": when().isoformat(), "engineer": e})
     for _, s in rng.sample(visits, min(cancellations, len(visits))):
@@ -195,17 +275,25 @@ class DayReport:
     plans: list[tuple[datetime, Plan, Scenario]] = field(default_factory=list)
 
 
-def simulate_day(scenario: Scenario, events: list | None = None, params: SolveParams | None = None, *,
-                 morning: Plan | None = None, seed: int = 0,
-                 on_event: Callable[[str, int, int], None] | None = None) -> DayReport:
+def simulate_day(
+    scenario: Scenario,
+    events: list | None = None,
+    params: SolveParams | None = None,
+    *,
+    morning: Plan | None = None,
+    seed: int = 0,
+    on_event: Callable[[str, int, int], None] | None = None,
+) -> DayReport:
     """Replay the events through the day, re-planning at each (`params`, default 5 s of search), and the same
     day under the baseline that only ever inserts greedily into the plan in force (no search, no moves). Work
     is carried out as the plan in force says: at each event, visits that have ended are done, the one under
     way is started, the next one en route. KPIs count what was carried out."""
     params = params or SolveParams(time_limit_s=5)
     morning = morning or solve(scenario, params)
-    events = [e.model_dump(mode="json", exclude_none=True) if hasattr(e, "model_dump") else e
-              for e in (events if events is not None else day_events(scenario, morning, seed))]
+    events = [
+        e.model_dump(mode="json", exclude_none=True) if hasattr(e, "model_dump") else e
+        for e in (events if events is not None else day_events(scenario, morning, seed))
+    ]
     parse_events(events)  # validated once, up front
     events = sorted(events, key=lambda e: e["at"])
     policies = {"re-plan": params, "greedy insert": SolveParams(time_limit_s=0)}
@@ -218,26 +306,56 @@ def simulate_day(scenario: Scenario, events: list | None = None, params: SolvePa
             raw = _advance(raw, plan, at, done)
             try:
                 sc = apply_events(raw, [ev])
-            except ScenarioError as exc:  # e.g. the overrun of a job this plan has not started: nothing to do
-                rows.append({"policy": name, "at": at, "event": ev["type"], "applied": False, "note": str(exc)})
+            except (
+                ScenarioError
+            ) as exc:  # e.g. the overrun of a job this plan has not started: nothing to do
+                rows.append(
+                    {
+                        "policy": name,
+                        "at": at,
+                        "event": ev["type"],
+                        "applied": False,
+                        "note": str(exc),
+                    }
+                )
                 continue
             t0 = time.monotonic()
             new = solve(sc, policy, previous=plan)
             changes = new.kpis["changes"]
             moved += changes["moved"]
-            rows.append({"policy": name, "at": at, "event": ev["type"], "applied": True, "solve_s": time.monotonic() - t0,
-                         "served": new.kpis["served"], "tickets": new.kpis["tickets"], "moved": changes["moved"],
-                         "eta_shifted": changes["eta_shifted"], "newly_unassigned": changes["newly_unassigned"],
-                         "violations": len(check(sc, new).violations), "note": ""})
+            rows.append(
+                {
+                    "policy": name,
+                    "at": at,
+                    "event": ev["type"],
+                    "applied": True,
+                    "solve_s": time.monotonic() - t0,
+                    "served": new.kpis["served"],
+                    "tickets": new.kpis["tickets"],
+                    "moved": changes["moved"],
+                    "eta_shifted": changes["eta_shifted"],
+                    "newly_unassigned": changes["newly_unassigned"],
+                    "violations": len(check(sc, new).violations),
+                    "note": "",
+                }
+            )
             raw, plan = sc.to_dict(), new
             if name == "re-plan":
                 report_plans.append((at, new, sc))
             if on_event:
                 on_event(name, i + 1, len(events))
-        end = max((s.end for e in scenario.engineers for s in e.shifts), default=scenario.planning_start) + timedelta(days=1)
+        end = max(
+            (s.end for e in scenario.engineers for s in e.shifts), default=scenario.planning_start
+        ) + timedelta(days=1)
         raw = _advance(raw, plan, end, done)
-        kpis.append({"policy": name, **_day_kpis(parse_scenario(raw), done), "replans": sum(
-            1 for r in rows if r["policy"] == name and r["applied"]), "moved": moved})
+        kpis.append(
+            {
+                "policy": name,
+                **_day_kpis(parse_scenario(raw), done),
+                "replans": sum(1 for r in rows if r["policy"] == name and r["applied"]),
+                "moved": moved,
+            }
+        )
     return DayReport(pd.DataFrame(kpis).set_index("policy"), pd.DataFrame(rows), report_plans)
 
 
@@ -261,9 +379,16 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
         for s in r.stops:
             if s.type == "break":
                 continue
-            place = tickets[s.ticket]["location"] if s.type == "visit" else depots[s.depot]["location"]
-            if s.type == "visit" and tickets[s.ticket].get("status") == "done" or \
-                    s.type == "restock" and before is not None and s.end <= before:
+            place = (
+                tickets[s.ticket]["location"] if s.type == "visit" else depots[s.depot]["location"]
+            )
+            if (
+                s.type == "visit"
+                and tickets[s.ticket].get("status") == "done"
+                or s.type == "restock"
+                and before is not None
+                and s.end <= before
+            ):
                 where = place  # carried out at an earlier moment
             elif s.end <= now:
                 if s.type == "visit":
@@ -279,9 +404,15 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                 where = place
             elif s.start <= now and s.type == "visit":
                 done.setdefault(s.ticket, (r.engineer, s.start))
-                left = math.floor((s.end - now).total_seconds()) / 60  # whole seconds: rounding up could
-                tickets[s.ticket].update(status="started", engineer=r.engineer, windows=[],  # overflow a tight shift
-                                         duration_min=left)
+                left = (
+                    math.floor((s.end - now).total_seconds()) / 60
+                )  # whole seconds: rounding up could
+                tickets[s.ticket].update(
+                    status="started",
+                    engineer=r.engineer,
+                    windows=[],  # overflow a tight shift
+                    duration_min=left,
+                )
                 where = place
                 break
             else:
@@ -300,11 +431,17 @@ def _day_kpis(sc: Scenario, done: dict) -> dict:
     for tier in sc.tiers:
         mine = [t for t in sc.tickets if t.priority == tier]
         if mine:
-            out[f"{tier} on time"] = f"{sum(1 for t in mine if t.id in done and done[t.id][1] <= sc.deadline(t))}/{len(mine)}"
+            out[f"{tier} on time"] = (
+                f"{sum(1 for t in mine if t.id in done and done[t.id][1] <= sc.deadline(t))}/{len(mine)}"
+            )
     travel = 0.0
     for e in sc.engineers:
-        stops = [sc.ticket(tid).location for tid, _ in sorted(((t, s) for t, (eid, s) in done.items() if eid == e.id),
-                                                                key=lambda p: p[1])]
+        stops = [
+            sc.ticket(tid).location
+            for tid, _ in sorted(
+                ((t, s) for t, (eid, s) in done.items() if eid == e.id), key=lambda p: p[1]
+            )
+        ]
         if stops:
             minutes, _ = travel_matrices(sc, [e.start] + stops + [e.home])
             travel += sum(minutes[i, i + 1] for i in range(len(stops) + 1))

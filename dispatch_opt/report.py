@@ -7,6 +7,7 @@ the few lines of script are inline. Hovering a ticket shows its popup (SVG <titl
 engineer in the legend highlights that route. The script also sets #report-status to 'ready' once
 every image has decoded, which the browser test reads.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,8 +20,21 @@ from pathlib import Path
 from .checker import check
 from .model import Location, Scenario, ScenarioError
 from .plan import Plan
-from .viz import (LATE, UNASSIGNED, describe_stop, describe_unassigned, kpi_tables, late_min, location_kind,
-                  route_colour, route_label, route_path, schedule_figure, tier_colour, utilisation_figure)
+from .viz import (
+    LATE,
+    UNASSIGNED,
+    describe_stop,
+    describe_unassigned,
+    kpi_tables,
+    late_min,
+    location_kind,
+    route_colour,
+    route_label,
+    route_path,
+    schedule_figure,
+    tier_colour,
+    utilisation_figure,
+)
 
 
 def write_report(scenario: Scenario, plan: Plan, path, *, title: str | None = None) -> Path:
@@ -34,20 +48,39 @@ def render_report(scenario: Scenario, plan: Plan, *, title: str | None = None) -
     title = title or f"Dispatch plan: {scenario.name}"
     tables = kpi_tables(scenario, plan)
     result = check(scenario, plan)
-    verdict = ('<p class="ok">Checker: the plan keeps every hard rule.</p>' if result.ok else
-               f'<div class="bad"><b>Checker: {len(result.violations)} violation(s)</b><ul>'
-               + "".join(f"<li>{_e(v)}</li>" for v in result.violations[:50]) + "</ul></div>")
-    unassigned = tables["unassigned"].assign(deadline=lambda d: d["deadline"].map(lambda t: f"{t:%a %d %b %H:%M}"))
-    util = tables["utilisation"].assign(utilisation=lambda d: (100 * d["utilisation"]).map(lambda u: f"{u:.0f} %"))
+    verdict = (
+        '<p class="ok">Checker: the plan keeps every hard rule.</p>'
+        if result.ok
+        else f'<div class="bad"><b>Checker: {len(result.violations)} violation(s)</b><ul>'
+        + "".join(f"<li>{_e(v)}</li>" for v in result.violations[:50])
+        + "</ul></div>"
+    )
+    unassigned = tables["unassigned"].assign(
+        deadline=lambda d: d["deadline"].map(lambda t: f"{t:%a %d %b %H:%M}")
+    )
+    util = tables["utilisation"].assign(
+        utilisation=lambda d: (100 * d["utilisation"]).map(lambda u: f"{u:.0f} %")
+    )
     body = f"""<header><h1>{_e(title)}</h1>{_cards(scenario, tables)}{verdict}</header>
-<section class="row"><div class="card map"><h2>Routes</h2>{svg_map(scenario, plan)}{_legend(scenario, plan)}</div>
+<section class="row"><div class="card map"><h2>Routes</h2>{svg_map(scenario, plan)}{
+        _legend(scenario, plan)
+    }</div>
 <div class="card side"><h2>SLA by tier</h2>{_table(tables["sla"])}
-<h2>Unassigned ({len(plan.unassigned)})</h2><div class="scroll">{_table(unassigned, index=False)
-if len(unassigned) else "<p>None: every ticket is planned.</p>"}</div></div></section>
-<section class="card"><h2>Schedule</h2>{_png(schedule_figure(scenario, plan), "Schedule per engineer-shift")}</section>
+<h2>Unassigned ({len(plan.unassigned)})</h2><div class="scroll">{
+        _table(unassigned, index=False)
+        if len(unassigned)
+        else "<p>None: every ticket is planned.</p>"
+    }</div></div></section>
+<section class="card"><h2>Schedule</h2>{
+        _png(schedule_figure(scenario, plan), "Schedule per engineer-shift")
+    }</section>
 <section class="row"><div class="card"><h2>Engineers</h2>{_table(util)}</div>
-<div class="card"><h2>Utilisation</h2>{_png(utilisation_figure(scenario, plan), "Utilisation per engineer")}</div></section>
-<section class="card"><details><summary>All stops</summary>{_stops(scenario, plan)}</details></section>
+<div class="card"><h2>Utilisation</h2>{
+        _png(utilisation_figure(scenario, plan), "Utilisation per engineer")
+    }</div></section>
+<section class="card"><details><summary>All stops</summary>{
+        _stops(scenario, plan)
+    }</details></section>
 <footer>Report script: <span id="report-status" data-state="pending">not run</span></footer>"""
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>
 <style>{CSS}</style></head><body>{body}<script>{JS}</script></body></html>"""
@@ -57,13 +90,18 @@ def _same_ids(sc: Scenario, plan: Plan) -> None:
     """A plan of another scenario would fail deep in the drawing; say so up front (CLI exit 2)."""
     shifts = {e.id: len(e.shifts) for e in sc.engineers}
     ids = {t.id for t in sc.tickets} | {d.id for d in sc.depots}
-    problems = [f"plan route {r.engineer!r} shift {r.shift}: no such engineer or shift in the scenario"
-                for r in plan.routes if r.shift >= shifts.get(r.engineer, 0)]
+    problems = [
+        f"plan route {r.engineer!r} shift {r.shift}: no such engineer or shift in the scenario"
+        for r in plan.routes
+        if r.shift >= shifts.get(r.engineer, 0)
+    ]
     used = {s.ticket or s.depot for r in plan.routes for s in r.stops if s.type != "break"}
     used |= {u.ticket for u in plan.unassigned}
     problems += [f"plan: ticket or depot {x!r} is not in the scenario" for x in sorted(used - ids)]
     if problems:
-        raise ScenarioError([f"{p}; fix: report the plan with the scenario it was made for" for p in problems])
+        raise ScenarioError(
+            [f"{p}; fix: report the plan with the scenario it was made for" for p in problems]
+        )
 
 
 def svg_map(scenario: Scenario, plan: Plan, width: int = 760, height: int = 560) -> str:
@@ -71,92 +109,149 @@ def svg_map(scenario: Scenario, plan: Plan, width: int = 760, height: int = 560)
     kind = location_kind(scenario)
     if kind == "node":
         return '<p class="note">No map: locations are matrix nodes without coordinates.</p>'
-    every = [loc for r in plan.routes for loc in route_path(scenario, r)] + [t.location for t in scenario.live_tickets]
-    every += [d.location for d in scenario.depots] + [p for e in scenario.engineers for p in (e.start, e.home)]
+    every = [loc for r in plan.routes for loc in route_path(scenario, r)] + [
+        t.location for t in scenario.live_tickets
+    ]
+    every += [d.location for d in scenario.depots] + [
+        p for e in scenario.engineers for p in (e.start, e.home)
+    ]
     cos0 = math.cos(math.radians(sum(p.lat for p in every) / len(every))) if kind == "geo" else 1.0
 
     def raw(p: Location) -> tuple[float, float]:
         return (p.lon * cos0, -p.lat) if kind == "geo" else (p.x, -p.y)
+
     xs, ys = zip(*(raw(p) for p in every))
-    w, h = max(max(xs) - min(xs), 0.01), max(max(ys) - min(ys), 0.01)  # 0.01: about 1 km (geo), 10 m (x/y)
+    w, h = (
+        max(max(xs) - min(xs), 0.01),
+        max(max(ys) - min(ys), 0.01),
+    )  # 0.01: about 1 km (geo), 10 m (x/y)
     scale = min((width - 48) / w, (height - 48) / h)
     ox, oy = (width - scale * w) / 2 - scale * min(xs), (height - scale * h) / 2 - scale * min(ys)
 
     def xy(p: Location) -> tuple[float, float]:
         x, y = raw(p)
         return ox + scale * x, oy + scale * y
-    parts = [f'<svg id="map" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="route map"><rect width="100%" height="100%" fill="#f4f6f8"/>']
+
+    parts = [
+        f'<svg id="map" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'aria-label="route map"><rect width="100%" height="100%" fill="#f4f6f8"/>'
+    ]
     for i, r in enumerate(plan.routes):
         if len(path := route_path(scenario, r)) > 2:
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(xy, path))
-            parts.append(f'<polyline class="route" data-route="{i}" points="{points}" stroke="{route_colour(i)}">'
-                         f'<title>{_e(route_label(scenario, r))}: {len(r.visits)} visits, '
-                         f'{r.travel_min:.0f} min travel</title></polyline>')
+            parts.append(
+                f'<polyline class="route" data-route="{i}" points="{points}" stroke="{route_colour(i)}">'
+                f"<title>{_e(route_label(scenario, r))}: {len(r.visits)} visits, "
+                f"{r.travel_min:.0f} min travel</title></polyline>"
+            )
     for e in scenario.engineers:
         for x, y in {xy(e.start), xy(e.home)}:
-            parts.append(f'<path class="home" d="M{x - 6:.1f},{y + 5:.1f}h12v-8l-6,-5l-6,5z">'
-                         f'<title>home {_e(e.id)}</title></path>')
+            parts.append(
+                f'<path class="home" d="M{x - 6:.1f},{y + 5:.1f}h12v-8l-6,-5l-6,5z">'
+                f"<title>home {_e(e.id)}</title></path>"
+            )
     for d in scenario.depots:
         x, y = xy(d.location)
-        parts.append(f'<rect class="depot" x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" height="14">'
-                     f'<title>depot {_e(d.id)}</title></rect>')
-    visits = {s.ticket: (i, r, s, n) for i, r in enumerate(plan.routes) for n, s in enumerate(r.visits, 1)}
+        parts.append(
+            f'<rect class="depot" x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" height="14">'
+            f"<title>depot {_e(d.id)}</title></rect>"
+        )
+    visits = {
+        s.ticket: (i, r, s, n) for i, r in enumerate(plan.routes) for n, s in enumerate(r.visits, 1)
+    }
     reasons = {u.ticket: u.reason for u in plan.unassigned}
     for t in scenario.live_tickets:
         x, y = xy(t.location)
         if t.id in visits:
             i, r, s, n = visits[t.id]
             late = late_min(scenario, t, s.start) > 0.01
-            cls, edge, label = ("visit late", LATE, str(n)) if late else ("visit", route_colour(i), str(n))
+            cls, edge, label = (
+                ("visit late", LATE, str(n)) if late else ("visit", route_colour(i), str(n))
+            )
             lines = describe_stop(scenario, r, s)
         else:
             i, cls, edge, label = -1, "unassigned", UNASSIGNED, "?"
             lines = describe_unassigned(scenario, t.id, reasons.get(t.id, ""))
-        parts.append(f'<g class="ticket {cls}" data-route="{i}" data-ticket="{_e(t.id)}">'
-                     f'<title>{_e(chr(10).join(lines))}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="8" '
-                     f'fill="{tier_colour(scenario, t.priority)}" stroke="{edge}"/>'
-                     f'<text x="{x:.1f}" y="{y + 3:.1f}">{label}</text></g>')
-    km = (111.195 if kind == "geo" else 1.0) / scale  # km per pixel (111.195 km per degree of latitude)
-    bar = next(v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 1e9) if v / km >= 80)
-    parts.append(f'<g class="scale"><path d="M12,{height - 14}v5h{bar / km:.1f}v-5"/>'
-                 f'<text x="12" y="{height - 18}">{bar:g} km</text></g></svg>')
+        parts.append(
+            f'<g class="ticket {cls}" data-route="{i}" data-ticket="{_e(t.id)}">'
+            f'<title>{_e(chr(10).join(lines))}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="8" '
+            f'fill="{tier_colour(scenario, t.priority)}" stroke="{edge}"/>'
+            f'<text x="{x:.1f}" y="{y + 3:.1f}">{label}</text></g>'
+        )
+    km = (
+        111.195 if kind == "geo" else 1.0
+    ) / scale  # km per pixel (111.195 km per degree of latitude)
+    bar = next(
+        v
+        for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 1e9)
+        if v / km >= 80
+    )
+    parts.append(
+        f'<g class="scale"><path d="M12,{height - 14}v5h{bar / km:.1f}v-5"/>'
+        f'<text x="12" y="{height - 18}">{bar:g} km</text></g></svg>'
+    )
     return "".join(parts)
 
 
 def _legend(sc: Scenario, plan: Plan) -> str:
-    tiers = "".join(f'<li><i class="dot" style="background:{tier_colour(sc, k)}"></i>{_e(k)}</li>' for k in sc.tiers)
-    routes = "".join(f'<li class="pick" data-route="{i}"><i class="line" style="background:{route_colour(i)}"></i>'
-                     f'{_e(route_label(sc, r))}</li>' for i, r in enumerate(plan.routes) if len(route_path(sc, r)) > 2)
-    marks = (f'<li><i class="dot ring" style="border-color:{LATE}"></i>late visit</li>'
-             f'<li><i class="dot ring dashed"></i>unassigned</li><li><i class="sq"></i>depot</li>'
-             '<li><i class="house"></i>home</li>')
-    return (f'<ul class="legend">{tiers}{marks}</ul><ul class="legend routes">{routes}</ul>'
-            '<p class="note">Numbers give the visit order. Hover a ticket for its details; click an engineer to '
-            'highlight the route (again to show all).</p>')
+    tiers = "".join(
+        f'<li><i class="dot" style="background:{tier_colour(sc, k)}"></i>{_e(k)}</li>'
+        for k in sc.tiers
+    )
+    routes = "".join(
+        f'<li class="pick" data-route="{i}"><i class="line" style="background:{route_colour(i)}"></i>'
+        f"{_e(route_label(sc, r))}</li>"
+        for i, r in enumerate(plan.routes)
+        if len(route_path(sc, r)) > 2
+    )
+    marks = (
+        f'<li><i class="dot ring" style="border-color:{LATE}"></i>late visit</li>'
+        f'<li><i class="dot ring dashed"></i>unassigned</li><li><i class="sq"></i>depot</li>'
+        '<li><i class="house"></i>home</li>'
+    )
+    return (
+        f'<ul class="legend">{tiers}{marks}</ul><ul class="legend routes">{routes}</ul>'
+        '<p class="note">Numbers give the visit order. Hover a ticket for its details; click an engineer to '
+        "highlight the route (again to show all).</p>"
+    )
 
 
 def _cards(sc: Scenario, tables: dict) -> str:
     s, sla = tables["summary"]["value"], tables["sla"]
-    cards = [("planned", f"{s['served']:.0f} / {s['tickets']:.0f}"), ("unassigned", f"{s['unassigned']:.0f}"),
-             *[(f"{v.Index} on time", f"{v.on_time} / {v.tickets}") for v in sla.itertuples()],
-             ("travel", f"{s['travel_min'] / 60:.1f} h, {s['distance_km']:.0f} km"),
-             ("overtime", f"{s['overtime_min']:.0f} min")]
-    return '<div class="cards">' + "".join(f"<div><b>{_e(v)}</b><span>{_e(k)}</span></div>" for k, v in cards) + "</div>"
+    cards = [
+        ("planned", f"{s['served']:.0f} / {s['tickets']:.0f}"),
+        ("unassigned", f"{s['unassigned']:.0f}"),
+        *[(f"{v.Index} on time", f"{v.on_time} / {v.tickets}") for v in sla.itertuples()],
+        ("travel", f"{s['travel_min'] / 60:.1f} h, {s['distance_km']:.0f} km"),
+        ("overtime", f"{s['overtime_min']:.0f} min"),
+    ]
+    return (
+        '<div class="cards">'
+        + "".join(f"<div><b>{_e(v)}</b><span>{_e(k)}</span></div>" for k, v in cards)
+        + "</div>"
+    )
 
 
 def _stops(sc: Scenario, plan: Plan) -> str:
     df = replace(plan, scenario=sc).stops_frame()
     for c in ("arrival", "start", "end"):
         df[c] = df[c].map(lambda t: f"{t:%H:%M}" if t == t and t is not None else "")
-    df["deadline"] = df["deadline"].map(lambda t: f"{t:%a %d %H:%M}" if t == t and t is not None else "")
+    df["deadline"] = df["deadline"].map(
+        lambda t: f"{t:%a %d %H:%M}" if t == t and t is not None else ""
+    )
     return _table(df.drop(columns=["depot"] if df["depot"].isna().all() else []), index=False)
 
 
 def _table(df, index: bool = True) -> str:
     df = df.rename(columns=lambda c: str(c).replace("_", " ").replace(" pct", " %"))
-    return df.to_html(border=0, index=index, index_names=False, na_rep="", float_format=lambda v: f"{v:,.1f}",
-                      classes="tbl")
+    return df.to_html(
+        border=0,
+        index=index,
+        index_names=False,
+        na_rep="",
+        float_format=lambda v: f"{v:,.1f}",
+        classes="tbl",
+    )
 
 
 def _png(fig, alt: str) -> str:

@@ -15,6 +15,7 @@ A point is reached from its nearest street corner by a straight access leg at `a
 (driving the last few hundred metres and parking). Travel between two points is
 access + quickest network route + access; between two identical points it is 0.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,19 +35,27 @@ KM_PER_DEG = math.pi * EARTH_RADIUS_KM / 180
 @dataclass(frozen=True)
 class RoadParams:
     """Shape and speeds of a synthetic city network; defaults are Bologna-like."""
+
     centre_lat: float = 44.4949
     centre_lon: float = 11.3426
     radius_km: float = 12.5  # the network covers this disk around the centre
     spacing_km: float = 0.5  # between parallel streets
     jitter_km: float = 0.08  # corners moved up to this far, so streets are not perfectly straight
-    missing_share: float = 0.06  # of local streets left out (dead ends, rivers, railways), keeping it connected
+    missing_share: float = (
+        0.06  # of local streets left out (dead ends, rivers, railways), keeping it connected
+    )
     arterial_every: int = 5  # every 5th street line (2.5 km apart) is an arterial
     centre_radius_km: float = 1.5  # historic centre: every street there is slow
     ring_radius_km: float = 5.5
     ring_nodes: int = 64  # corners of the ring polygon
     ring_exits: int = 16  # ramps between the ring and the grid, evenly spaced
-    speeds_kmh: tuple[tuple[str, float], ...] = (("centre", 15.0), ("local", 25.0), ("arterial", 40.0),
-                                                 ("ramp", 40.0), ("ring", 70.0))
+    speeds_kmh: tuple[tuple[str, float], ...] = (
+        ("centre", 15.0),
+        ("local", 25.0),
+        ("arterial", 40.0),
+        ("ramp", 40.0),
+        ("ring", 70.0),
+    )
     access_kmh: float = 20.0  # the straight leg between a point and its nearest street corner
     seed: int = 0
 
@@ -62,6 +71,7 @@ class RoadNetwork:
     `graph` nodes are ints with attributes `east`, `north` (km from the centre), `lat`, `lon`,
     `kind` ("street" or "ring"); edges carry `km`, `minutes` and `road` (its class).
     """
+
     params: RoadParams
     graph: nx.Graph = field(repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
@@ -96,10 +106,12 @@ class RoadNetwork:
         xy = self.to_km(latlon)
         node, km = np.empty(len(xy), dtype=np.int64), np.empty(len(xy))
         for a in range(0, len(xy), 512):  # chunks keep the distance table small
-            d = np.hypot(xy[a:a + 512, None, 0] - self.east[None, self.street],
-                         xy[a:a + 512, None, 1] - self.north[None, self.street])
+            d = np.hypot(
+                xy[a : a + 512, None, 0] - self.east[None, self.street],
+                xy[a : a + 512, None, 1] - self.north[None, self.street],
+            )
             j = d.argmin(axis=1)
-            node[a:a + 512], km[a:a + 512] = self.street[j], d[np.arange(len(j)), j]
+            node[a : a + 512], km[a : a + 512] = self.street[j], d[np.arange(len(j)), j]
         return node, km
 
     # ---------------------------------------------------------------- routing
@@ -154,13 +166,21 @@ def _build(params: RoadParams) -> RoadNetwork:
                 idx[i, j] = len(idx)
     jitter = rng.uniform(-p.jitter_km, p.jitter_km, (len(idx), 2))
     for (i, j), n in idx.items():
-        g.add_node(n, east=i * p.spacing_km + jitter[n, 0], north=j * p.spacing_km + jitter[n, 1], kind="street")
+        g.add_node(
+            n,
+            east=i * p.spacing_km + jitter[n, 0],
+            north=j * p.spacing_km + jitter[n, 1],
+            kind="street",
+        )
 
     def add(u: int, v: int, road: str) -> None:
         a, b = g.nodes[u], g.nodes[v]
         km = math.hypot(a["east"] - b["east"], a["north"] - b["north"])
-        if road in ("local", "arterial") and max(math.hypot(a["east"], a["north"]),
-                                                 math.hypot(b["east"], b["north"])) <= p.centre_radius_km:
+        if (
+            road in ("local", "arterial")
+            and max(math.hypot(a["east"], a["north"]), math.hypot(b["east"], b["north"]))
+            <= p.centre_radius_km
+        ):
             road = "centre"
         g.add_edge(u, v, km=km, minutes=km / speed[road] * 60.0, road=road)
 
@@ -171,7 +191,7 @@ def _build(params: RoadParams) -> RoadNetwork:
             add(n, idx[i, j + 1], "arterial" if i % p.arterial_every == 0 else "local")
     # leave some local streets out, never cutting the city in two
     local = [(u, v) for u, v, d in g.edges(data=True) if d["road"] == "local"]
-    for e in rng.permutation(len(local))[:round(p.missing_share * len(local))]:
+    for e in rng.permutation(len(local))[: round(p.missing_share * len(local))]:
         u, v = local[e]
         data = g.edges[u, v]
         g.remove_edge(u, v)
@@ -192,7 +212,9 @@ def _build(params: RoadParams) -> RoadNetwork:
         add(first + r, first + (r + 1) % p.ring_nodes, "ring")
     for n in g.nodes:
         lat = p.centre_lat + g.nodes[n]["north"] / KM_PER_DEG
-        lon = p.centre_lon + g.nodes[n]["east"] / (KM_PER_DEG * math.cos(math.radians(p.centre_lat)))
+        lon = p.centre_lon + g.nodes[n]["east"] / (
+            KM_PER_DEG * math.cos(math.radians(p.centre_lat))
+        )
         g.nodes[n].update(lat=lat, lon=lon)
     return RoadNetwork(p, g)
 
@@ -200,10 +222,14 @@ def _build(params: RoadParams) -> RoadNetwork:
 def _latlon(points: np.ndarray | Iterable[Mapping]) -> np.ndarray:
     if isinstance(points, np.ndarray):
         return points.astype(float).reshape(-1, 2)
-    return np.array([(float(q["lat"]), float(q["lon"])) for q in points], dtype=float).reshape(-1, 2)
+    return np.array([(float(q["lat"]), float(q["lon"])) for q in points], dtype=float).reshape(
+        -1, 2
+    )
 
 
-def travel_matrix(network: RoadNetwork, points: np.ndarray | Iterable[Mapping]) -> tuple[np.ndarray, np.ndarray]:
+def travel_matrix(
+    network: RoadNetwork, points: np.ndarray | Iterable[Mapping]
+) -> tuple[np.ndarray, np.ndarray]:
     """(minutes, km), each of shape (n, n), between `points` ((lat, lon) rows or {"lat", "lon"} dicts).
 
     Each point is snapped to its nearest street corner; travel is the access leg there, the quickest
@@ -228,7 +254,9 @@ def travel_matrix(network: RoadNetwork, points: np.ndarray | Iterable[Mapping]) 
     return minutes, km
 
 
-def point_along(network: RoadNetwork, a: Mapping, b: Mapping, fraction: float) -> tuple[float, float]:
+def point_along(
+    network: RoadNetwork, a: Mapping, b: Mapping, fraction: float
+) -> tuple[float, float]:
     """(lat, lon) of a vehicle `fraction` of the travel time into the quickest trip from a to b.
 
     On a street (or an access leg) the point is interpolated; on the ring road or a ramp it is the
@@ -244,8 +272,10 @@ def point_along(network: RoadNetwork, a: Mapping, b: Mapping, fraction: float) -
     # legs: (from (lat, lon), to (lat, lon), minutes, on a street?)
     legs = [(tuple(ends[0]), at(na), ka / speed, True)]
     path = network.route(int(na), int(nb))
-    legs += [(at(u), at(v), g.edges[u, v]["minutes"], g.edges[u, v]["road"] not in ("ring", "ramp"))
-             for u, v in itertools.pairwise(path)]
+    legs += [
+        (at(u), at(v), g.edges[u, v]["minutes"], g.edges[u, v]["road"] not in ("ring", "ramp"))
+        for u, v in itertools.pairwise(path)
+    ]
     legs.append((at(nb), tuple(ends[1]), kb / speed, True))
     total = sum(leg[2] for leg in legs)
     goal = min(max(fraction, 0.0), 1.0) * total
@@ -265,5 +295,5 @@ def point_along(network: RoadNetwork, a: Mapping, b: Mapping, fraction: float) -
     while j1 < len(legs) - 1 and not legs[j1 + 1][3]:
         j1 += 1
     before = clock - sum(leg[2] for leg in legs[j0:i])
-    after = clock + sum(leg[2] for leg in legs[i:j1 + 1])
+    after = clock + sum(leg[2] for leg in legs[i : j1 + 1])
     return legs[j0][0] if goal - before <= after - goal else legs[j1][1]

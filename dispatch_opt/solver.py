@@ -10,21 +10,22 @@ dropping a ticket costs more than dropping every ticket of all lower tiers
 and any lateness or travel; then lateness past the SLA deadline, weighted by
 tier; then travel seconds; then overtime.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import math
 import random
 import time
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from .construct import BREAK, _Routes, first_routes
 from .checker import check
+from .construct import BREAK, _Routes, first_routes
 from .eligibility import Eligibility, compute_eligibility
 from .model import Scenario
 from .plan import Plan, Route, Stop, Unassigned, build_kpis, diff_plans, finalize_routes
@@ -41,17 +42,25 @@ class SolveParams:
 
     time_limit_s: float = 10.0
     seed: int = 0
-    first_solution: str = GREEDY  # or an OR-Tools FirstSolutionStrategy name (no ruin and recreate then)
+    first_solution: str = (
+        GREEDY  # or an OR-Tools FirstSolutionStrategy name (no ruin and recreate then)
+    )
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
+    lateness_per_min: tuple[float, ...] = (
+        DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
+    )
     overtime_per_min: float = 2.0
-    restock_bonus_min: float = 20.0  # how much detour a restock stop may cost before it is proven useful
+    restock_bonus_min: float = (
+        20.0  # how much detour a restock stop may cost before it is proven useful
+    )
     # re-planning against a previous plan (see solve(previous=...)): what changing it costs
     move_cost_min: float = 60.0  # a ticket moved to another engineer-shift
     eta_tolerance_min: float = 30.0  # a promised start may shift this much for free
     eta_shift_per_min: float = 1.0  # each minute beyond that
     log_search: bool = False
-    ruin_share: float = 0.8  # of the time limit (from the start): ruin and recreate, then OR-Tools' search
+    ruin_share: float = (
+        0.8  # of the time limit (from the start): ruin and recreate, then OR-Tools' search
+    )
 
     def lateness_weight(self, rank: int) -> int:
         w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]
@@ -90,8 +99,14 @@ class _Nodes:
 class _Model:
     """Builds and solves one routing model from an Eligibility."""
 
-    def __init__(self, sc: Scenario, el: Eligibility, params: SolveParams, previous: Plan | None = None,
-                 warm: Plan | None = None):
+    def __init__(
+        self,
+        sc: Scenario,
+        el: Eligibility,
+        params: SolveParams,
+        previous: Plan | None = None,
+        warm: Plan | None = None,
+    ):
         self.sc, self.el, self.params = sc, el, params
         self.vehicles = el.vehicles
         tickets = sorted(el.allowed)
@@ -114,13 +129,20 @@ class _Model:
         work (a van can run short over several tickets), or one lacking a tool a ticket needs."""
         if not self.sc.depots:
             return []
-        needy = {v for tid in tickets for v in self.el.allowed[tid]
-                 if self.ticket_of[tid].parts or not set(self.ticket_of[tid].tools) <= set(self.vehicles[v].engineer.tools)}
+        needy = {
+            v
+            for tid in tickets
+            for v in self.el.allowed[tid]
+            if self.ticket_of[tid].parts
+            or not set(self.ticket_of[tid].tools) <= set(self.vehicles[v].engineer.tools)
+        }
         return [(d.id, v) for v in sorted(needy) for d in self.sc.depots if d.parts or d.tools]
 
     def _layout(self) -> None:
         el, nodes = self.el, self.nodes
-        loc = [el.ticket_loc[t] for t in nodes.tickets] + [el.depot_loc[d] for d, _ in nodes.restocks]
+        loc = [el.ticket_loc[t] for t in nodes.tickets] + [
+            el.depot_loc[d] for d, _ in nodes.restocks
+        ]
         loc += [int(el.vehicle_loc[v][0]) for v in range(nodes.n_vehicles)]
         loc += [int(el.vehicle_loc[v][1]) for v in range(nodes.n_vehicles)]
         nodes.loc = np.array(loc, dtype=np.int64)
@@ -131,8 +153,12 @@ class _Model:
         self.spans = [self._spans(tid) for tid in nodes.tickets]
         self.break_windows = [self._break_windows(veh) for veh in self.vehicles]
         self.rank = {k: i for i, k in enumerate(self.sc.tiers)}
-        self.deadlines = [self.el.horizon.seconds(self.sc.deadline(self.ticket_of[t])) for t in nodes.tickets]
-        self.frozen_heads: dict[int, list[int]] = {}  # vehicle -> frozen ticket nodes, started before en route
+        self.deadlines = [
+            self.el.horizon.seconds(self.sc.deadline(self.ticket_of[t])) for t in nodes.tickets
+        ]
+        self.frozen_heads: dict[
+            int, list[int]
+        ] = {}  # vehicle -> frozen ticket nodes, started before en route
         for n, tid in enumerate(nodes.tickets):
             if self.ticket_of[tid].frozen:
                 self.frozen_heads.setdefault(self.el.allowed[tid][0], []).append(n)
@@ -149,7 +175,9 @@ class _Model:
         self.was_on: dict[int, int] = {}
         self.seeds: dict[int, list[int]] = {}
         self.seed_pickups: dict[int, tuple[dict, list]] = {}
-        self.left_out: set[int] = set()  # unassigned before: the fast path (no search) tries them after new work
+        self.left_out: set[int] = (
+            set()
+        )  # unassigned before: the fast path (no search) tries them after new work
         if plan is None:
             return
         node_of = {tid: n for n, tid in enumerate(self.nodes.tickets)}
@@ -172,11 +200,18 @@ class _Model:
                 if s.type == "visit" and s.ticket in node_of:
                     if v is not None and v in self.el.allowed[s.ticket]:
                         seed.append(node_of[s.ticket])
-                elif s.type == "break" and v is not None and any(
-                        b0 <= hz.seconds(s.start) <= b1 for b0, b1, _ in self.break_windows[v]):
+                elif (
+                    s.type == "break"
+                    and v is not None
+                    and any(b0 <= hz.seconds(s.start) <= b1 for b0, b1, _ in self.break_windows[v])
+                ):
                     seed.append(BREAK)
-                elif s.type == "restock" and (s.depot, v) in restock_of and restock_of[(s.depot, v)] not in seed \
-                        and hz.seconds(s.start) >= self.vehicles[v].earliest_depart:  # not one already taken
+                elif (
+                    s.type == "restock"
+                    and (s.depot, v) in restock_of
+                    and restock_of[(s.depot, v)] not in seed
+                    and hz.seconds(s.start) >= self.vehicles[v].earliest_depart
+                ):  # not one already taken
                     seed.append(restock_of[(s.depot, v)])
                     self.seed_pickups[seed[-1]] = (dict(s.parts), list(s.tools))
             if any(n != BREAK for n in seed):
@@ -185,16 +220,24 @@ class _Model:
     def frozen_out_of_reach(self) -> list[str]:
         """Frozen tickets of engineer-shifts that cannot even do their frozen work (and breaks) alone."""
         routes = _Routes(self)
-        return [self.nodes.tickets[n] for v, heads in self.frozen_heads.items()
-                if routes.frozen_lead(v, heads) is None for n in heads]
+        return [
+            self.nodes.tickets[n]
+            for v, heads in self.frozen_heads.items()
+            if routes.frozen_lead(v, heads) is None
+            for n in heads
+        ]
 
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts, merged."""
         t, allowed = self.ticket_of[tid], self.el.allowed[tid]
         hz = self.el.horizon
-        lo = max(min(self.vehicles[v].earliest_depart for v in allowed), hz.seconds(t.created, up=True))
+        lo = max(
+            min(self.vehicles[v].earliest_depart for v in allowed), hz.seconds(t.created, up=True)
+        )
         hi = max(self.vehicles[v].shift_end for v in allowed)
-        raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [(lo, hi)]
+        raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [
+            (lo, hi)
+        ]
         out: list[list[int]] = []
         for a, b in raw:
             a, b = max(a, lo), min(b, hi)
@@ -228,8 +271,12 @@ class _Model:
         self.manager = pywrapcp.RoutingIndexManager(self.nodes.n, len(self.vehicles), starts, ends)
         self.routing = pywrapcp.RoutingModel(self.manager)
         self.solver = self.routing.solver()
-        self.idx = [self.manager.NodeToIndex(i) if i < len(self.nodes.tickets) + len(self.nodes.restocks) else None
-                    for i in range(self.nodes.n)]
+        self.idx = [
+            self.manager.NodeToIndex(i)
+            if i < len(self.nodes.tickets) + len(self.nodes.restocks)
+            else None
+            for i in range(self.nodes.n)
+        ]
         travel = self.travel
         self.travel_cb = self.routing.RegisterTransitMatrix(travel.tolist())
         self.routing.SetArcCostEvaluatorOfAllVehicles(self.travel_cb)
@@ -266,7 +313,9 @@ class _Model:
             self.time.CumulVar(self.routing.End(v)).SetRange(veh.earliest_depart, veh.shift_end)
             ot = veh.latest_return - veh.shift_end
             if ot and ot_cost:  # end clock past shift end - ot ~ return past shift end
-                self.time.SetCumulVarSoftUpperBound(self.routing.End(v), veh.shift_end - ot, ot_cost)
+                self.time.SetCumulVarSoftUpperBound(
+                    self.routing.End(v), veh.shift_end - ot, ot_cost
+                )
         for n, spans in enumerate(self.spans):
             cumul = self.time.CumulVar(self.idx[n])
             cumul.SetRange(spans[0][0], spans[-1][1])
@@ -274,7 +323,9 @@ class _Model:
                 cumul.RemoveInterval(b + 1, a - 1)
         for r, (_, v) in enumerate(self.nodes.restocks):
             veh = self.vehicles[v]
-            self.time.CumulVar(self.idx[len(self.nodes.tickets) + r]).SetRange(veh.earliest_depart, veh.shift_end)
+            self.time.CumulVar(self.idx[len(self.nodes.tickets) + r]).SetRange(
+                veh.earliest_depart, veh.shift_end
+            )
 
     def _add_eligibility(self) -> None:
         """Only eligible engineer-shifts (-1: left unassigned). SetAllowedVehiclesForIndex's
@@ -290,8 +341,10 @@ class _Model:
         """Engineer breaks as OR-Tools break intervals; only those a route could owe."""
         visit = self.nodes.service_s.tolist()
         for v, windows in enumerate(self.break_windows):
-            intervals = [self.solver.FixedDurationIntervalVar(b0, b1 - d, d, False, f"break-{v}-{b0}-{b1}")
-                         for b0, b1, d in windows]
+            intervals = [
+                self.solver.FixedDurationIntervalVar(b0, b1 - d, d, False, f"break-{v}-{b0}-{b1}")
+                for b0, b1, d in windows
+            ]
             if intervals:
                 self.time.SetBreakIntervalsOfVehicle(intervals, v, visit)
 
@@ -307,8 +360,14 @@ class _Model:
             use = np.zeros(nodes.n, dtype=np.int64)
             if kind == "part":
                 use[:nt] = [-self.ticket_of[t].parts.get(item, 0) for t in nodes.tickets]
-            held = {d.id: (d.parts.get(item, 0) if kind == "part" else int(item in d.tools)) for d in self.sc.depots}
-            on_vans = [e.van.get(item, 0) if kind == "part" else int(item in e.tools) for e in self.sc.engineers]
+            held = {
+                d.id: (d.parts.get(item, 0) if kind == "part" else int(item in d.tools))
+                for d in self.sc.depots
+            }
+            on_vans = [
+                e.van.get(item, 0) if kind == "part" else int(item in e.tools)
+                for e in self.sc.engineers
+            ]
             cap = (max(on_vans, default=0) + sum(held.values())) if kind == "part" else 1
             cb = self.routing.RegisterUnaryTransitVector(use.tolist())
             name = f"{kind}:{item}"
@@ -323,7 +382,9 @@ class _Model:
             demand = {v: self._demand(kind, item, v) for v in {v for _, v in nodes.restocks}}
             for r, (d, v) in enumerate(nodes.restocks):
                 slack = dim.SlackVar(self.idx[nt + r])
-                slack.SetRange(0, min(held[d], demand[v]))  # never fetch more than the engineer could use
+                slack.SetRange(
+                    0, min(held[d], demand[v])
+                )  # never fetch more than the engineer could use
                 self.routing.AddToAssignment(slack)  # read back as the pickup
                 by_depot.setdefault(d, []).append(slack)
             for d, slacks in by_depot.items():
@@ -397,8 +458,14 @@ class _Model:
     def _add_priorities(self) -> None:
         """Drop penalties that keep tiers lexicographic; soft SLA deadlines weighted by tier."""
         rank = self.rank
-        bound = sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles) + self.stability_bound
-        bound += sum(max(0, v.latest_return - v.shift_end) * self.params.overtime_per_min for v in self.vehicles)
+        bound = (
+            sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles)
+            + self.stability_bound
+        )
+        bound += sum(
+            max(0, v.latest_return - v.shift_end) * self.params.overtime_per_min
+            for v in self.vehicles
+        )
         counts = [0] * len(rank)
         for n, tid in enumerate(self.nodes.tickets):
             t = self.ticket_of[tid]
@@ -413,16 +480,22 @@ class _Model:
         for n, tid in enumerate(self.nodes.tickets):
             if n in self.frozen_nodes:
                 continue  # frozen work is never dropped
-            self.routing.AddDisjunction([self.idx[n]], self.penalty[rank[self.ticket_of[tid].priority]])
+            self.routing.AddDisjunction(
+                [self.idx[n]], self.penalty[rank[self.ticket_of[tid].priority]]
+            )
         bonus = round(self.params.restock_bonus_min * 60)
         for r in range(len(self.nodes.restocks)):
             self.routing.AddDisjunction([self.idx[len(self.nodes.tickets) + r]], bonus)
 
     # ------------------------------------------------------------ search
-    def search_parameters(self, time_limit_s: float, strategy: str) -> pywrapcp.DefaultRoutingSearchParameters:
+    def search_parameters(
+        self, time_limit_s: float, strategy: str
+    ) -> pywrapcp.DefaultRoutingSearchParameters:
         p = pywrapcp.DefaultRoutingSearchParameters()
         p.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
-        p.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.params.metaheuristic)
+        p.local_search_metaheuristic = getattr(
+            routing_enums_pb2.LocalSearchMetaheuristic, self.params.metaheuristic
+        )
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
         # the completion search (also used to restore a start assignment) must be allowed to place every
         # engineer's break: the default 100 ms is not enough past about 60 engineer-shifts with breaks
@@ -431,36 +504,57 @@ class _Model:
         return p
 
     def planned(self, solution) -> int:
-        return sum(1 for n in range(len(self.nodes.tickets)) if solution.Value(self.routing.NextVar(self.idx[n])) != self.idx[n])
+        return sum(
+            1
+            for n in range(len(self.nodes.tickets))
+            if solution.Value(self.routing.NextVar(self.idx[n])) != self.idx[n]
+        )
 
     def solve(self, time_limit_s: float, on_progress: Callable[[Progress], None] | None):
         """Search; if a first-solution strategy plans nothing (it can fail on side constraints), try the next."""
         t0 = time.monotonic()
         nt = len(self.nodes.tickets)
         if on_progress is not None:
+
             def report() -> None:
-                planned = sum(1 for n in range(nt) if self.routing.NextVar(self.idx[n]).Value() != self.idx[n])
-                on_progress(Progress(time.monotonic() - t0, self.routing.CostVar().Value(), planned, nt))
+                planned = sum(
+                    1 for n in range(nt) if self.routing.NextVar(self.idx[n]).Value() != self.idx[n]
+                )
+                on_progress(
+                    Progress(time.monotonic() - t0, self.routing.CostVar().Value(), planned, nt)
+                )
+
             self.routing.AddAtSolutionCallback(report)
         first = self.params.first_solution
         strategies = list(dict.fromkeys([first, *FALLBACK_FIRST_SOLUTIONS]))
         solution = None
-        if first != GREEDY:  # kept as the plan of last resort should the search return nothing in time
+        if (
+            first != GREEDY
+        ):  # kept as the plan of last resort should the search return nothing in time
             _, self.greedy_timelines = first_routes(self, deadline=t0 + time_limit_s / 4)
         else:
             strategies.remove(GREEDY)
             # RoutesToAssignment, not ReadAssignmentFromRoutes: the latter's restore search can stall
             # for minutes on models with breaks and soft deadlines; restored inside the search, it does not
-            params = self.search_parameters(time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0])
+            params = self.search_parameters(
+                time_limit_s - (time.monotonic() - t0), FALLBACK_FIRST_SOLUTIONS[0]
+            )
             self.routing.CloseModelWithParameters(params)
             start = self.routing.solver().Assignment()
-            def improved(missed: tuple[int, ...], cost: float) -> None:  # ruin and recreate's best, as OR-Tools counts
+
+            def improved(
+                missed: tuple[int, ...], cost: float
+            ) -> None:  # ruin and recreate's best, as OR-Tools counts
                 objective = round(cost) + sum(k * p for k, p in zip(missed, self.penalty))
                 on_progress(Progress(time.monotonic() - t0, objective, nt - sum(missed), nt))
+
             share = min(1.0, max(0.0, self.params.ruin_share))
-            routes, self.greedy_timelines = first_routes(self, deadline=t0 + time_limit_s / 2,
-                                                         improve_until=t0 + time_limit_s * share,
-                                                         on_best=improved if on_progress is not None else None)
+            routes, self.greedy_timelines = first_routes(
+                self,
+                deadline=t0 + time_limit_s / 2,
+                improve_until=t0 + time_limit_s * share,
+                on_best=improved if on_progress is not None else None,
+            )
             if self.routing.RoutesToAssignment(routes, True, True, start):
                 left = max(0.1, time_limit_s - (time.monotonic() - t0))
                 params.time_limit.FromMilliseconds(int(left * 1000))
@@ -473,7 +567,9 @@ class _Model:
             left = time_limit_s - (time.monotonic() - t0)
             if left <= 0.05 and solution is not None:
                 break
-            solution = self.routing.SolveWithParameters(self.search_parameters(max(left, 0.1), strategy))
+            solution = self.routing.SolveWithParameters(
+                self.search_parameters(max(left, 0.1), strategy)
+            )
             if solution is not None and self.planned(solution) > 0:
                 return solution
         return None  # nothing planned: the caller falls back on the greedy plan
@@ -485,6 +581,7 @@ def _tier_penalties(base: int, counts: list[int]) -> tuple[list[int], str | None
     When that would overflow the objective, each tier instead outweighs `m`
     lower-tier tickets, with m as large as fits; the note says so.
     """
+
     def build(cap: int) -> list[int]:
         pen = [0] * len(counts)
         lower = 0
@@ -509,8 +606,14 @@ def _tier_penalties(base: int, counts: list[int]) -> tuple[list[int], str | None
 
 # ---------------------------------------------------------------- public entry point
 
-def solve(scenario: Scenario, params: SolveParams | None = None, *, previous: Plan | None = None,
-          on_progress: Callable[[Progress], None] | None = None) -> Plan:
+
+def solve(
+    scenario: Scenario,
+    params: SolveParams | None = None,
+    *,
+    previous: Plan | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Plan:
     """Plan every live ticket: routes for engineer-shifts, the rest unassigned with a reason.
 
     With `previous` (a plan of the same operation, e.g. this morning's), this is a re-plan: its routes
@@ -529,8 +632,12 @@ def solve(scenario: Scenario, params: SolveParams | None = None, *, previous: Pl
     return plan
 
 
-def _replan(scenario: Scenario, params: SolveParams, previous: Plan,
-            on_progress: Callable[[Progress], None] | None) -> Plan:
+def _replan(
+    scenario: Scenario,
+    params: SolveParams,
+    previous: Plan,
+    on_progress: Callable[[Progress], None] | None,
+) -> Plan:
     """The fast path first (new work inserted, nothing moved), then the search from there: a re-plan with
     search is never worse than the insertion alone, whatever the time limit."""
     t0 = time.monotonic()
@@ -538,24 +645,45 @@ def _replan(scenario: Scenario, params: SolveParams, previous: Plan,
     fast = _solve(scenario, dataclasses.replace(params, time_limit_s=0), previous, el=el)
     left = params.time_limit_s - (time.monotonic() - t0)
     if left < 0.5:
-        fast.notes.append("no time left to search after inserting new work; fix: allow more time (--time-limit)")
+        fast.notes.append(
+            "no time left to search after inserting new work; fix: allow more time (--time-limit)"
+        )
         return fast
-    plan = _solve(scenario, dataclasses.replace(params, time_limit_s=left), previous, on_progress, warm=fast, el=el)
+    plan = _solve(
+        scenario,
+        dataclasses.replace(params, time_limit_s=left),
+        previous,
+        on_progress,
+        warm=fast,
+        el=el,
+    )
     served = lambda p: [p.kpis["tiers"][k]["served"] for k in scenario.tiers]  # noqa: E731
-    if served(plan) < served(fast):  # lexicographic by tier: the search found nothing better in time
-        fast.notes.append("the search found no better plan in time than inserting the new work; kept the insertion")
+    if served(plan) < served(
+        fast
+    ):  # lexicographic by tier: the search found nothing better in time
+        fast.notes.append(
+            "the search found no better plan in time than inserting the new work; kept the insertion"
+        )
         return fast
     return plan
 
 
-def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
-           on_progress: Callable[[Progress], None] | None = None, warm: Plan | None = None,
-           el: Eligibility | None = None) -> Plan:
+def _solve(
+    scenario: Scenario,
+    params: SolveParams,
+    previous: Plan | None,
+    on_progress: Callable[[Progress], None] | None = None,
+    warm: Plan | None = None,
+    el: Eligibility | None = None,
+) -> Plan:
     """One solve; `el` (from compute_eligibility) may be shared by the two solves of a re-plan: it is copied,
     since frozen work that cannot be kept is taken out of it."""
     t0 = time.monotonic()
-    el = compute_eligibility(scenario) if el is None else \
-        dataclasses.replace(el, allowed=dict(el.allowed), unplannable=dict(el.unplannable))
+    el = (
+        compute_eligibility(scenario)
+        if el is None
+        else dataclasses.replace(el, allowed=dict(el.allowed), unplannable=dict(el.unplannable))
+    )
     unassigned = [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
     status = "solved"
     while el.allowed and el.vehicles:
@@ -574,8 +702,16 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
             solution = model.solve(max(0.1, params.time_limit_s - setup_s), on_progress)
             if solution is not None:
                 routes, dropped = _read_routes(scenario, model, solution)
-                plan = _plan(scenario, el, routes, unassigned + _dropped(el, dropped, routes, timed_out=False), t0,
-                             setup_s, status, objective=solution.ObjectiveValue())
+                plan = _plan(
+                    scenario,
+                    el,
+                    routes,
+                    unassigned + _dropped(el, dropped, routes, timed_out=False),
+                    t0,
+                    setup_s,
+                    status,
+                    objective=solution.ObjectiveValue(),
+                )
                 if model.cap_note:
                     plan.notes.append(model.cap_note)
                 broken = check(scenario, plan).violations
@@ -589,12 +725,25 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
         else:  # no search: the greedy insertion alone
             setup_s = time.monotonic() - t0
             _, model.greedy_timelines = first_routes(model)
-        timed_out = not note and params.time_limit_s > 0 and time.monotonic() - t0 >= params.time_limit_s - 0.05
-        if _greedy_is_whole(model):  # the search returned nothing in time, a broken plan, or was not asked for
+        timed_out = (
+            not note
+            and params.time_limit_s > 0
+            and time.monotonic() - t0 >= params.time_limit_s - 0.05
+        )
+        if _greedy_is_whole(
+            model
+        ):  # the search returned nothing in time, a broken plan, or was not asked for
             routes, dropped = _greedy_routes(model)
             unassigned += _dropped(el, dropped, routes, timed_out)
-            plan = _plan(scenario, el, routes, unassigned, t0, setup_s,
-                         "greedy plan only" if params.time_limit_s > 0 else "inserted without search")
+            plan = _plan(
+                scenario,
+                el,
+                routes,
+                unassigned,
+                t0,
+                setup_s,
+                "greedy plan only" if params.time_limit_s > 0 else "inserted without search",
+            )
             plan.notes += [note] if note else []
             return plan
         # every ticket is optional but frozen work: that is what made the model infeasible
@@ -606,12 +755,18 @@ def _solve(scenario: Scenario, params: SolveParams, previous: Plan | None,
             el.allowed.pop(tid)
             unassigned.append(_frozen_unassigned(model.ticket_of[tid]))
         status = "solved without frozen work"
-    return _plan(scenario, el, [], unassigned, t0, setup_s=time.monotonic() - t0, status="nothing to plan")
+    return _plan(
+        scenario, el, [], unassigned, t0, setup_s=time.monotonic() - t0, status="nothing to plan"
+    )
 
 
 def _frozen_unassigned(t) -> Unassigned:
-    return Unassigned(t.id, f"{t.status} with {t.engineer} but cannot be kept within the engineer's shift, breaks and "
-                            f"windows; fix: extend the shift or release the ticket", "frozen")
+    return Unassigned(
+        t.id,
+        f"{t.status} with {t.engineer} but cannot be kept within the engineer's shift, breaks and "
+        f"windows; fix: extend the shift or release the ticket",
+        "frozen",
+    )
 
 
 def _greedy_is_whole(model: _Model) -> bool:
@@ -634,33 +789,67 @@ def _greedy_routes(model: _Model) -> tuple[list[Route], list[str]]:
             if item[0] >= len(nodes.tickets):  # a restock kept from the previous plan
                 depot, _ = nodes.restocks[item[0] - len(nodes.tickets)]
                 parts, tools = model.seed_pickups[item[0]]
-                stops.append(Stop("restock", hz.time(item[1]), hz.time(item[1]) + timedelta(minutes=model.sc.depot(depot).restock_min),
-                                  depot=depot, parts=parts, tools=tools))
+                stops.append(
+                    Stop(
+                        "restock",
+                        hz.time(item[1]),
+                        hz.time(item[1]) + timedelta(minutes=model.sc.depot(depot).restock_min),
+                        depot=depot,
+                        parts=parts,
+                        tools=tools,
+                    )
+                )
             elif item[0] >= 0:
                 tid = nodes.tickets[item[0]]
                 planned.add(tid)
                 start = hz.time(item[1])
-                stops.append(Stop("visit", start, start + timedelta(minutes=model.ticket_of[tid].duration_min), ticket=tid))
+                stops.append(
+                    Stop(
+                        "visit",
+                        start,
+                        start + timedelta(minutes=model.ticket_of[tid].duration_min),
+                        ticket=tid,
+                    )
+                )
             else:
                 stops.append(Stop("break", hz.time(item[1]), hz.time(item[1] + item[2])))
-        routes.append(Route(veh.engineer.id, veh.shift, stops, hz.time(veh.earliest_depart), hz.time(veh.latest_return)))
+        routes.append(
+            Route(
+                veh.engineer.id,
+                veh.shift,
+                stops,
+                hz.time(veh.earliest_depart),
+                hz.time(veh.latest_return),
+            )
+        )
     return routes, [tid for tid in nodes.tickets if tid not in planned]
 
 
-def _dropped(el: Eligibility, dropped: list[str], routes: list[Route], timed_out: bool) -> list[Unassigned]:
+def _dropped(
+    el: Eligibility, dropped: list[str], routes: list[Route], timed_out: bool
+) -> list[Unassigned]:
     """Eligible tickets left out: for lack of time (say so) or of room."""
     if timed_out:
         done = "after a first plan" if any(r.visits for r in routes) else "before a first plan"
-        return [Unassigned(tid, f"not planned: the search ran out of time {done}; fix: allow more time "
-                                f"(--time-limit)", "time_limit") for tid in dropped]
+        return [
+            Unassigned(
+                tid,
+                f"not planned: the search ran out of time {done}; fix: allow more time "
+                f"(--time-limit)",
+                "time_limit",
+            )
+            for tid in dropped
+        ]
     return [Unassigned(tid, _capacity_reason(el, tid), "capacity") for tid in dropped]
 
 
 def _capacity_reason(el: Eligibility, tid: str) -> str:
     engineers = sorted({el.vehicles[v].engineer.id for v in el.allowed[tid]})
     who = engineers[0] if len(engineers) == 1 else f"{len(engineers)} qualified engineers"
-    return (f"not enough capacity: left out in favour of higher-priority or better-placed work "
-            f"({who} could serve it; their shifts are full at the times it can be served)")
+    return (
+        f"not enough capacity: left out in favour of higher-priority or better-placed work "
+        f"({who} could serve it; their shifts are full at the times it can be served)"
+    )
 
 
 def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], list[str]]:
@@ -683,7 +872,9 @@ def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], li
             index = solution.Value(routing.NextVar(index))
         depart = solution.Value(tdim.CumulVar(routing.Start(v)))
         ret = veh.latest_return  # the end node's clock is not the return (see _add_time)
-        brks = _owed_breaks(model, v, seq, breaks, depart, solution.Value(tdim.CumulVar(routing.End(v))))
+        brks = _owed_breaks(
+            model, v, seq, breaks, depart, solution.Value(tdim.CumulVar(routing.End(v)))
+        )
         if not seq and not (veh.first_live and veh.start is not veh.engineer.start):
             continue
         stops, pickups = [], _pickups(model, solution, v, seq)
@@ -691,13 +882,29 @@ def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], li
             if node < nt:
                 tid = nodes.tickets[node]
                 planned.add(tid)
-                stops.append(Stop("visit", hz.time(start), hz.time(start) + timedelta(minutes=model.ticket_of[tid].duration_min),
-                                  arrival=None, ticket=tid))
+                stops.append(
+                    Stop(
+                        "visit",
+                        hz.time(start),
+                        hz.time(start) + timedelta(minutes=model.ticket_of[tid].duration_min),
+                        arrival=None,
+                        ticket=tid,
+                    )
+                )
             else:
                 depot, _ = nodes.restocks[node - nt]
                 parts, tools = pickups[node]
-                stops.append(Stop("restock", hz.time(start), hz.time(start) + timedelta(minutes=sc.depot(depot).restock_min),
-                                  arrival=None, depot=depot, parts=parts, tools=tools))
+                stops.append(
+                    Stop(
+                        "restock",
+                        hz.time(start),
+                        hz.time(start) + timedelta(minutes=sc.depot(depot).restock_min),
+                        arrival=None,
+                        depot=depot,
+                        parts=parts,
+                        tools=tools,
+                    )
+                )
         for b0, d in brks:
             stops.append(Stop("break", hz.time(b0), hz.time(b0 + d)))
         routes.append(Route(veh.engineer.id, veh.shift, stops, hz.time(depart), hz.time(ret)))
@@ -705,7 +912,9 @@ def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], li
     return routes, dropped
 
 
-def _owed_breaks(model: _Model, v: int, seq: list, breaks: dict, depart: int, end_clock: int) -> list[tuple[int, int]]:
+def _owed_breaks(
+    model: _Model, v: int, seq: list, breaks: dict, depart: int, end_clock: int
+) -> list[tuple[int, int]]:
     """Breaks the route owes, as (start, duration) seconds.
 
     OR-Tools may put a break after the end node's clock, which runs up to the overtime allowance
@@ -724,7 +933,9 @@ def _owed_breaks(model: _Model, v: int, seq: list, breaks: dict, depart: int, en
             out.append((start, dur))
         elif back + dur >= int(b1):  # still out at the interval's end: take it after the last stop
             at = max(int(b0), last_end)
-            out.append((at if at + dur <= int(b1) else max(start, last_end), dur))  # else where OR-Tools put it
+            out.append(
+                (at if at + dur <= int(b1) else max(start, last_end), dur)
+            )  # else where OR-Tools put it
     return out
 
 
@@ -740,7 +951,9 @@ def _pickups(model: _Model, solution, v: int, seq) -> dict[int, tuple[dict, list
             continue
         parts, tools = {}, []
         for (kind, item), dim in model.stock_dims.items():
-            q = solution.Value(dim.CumulVar(indices[k + 1])) - solution.Value(dim.CumulVar(indices[k]))
+            q = solution.Value(dim.CumulVar(indices[k + 1])) - solution.Value(
+                dim.CumulVar(indices[k])
+            )
             if q > 0 and kind == "part":
                 parts[item] = q
             elif q > 0:
@@ -752,6 +965,7 @@ def _pickups(model: _Model, solution, v: int, seq) -> dict[int, tuple[dict, list
 def _plan(sc, el, routes, unassigned, t0, setup_s, status, objective=None) -> Plan:
     routes = finalize_routes(sc, el, routes)
     plan = Plan(sc.name, routes, unassigned, scenario=sc)
-    plan.kpis = build_kpis(sc, plan, solve_s=time.monotonic() - t0, setup_s=setup_s, status=status,
-                           objective=objective)
+    plan.kpis = build_kpis(
+        sc, plan, solve_s=time.monotonic() - t0, setup_s=setup_s, status=status, objective=objective
+    )
     return plan

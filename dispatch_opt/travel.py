@@ -3,6 +3,7 @@
 One small interface (`travel_matrices`) over the contract's three models, so
 the solver, the checker and the KPIs all see the same numbers.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,13 +29,19 @@ def travel_matrices(scenario: Scenario, locations: list[Location]) -> tuple[np.n
     if isinstance(model, MatrixTravel):
         idx = np.array([loc.node for loc in locations], dtype=np.int64)
         minutes = np.asarray(model.minutes, dtype=float)[np.ix_(idx, idx)]
-        km = np.asarray(model.km, dtype=float)[np.ix_(idx, idx)] if model.km else np.zeros_like(minutes)
+        km = (
+            np.asarray(model.km, dtype=float)[np.ix_(idx, idx)]
+            if model.km
+            else np.zeros_like(minutes)
+        )
         return minutes, km
     if isinstance(model, EuclideanTravel):
         xy = np.array([(loc.x, loc.y) for loc in locations], dtype=float).reshape(-1, 2)
         km = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     else:
-        km = haversine_km(np.array([(loc.lat, loc.lon) for loc in locations], dtype=float).reshape(-1, 2))
+        km = haversine_km(
+            np.array([(loc.lat, loc.lon) for loc in locations], dtype=float).reshape(-1, 2)
+        )
         km = km * model.detour
     return km / model.speed_kmh * 60.0, km
 

@@ -4,6 +4,7 @@
 
 Edit the cells here, not in the .ipynb files: they are overwritten.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,7 +47,7 @@ Load `scenarios/small.json` (8 engineers, 50 tickets in Bologna), plan it with a
 check the plan independently, then look at the KPIs, the map, the schedule and what was left out.
 """),
         code(FIND_ROOT),
-        code('''
+        code("""
 %matplotlib inline
 import dispatch_opt as do
 from dispatch_opt import viz
@@ -54,32 +55,34 @@ from dispatch_opt import viz
 scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
 plan = do.solve(scenario, do.SolveParams(time_limit_s=5, seed=0))
 print(f"{len(scenario.live_tickets)} tickets, {len(plan.unassigned)} unassigned")
-'''),
+"""),
         md("The independent checker must find no broken hard rule:"),
-        code('''
+        code("""
 result = do.check(scenario, plan)
 assert result.ok, result.violations
 result.ok
-'''),
+"""),
         md("## KPIs\nOverall, per SLA tier, and per engineer."),
-        code('''
+        code("""
 tables = viz.kpi_tables(scenario, plan)
 tables["summary"]
-'''),
+"""),
         code('tables["sla"]'),
         code('tables["utilisation"]'),
-        md("## Route map\nOne coloured line per route; `tiles=None` so nothing is fetched from the internet."),
-        code('''
+        md(
+            "## Route map\nOne coloured line per route; `tiles=None` so nothing is fetched from the internet."
+        ),
+        code("""
 route_map = viz.route_map(scenario, plan, tiles=None)
 route_map
-'''),
+"""),
         md("## Schedule\nOne row per engineer-shift: travel, visits, breaks, lateness."),
-        code('''
+        code("""
 schedule = viz.schedule_figure(scenario, plan)
 schedule
-'''),
+"""),
         md("## Unassigned tickets and why"),
-        code('plan.unassigned_frame()'),
+        code("plan.unassigned_frame()"),
     ]
 
 
@@ -96,7 +99,7 @@ Each what-if edits the scenario **dict** (the JSON) and re-plans with a 3 s budg
 * **parts on vans**: the parts that unassigned tickets need put on every van.
 """),
         code(FIND_ROOT),
-        code('''
+        code("""
 import copy
 import json
 from datetime import datetime, timedelta
@@ -117,7 +120,7 @@ def plan_of(data: dict):
 
 base_scenario, base_plan = plan_of(base)
 base_plan.unassigned_frame()
-'''),
+"""),
         md("## The what-ifs"),
         code('''
 def add_engineer(data):
@@ -174,7 +177,7 @@ KPIs side by side (B − A), and the tickets that moved to another engineer, wer
 planned or left out (`do.diff`).
 KPIs are computed against the scenario of the what-if (here the same tickets and SLAs as the base).
 """),
-        code('''
+        code("""
 from IPython.display import HTML, display
 
 name = "add engineer"
@@ -186,14 +189,14 @@ display(HTML(
     f'<div><b>KPIs</b>{kpis.to_html()}</div>'
     f'<div><b>{len(moved)} tickets changed</b>{moved.to_html(index=False)}</div>'
     "</div>"))
-'''),
+"""),
         md("""
 ## Summary of all what-ifs
 
 On time is judged against each variant's own SLA promises (so *urgent 12 h* can lose on-time
 visits without any change of plan).
 """),
-        code('''
+        code("""
 rows = {}
 for name, (scenario, plan) in plans.items():
     k = viz.kpi_tables(scenario, plan)
@@ -205,7 +208,7 @@ for name, (scenario, plan) in plans.items():
                   "overtime_min": round(float(summary["overtime_min"]), 1)}
 summary = pd.DataFrame.from_dict(rows, orient="index").rename_axis("what-if")
 summary
-'''),
+"""),
     ]
 
 
@@ -247,14 +250,14 @@ core, lit = pd.read_csv(core_path), pd.read_csv(lit_path)
 print(core_path.name, core.shape, "|", lit_path.name, lit.shape)
 '''),
         md("## Core scenarios: served and on time per tier, by start strategy"),
-        code('''
+        code("""
 core["start"] = core["strategy"].map({"GREEDY_INSERTION": "dispatch_opt greedy",
                                       "PARALLEL_CHEAPEST_INSERTION": "OR-Tools parallel cheapest"}
                                      ).fillna(core["strategy"])
 tiers = [c[:-len("_served")] for c in core.columns if c.endswith("_served")]
 core[["scenario", "start", "tickets", "served", "travel_min", "valid"]]
-'''),
-        code('''
+"""),
+        code("""
 scenarios = list(dict.fromkeys(core["scenario"]))
 starts = list(dict.fromkeys(core["start"]))
 fig, axes = plt.subplots(1, len(scenarios), figsize=(5 * len(scenarios), 4), squeeze=False)
@@ -277,51 +280,51 @@ for ax, sc in zip(axes[0], scenarios):
 axes[0][0].legend(fontsize=8)
 fig.suptitle("Served (light) and on time (dark) per SLA tier")
 fig.tight_layout()
-'''),
+"""),
         md("## Solomon instances: gap to the best-known solution per class and solver"),
-        code('''
+        code("""
 lit["solved"] = lit["status"].eq("ok")
 per_class = lit.pivot_table(index="class", columns="solver", values="gap_pct", aggfunc="mean").round(2)
 unsolved = lit[~lit["solved"]].groupby(["class", "solver"]).size().unstack(fill_value=0)
 print("instances without a solution (class x solver):")
 display(unsolved)
 per_class
-'''),
-        code('''
+"""),
+        code("""
 fig, ax = plt.subplots(figsize=(8, 4))
 per_class.plot.bar(ax=ax, rot=0)
 ax.set_ylabel("mean gap to BKS (%)")
 ax.set_title(f"Solomon VRPTW, {lit['time_limit_s'].iloc[0]:.0f} s each: mean gap per class (solved instances only)")
 ax.axhline(0, color="black", lw=0.8)
 fig.tight_layout()
-'''),
-        code('''
+"""),
+        code("""
 summary = lit.groupby("solver").agg(instances=("instance", "nunique"), solved=("solved", "sum"),
                                     mean_gap_pct=("gap_pct", "mean"), violations=("violations", "sum")).round(2)
 summary
-'''),
+"""),
         md("""
 ## The cities: against what a planner would otherwise use
 
 Served, on time (of all tickets) and travel per solver, same budget, same machine. VROOM cannot
 see SLA deadlines; the manual dispatcher sends the nearest qualified engineer, highest tier first.
 """),
-        code('''
+        code("""
 cities = pd.read_csv(newest("cities"))
 on_time_cols = [c for c in cities.columns if c.endswith("_on_time")]
 cities["on_time"] = cities[on_time_cols].sum(axis=1)
 table = cities.pivot_table(index="scenario", columns="solver", values=["served", "on_time", "travel_min"]).round(0)
 table
-'''),
-        code('''
+"""),
+        code("""
 fig, axes = plt.subplots(1, 3, figsize=(15, 4))
 for ax, what in zip(axes, ["served", "on_time", "travel_min"]):
     cities.pivot(index="scenario", columns="solver", values=what).plot.bar(ax=ax, rot=20, legend=ax is axes[0])
     ax.set_title(what.replace("_", " "))
 fig.tight_layout()
-'''),
+"""),
         md("## Scaling: quality, time and memory from 50 to 2,000 tickets"),
-        code('''
+        code("""
 scaling = pd.read_csv(newest("scaling"))
 scaling["share_served"] = scaling["served"] / scaling["tickets"]
 fig, axes = plt.subplots(1, 3, figsize=(15, 4))
@@ -335,7 +338,7 @@ for ax, title in zip(axes, ["share of tickets served", "call time (s)", "peak me
     ax.set_xscale("log"); ax.set_xlabel("tickets"); ax.set_title(title)
 axes[0].legend(fontsize=8)
 fig.tight_layout()
-'''),
+"""),
     ]
 
 
@@ -351,7 +354,7 @@ is en route; then it re-plans from there with `solve(..., previous=plan)`. The s
 again by a dispatcher who only ever inserts new work greedily into the plan in force (no search).
 """),
         code(FIND_ROOT),
-        code('''
+        code("""
 %matplotlib inline
 import pandas as pd
 import matplotlib.pyplot as plt
@@ -365,50 +368,52 @@ events = do.day_events(scenario, morning, seed=4, emergencies=4, overruns=2, sic
 pd.DataFrame([{"at": e["at"][11:16], "event": e["type"],
                "about": e.get("ticket", {}).get("id") if e["type"] == "new_ticket" else e.get("ticket", e.get("engineer"))}
               for e in events])
-'''),
-        md("Replay the day, re-planning with 1 s of search at each event, and the greedy-insert baseline:"),
-        code('''
+"""),
+        md(
+            "Replay the day, re-planning with 1 s of search at each event, and the greedy-insert baseline:"
+        ),
+        code("""
 report = do.simulate_day(scenario, events, do.SolveParams(time_limit_s=1), morning=morning)
 report.kpis
-'''),
+"""),
         md("""
 Every re-plan is checked by the independent checker (`violations` must be 0). `moved` counts
 tickets handed to another engineer, `eta_shifted` promised starts that moved by more than the
 tolerance (30 min by default).
 """),
-        code('''
+        code("""
 log = report.log
 assert (log.loc[log["applied"], "violations"] == 0).all()
 log[["policy", "at", "event", "applied", "solve_s", "served", "tickets", "moved", "eta_shifted", "newly_unassigned"]]
-'''),
-        code('''
+"""),
+        code("""
 fig, ax = plt.subplots(figsize=(8, 3))
 for policy, g in log[log["applied"]].groupby("policy", sort=False):
     ax.step(g["at"], g["served"] / g["tickets"], where="post", label=policy)
 ax.set_ylabel("share of live tickets planned"); ax.set_title("The plan in force through the day"); ax.legend()
 fig.autofmt_xdate()
-'''),
+"""),
         md("## The first emergency: what the re-plan changed"),
-        code('''
+        code("""
 i = next(k for k, (_, plan, sc) in enumerate(report.plans) if any(t.id.startswith("EM") for t in sc.tickets))
 at, plan, state = report.plans[i]
 print(f"{at:%H:%M}:", do.diff(report.plans[i - 1][1], plan, eta_tolerance_min=30))
-'''),
-        code('''
+"""),
+        code("""
 fig = viz.schedule_figure(state, plan)
-'''),
+"""),
         md("""
 ## A customer calls: which appointment windows can we offer?
 
 Two-hour windows over the next days, each verified to fit the plan in force without making planned
 higher-tier work late. Booking one is a `new_ticket` event with that window.
 """),
-        code('''
+        code("""
 caller = {"id": "CALL1", "location": scenario.tickets[3].location.model_dump(exclude_none=True),
           "priority": "normal", "duration_min": 60, "skills": scenario.tickets[3].skills}
 offer = do.offer_slots(state, plan, caller, slot_minutes=120, horizon_days=3)
 offer.frame() if offer.slots else offer.reason
-'''),
+"""),
     ]
 
 
@@ -427,9 +432,13 @@ def path_stem(name: str) -> str:
 def build(folder: Path = HERE) -> list[Path]:
     written = []
     for name, cells in NOTEBOOKS.items():
-        nb = new_notebook(cells=cells(), metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"}})
+        nb = new_notebook(
+            cells=cells(),
+            metadata={
+                "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                "language_info": {"name": "python"},
+            },
+        )
         for i, cell in enumerate(nb.cells):
             cell.id = f"{path_stem(name)}-{i:02d}"  # stable ids: rebuilding gives no diff
         nbformat.validate(nb)

@@ -1,6 +1,7 @@
 """Shared fixtures: tiny scenarios on a planar grid (euclidean, 60 km/h: 1 km = 1 minute),
 and `solve_checked`, which solves and verifies every plan with the package checker and,
 when ../shared is present, the contract's referee."""
+
 from __future__ import annotations
 
 import copy
@@ -22,19 +23,46 @@ def at(hhmm: str, day: str = DAY) -> str:
     return f"{day}T{hhmm}"
 
 
-def engineer(eid: str, x: float = 0.0, y: float = 0.0, *, shifts=(("08:00", "17:00"),), **extra) -> dict:
-    return {"id": eid, "start": {"x": x, "y": y}, "shifts": [{"start": at(a), "end": at(b)} for a, b in shifts], **extra}
+def engineer(
+    eid: str, x: float = 0.0, y: float = 0.0, *, shifts=(("08:00", "17:00"),), **extra
+) -> dict:
+    return {
+        "id": eid,
+        "start": {"x": x, "y": y},
+        "shifts": [{"start": at(a), "end": at(b)} for a, b in shifts],
+        **extra,
+    }
 
 
-def ticket(tid: str, x: float, y: float, *, priority: str = "normal", duration: float = 30,
-           created: str = "2026-11-29T12:00", **extra) -> dict:
-    return {"id": tid, "location": {"x": x, "y": y}, "created": created, "priority": priority,
-            "duration_min": duration, **extra}
+def ticket(
+    tid: str,
+    x: float,
+    y: float,
+    *,
+    priority: str = "normal",
+    duration: float = 30,
+    created: str = "2026-11-29T12:00",
+    **extra,
+) -> dict:
+    return {
+        "id": tid,
+        "location": {"x": x, "y": y},
+        "created": created,
+        "priority": priority,
+        "duration_min": duration,
+        **extra,
+    }
 
 
 def scenario(engineers: list[dict], tickets: list[dict], **extra) -> dict:
-    return {"format": "dispatch-opt.scenario/1", "name": "tiny", "travel": {"model": "euclidean", "speed_kmh": 60},
-            "engineers": engineers, "tickets": tickets, **extra}
+    return {
+        "format": "dispatch-opt.scenario/1",
+        "name": "tiny",
+        "travel": {"model": "euclidean", "speed_kmh": 60},
+        "engineers": engineers,
+        "tickets": tickets,
+        **extra,
+    }
 
 
 def _referee():
@@ -64,7 +92,9 @@ def assert_valid(raw: dict, plan: do.Plan) -> None:
 
 
 def solve_checked(raw: dict, time_limit_s: float = 1.0, seed: int = 0) -> do.Plan:
-    plan = do.solve(do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=time_limit_s, seed=seed))
+    plan = do.solve(
+        do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=time_limit_s, seed=seed)
+    )
     assert_valid(raw, plan)
     return plan
 

@@ -1,4 +1,5 @@
 """End to end: bundled scenarios through the API and the CLI, verified by both checkers."""
+
 import json
 import subprocess
 import sys
@@ -6,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT, assert_valid
 
 import dispatch_opt as do
 from dispatch_opt.generate import CityParams, generate_scenario
-from conftest import ROOT, assert_valid
 
 SCENARIOS = ROOT / "scenarios"
 
@@ -38,16 +39,53 @@ def test_plan_round_trips_through_json_and_offers_tabular_views():
 
 
 def test_scenario_from_planner_tables():
-    engineers = pd.DataFrame([
-        {"id": "E1", "lat": 44.49, "lon": 11.34, "shift_start": "2026-11-30T08:00", "shift_end": "2026-11-30T17:00",
-         "skills": "washer,boiler", "van_pump": 1},
-        {"id": "E2", "lat": 44.50, "lon": 11.30, "shift_start": "2026-11-30T08:00", "shift_end": "2026-11-30T17:00",
-         "skills": "fridge", "van_pump": 0}])
-    tickets = pd.DataFrame([
-        {"id": "T1", "lat": 44.495, "lon": 11.345, "created": "2026-11-29T10:00", "priority": "urgent",
-         "duration_min": 45, "skills": "washer", "part_pump": 1},
-        {"id": "T2", "lat": 44.505, "lon": 11.305, "created": "2026-11-29T10:00", "priority": "normal",
-         "duration_min": 30, "skills": "fridge", "window_start": "2026-11-30T13:00", "window_end": "2026-11-30T15:00"}])
+    engineers = pd.DataFrame(
+        [
+            {
+                "id": "E1",
+                "lat": 44.49,
+                "lon": 11.34,
+                "shift_start": "2026-11-30T08:00",
+                "shift_end": "2026-11-30T17:00",
+                "skills": "washer,boiler",
+                "van_pump": 1,
+            },
+            {
+                "id": "E2",
+                "lat": 44.50,
+                "lon": 11.30,
+                "shift_start": "2026-11-30T08:00",
+                "shift_end": "2026-11-30T17:00",
+                "skills": "fridge",
+                "van_pump": 0,
+            },
+        ]
+    )
+    tickets = pd.DataFrame(
+        [
+            {
+                "id": "T1",
+                "lat": 44.495,
+                "lon": 11.345,
+                "created": "2026-11-29T10:00",
+                "priority": "urgent",
+                "duration_min": 45,
+                "skills": "washer",
+                "part_pump": 1,
+            },
+            {
+                "id": "T2",
+                "lat": 44.505,
+                "lon": 11.305,
+                "created": "2026-11-29T10:00",
+                "priority": "normal",
+                "duration_min": 30,
+                "skills": "fridge",
+                "window_start": "2026-11-30T13:00",
+                "window_end": "2026-11-30T15:00",
+            },
+        ]
+    )
     sc = do.scenario_from_frames(engineers, tickets, name="export")
     assert sc.engineer("E1").van == {"pump": 1} and sc.ticket("T1").parts == {"pump": 1}
     plan = do.solve(sc, do.SolveParams(time_limit_s=1))
@@ -55,14 +93,20 @@ def test_scenario_from_planner_tables():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dispatch_opt.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "dispatch_opt.cli", *args], capture_output=True, text=True, cwd=ROOT
+    )
 
 
 def test_cli_solves_checks_and_validates(tmp_path: Path):
     plan_path = tmp_path / "plan.json"
     run = _cli("solve", str(SCENARIOS / "small.json"), "-o", str(plan_path), "--time-limit", "2")
     assert run.returncode == 0, run.stderr
-    assert "tickets planned" in run.stdout and "emergency" in run.stdout and "solar_inverter" in run.stdout
+    assert (
+        "tickets planned" in run.stdout
+        and "emergency" in run.stdout
+        and "solar_inverter" in run.stdout
+    )
     assert json.loads(plan_path.read_text())["format"] == "dispatch-opt.plan/1"
     check = _cli("check", str(SCENARIOS / "small.json"), str(plan_path))
     assert check.returncode == 0 and "plan OK" in check.stdout
@@ -94,7 +138,10 @@ def test_a_short_time_limit_still_plans_a_busy_day():
 
 def test_an_or_tools_first_solution_strategy_can_be_chosen_instead_of_the_greedy():
     raw = json.loads((SCENARIOS / "small.json").read_text())
-    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=2, first_solution="PARALLEL_CHEAPEST_INSERTION"))
+    plan = do.solve(
+        do.load_scenario(raw),
+        do.SolveParams(time_limit_s=2, first_solution="PARALLEL_CHEAPEST_INSERTION"),
+    )
     assert_valid(raw, plan)
     assert plan.kpis["served"] >= 45
 
@@ -104,13 +151,20 @@ def test_a_time_limit_too_short_for_the_search_still_returns_the_greedy_plan():
     sc = do.load_scenario(SCENARIOS / "realtime.json")
     plan = do.solve(sc, do.SolveParams(time_limit_s=0.2))
     assert do.check(sc, plan).ok
-    assert plan.kpis["served"] > 0 and {u.code for u in plan.unassigned} <= {"skill", "reach", "capacity", "time_limit"}
+    assert plan.kpis["served"] > 0 and {u.code for u in plan.unassigned} <= {
+        "skill",
+        "reach",
+        "capacity",
+        "time_limit",
+    }
 
 
 def test_progress_is_reported_from_the_first_plan_on_and_ends_with_the_plan_returned():
     sc = do.load_scenario(generate_scenario(CityParams(engineers=8, tickets=60, seed=2)))
     reports: list[do.Progress] = []
     plan = do.solve(sc, do.SolveParams(time_limit_s=2), on_progress=reports.append)
-    assert reports[0].elapsed_s < 1.6  # ruin and recreate (the first 80 %) reports too, not only the search
+    assert (
+        reports[0].elapsed_s < 1.6
+    )  # ruin and recreate (the first 80 %) reports too, not only the search
     assert [p.elapsed_s for p in reports] == sorted(p.elapsed_s for p in reports)
     assert reports[-1].planned == plan.kpis["served"]

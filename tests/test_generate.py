@@ -1,4 +1,5 @@
 """Behaviour of the synthetic scenario generator and the bundled scenarios it writes."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,20 +13,33 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import solve_checked
 
 import dispatch_opt as do
 from dispatch_opt import generate
-from dispatch_opt.generate import (APPLIANCES, EVENING_BEFORE, PRESETS, SLA, UNSERVABLE_SKILL, CityParams,
-                                   generate_from_options, generate_scenario, to_json)
-
-from conftest import solve_checked
+from dispatch_opt.generate import (
+    APPLIANCES,
+    EVENING_BEFORE,
+    PRESETS,
+    SLA,
+    UNSERVABLE_SKILL,
+    CityParams,
+    generate_from_options,
+    generate_scenario,
+    to_json,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 # preset -> (engineers, tickets, days, travel model); the README and the issue quote these
-SIZES = {"small": (8, 50, 1, "haversine"), "medium": (40, 300, 1, "haversine"),
-         "medium-roads": (40, 300, 1, "matrix"), "large": (150, 1500, 1, "haversine"),
-         "overload": (20, 300, 1, "matrix"), "multiday": (25, 450, 3, "haversine"),
-         "realtime": (40, 300, 1, "matrix")}
+SIZES = {
+    "small": (8, 50, 1, "haversine"),
+    "medium": (40, 300, 1, "haversine"),
+    "medium-roads": (40, 300, 1, "matrix"),
+    "large": (150, 1500, 1, "haversine"),
+    "overload": (20, 300, 1, "matrix"),
+    "multiday": (25, 450, 3, "haversine"),
+    "realtime": (40, 300, 1, "matrix"),
+}
 NIGHTLY = [name for name, p in PRESETS.items() if p.emergency_hours == EVENING_BEFORE]
 
 
@@ -38,6 +52,8 @@ def _text(preset: str) -> str:
 def preset(name: str) -> dict:
     """A fresh scenario dict of the preset (tests may change it)."""
     return json.loads(_text(name))
+
+
 CASES = {
     "small": PRESETS["small"],
     "medium": PRESETS["medium"],
@@ -57,7 +73,10 @@ def _t(s: str) -> datetime:
 
 def _km(a: dict, b: dict) -> float:
     la1, la2 = math.radians(a["lat"]), math.radians(b["lat"])
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(math.radians(b["lon"] - a["lon"]) / 2) ** 2
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin(math.radians(b["lon"] - a["lon"]) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
@@ -74,7 +93,9 @@ def test_different_seed_gives_different_scenario():
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_bundled_file_is_what_the_generator_writes_for_its_preset(name):
     path = ROOT / "scenarios" / f"{name}.json"
-    assert path.read_text(encoding="utf-8") == _text(name), "regenerate with: python -m dispatch_opt.generate --all"
+    assert path.read_text(encoding="utf-8") == _text(name), (
+        "regenerate with: python -m dispatch_opt.generate --all"
+    )
 
 
 @pytest.mark.parametrize("name", ["realtime", "overload"])
@@ -99,8 +120,11 @@ def test_all_option_writes_every_preset(tmp_path, monkeypatch):
 
 def test_command_line_writes_the_preset_file(tmp_path):
     out = tmp_path / "small.json"
-    subprocess.run([sys.executable, "-m", "dispatch_opt.generate", "--preset", "small", "-o", str(out)],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "dispatch_opt.generate", "--preset", "small", "-o", str(out)],
+        cwd=ROOT,
+        check=True,
+    )
     assert out.read_text(encoding="utf-8") == to_json(generate_scenario(PRESETS["small"]))
 
 
@@ -108,7 +132,11 @@ def test_presets_have_the_documented_size():
     assert set(SIZES) == set(PRESETS)
     for name, (engineers, tickets, days, travel) in SIZES.items():
         sc = preset(name)
-        assert (len(sc["engineers"]), len(sc["tickets"]), sc["name"]) == (engineers, tickets, f"bologna-{name}")
+        assert (len(sc["engineers"]), len(sc["tickets"]), sc["name"]) == (
+            engineers,
+            tickets,
+            f"bologna-{name}",
+        )
         assert {len(e["shifts"]) for e in sc["engineers"]} == {days}
         assert sc.get("travel", {"model": "haversine"})["model"] == travel
 
@@ -121,12 +149,17 @@ def test_every_preset_validates(name):
 
 # ---------------------------------------------------------------- road matrix in the scenario
 
+
 @pytest.mark.parametrize("name", [n for n, p in PRESETS.items() if p.travel == "matrix"])
 def test_matrix_preset_gives_every_location_a_node_of_a_square_matrix(name):
     sc = preset(name)
     minutes, km = (np.array(sc["travel"][k]) for k in ("minutes", "km"))
     n = len(minutes)
-    assert minutes.shape == km.shape == (n, n) and np.all(np.diag(minutes) == 0) and np.all(np.diag(km) == 0)
+    assert (
+        minutes.shape == km.shape == (n, n)
+        and np.all(np.diag(minutes) == 0)
+        and np.all(np.diag(km) == 0)
+    )
     assert np.array_equal(minutes, minutes.T) and np.all(minutes >= 0)
     assert np.array_equal(minutes, np.round(minutes, 2)) and np.array_equal(km, np.round(km, 2))
     locs = [e[k] for e in sc["engineers"] for k in ("start", "end", "position") if k in e]
@@ -154,18 +187,23 @@ def test_matrix_rows_are_one_line_each_and_read_back():
 
 def test_medium_roads_is_the_medium_day_on_the_road_network():
     flat, roads = generate_scenario(PRESETS["medium"]), preset("medium-roads")
-    assert [t["location"] | {"node": 0} for t in flat["tickets"]] == [t["location"] | {"node": 0} for t in roads["tickets"]]
+    assert [t["location"] | {"node": 0} for t in flat["tickets"]] == [
+        t["location"] | {"node": 0} for t in roads["tickets"]
+    ]
     assert roads["travel"]["model"] == "matrix" and "travel" not in flat
 
 
 # ---------------------------------------------------------------- emergencies a nightly plan can know
+
 
 @pytest.mark.parametrize("name", NIGHTLY)
 def test_nightly_presets_raise_emergencies_the_evening_before_the_plan(name):
     sc = preset(name)
     day0 = datetime.fromisoformat(PRESETS[name].start_date)
     plan_start = min(datetime.fromisoformat(e["shifts"][0]["start"]) for e in sc["engineers"])
-    emergencies = [datetime.fromisoformat(t["created"]) for t in sc["tickets"] if t["priority"] == "emergency"]
+    emergencies = [
+        datetime.fromisoformat(t["created"]) for t in sc["tickets"] if t["priority"] == "emergency"
+    ]
     assert emergencies and all(day0 - timedelta(hours=6) <= c <= plan_start for c in emergencies)
     assert any(c < day0 for c in emergencies) and any(c > day0 for c in emergencies)
 
@@ -175,12 +213,16 @@ def test_every_ticket_is_raised_before_the_plan_or_now():
         if name in ("small", "medium"):
             continue  # their emergencies come in on the planning morning (kept for the README's figures)
         sc = preset(name)
-        moment = datetime.fromisoformat(sc["now"]) if "now" in sc else min(
-            datetime.fromisoformat(e["shifts"][0]["start"]) for e in sc["engineers"])
+        moment = (
+            datetime.fromisoformat(sc["now"])
+            if "now" in sc
+            else min(datetime.fromisoformat(e["shifts"][0]["start"]) for e in sc["engineers"])
+        )
         assert all(datetime.fromisoformat(t["created"]) <= moment for t in sc["tickets"]), name
 
 
 # ---------------------------------------------------------------- the real-time snapshot
+
 
 def _realtime():
     sc = preset("realtime")
@@ -189,7 +231,9 @@ def _realtime():
 
 def test_realtime_now_lies_inside_every_shift_and_every_engineer_has_a_position():
     sc, now, _ = _realtime()
-    assert now == datetime.fromisoformat(f"{PRESETS['realtime'].start_date}T{PRESETS['realtime'].now}")
+    assert now == datetime.fromisoformat(
+        f"{PRESETS['realtime'].start_date}T{PRESETS['realtime'].now}"
+    )
     for e in sc["engineers"]:
         shift = e["shifts"][0]
         assert datetime.fromisoformat(shift["start"]) <= now < datetime.fromisoformat(shift["end"])
@@ -199,8 +243,9 @@ def test_realtime_now_lies_inside_every_shift_and_every_engineer_has_a_position(
 def test_realtime_has_done_started_en_route_and_open_tickets():
     sc, _, _ = _realtime()
     statuses = [t.get("status", "open") for t in sc["tickets"]]
-    assert {s: statuses.count(s) > 0 for s in ("done", "started", "en_route", "open")} == dict.fromkeys(
-        ("done", "started", "en_route", "open"), True)
+    assert {
+        s: statuses.count(s) > 0 for s in ("done", "started", "en_route", "open")
+    } == dict.fromkeys(("done", "started", "en_route", "open"), True)
 
 
 def test_realtime_worked_tickets_name_a_qualified_engineer():
@@ -208,7 +253,9 @@ def test_realtime_worked_tickets_name_a_qualified_engineer():
     for t in sc["tickets"]:
         if t.get("status", "open") != "open":
             e = engineers[t["engineer"]]
-            assert set(t["skills"]) <= set(e["skills"]) and set(t.get("tools", [])) <= set(e["tools"])
+            assert set(t["skills"]) <= set(e["skills"]) and set(t.get("tools", [])) <= set(
+                e["tools"]
+            )
             assert datetime.fromisoformat(t["created"]) < now
 
 
@@ -224,14 +271,20 @@ def test_realtime_frozen_work_is_one_ticket_per_engineer_where_the_engineer_is()
         else:  # between jobs: not there yet, and not at home
             home = engineers[t["engineer"]]["start"]
             assert minutes[pos["node"]][t["location"]["node"]] > 0 and pos != home
-        parts_ok = all(engineers[t["engineer"]]["van"].get(q, 0) >= n for q, n in t.get("parts", {}).items())
+        parts_ok = all(
+            engineers[t["engineer"]]["van"].get(q, 0) >= n for q, n in t.get("parts", {}).items()
+        )
         assert parts_ok, t["id"]
 
 
 def test_realtime_new_emergencies_came_in_after_the_plan_and_wait_for_the_replan():
     sc, now, _ = _realtime()
     plan_start = min(datetime.fromisoformat(e["shifts"][0]["start"]) for e in sc["engineers"])
-    new = [t for t in sc["tickets"] if t["priority"] == "emergency" and datetime.fromisoformat(t["created"]) > plan_start]
+    new = [
+        t
+        for t in sc["tickets"]
+        if t["priority"] == "emergency" and datetime.fromisoformat(t["created"]) > plan_start
+    ]
     assert new and all(t.get("status", "open") == "open" for t in new)
     assert all(datetime.fromisoformat(t["created"]) <= now for t in new)
 
@@ -252,11 +305,15 @@ def test_realtime_vans_hold_what_is_left_after_the_done_visits():
             if t.get("status") == "done" and t["engineer"] == e["id"]:
                 for q, n in t.get("parts", {}).items():
                     used[q] = used.get(q, 0) + n
-        assert e["van"] == {q: n - used.get(q, 0) for q, n in before["van"].items() if n > used.get(q, 0)}
+        assert e["van"] == {
+            q: n - used.get(q, 0) for q, n in before["van"].items() if n > used.get(q, 0)
+        }
 
 
 def test_realtime_in_straight_lines_is_consistent_too():
-    sc = generate_scenario(dataclasses.replace(PRESETS["realtime"], travel="haversine", engineers=10, tickets=80))
+    sc = generate_scenario(
+        dataclasses.replace(PRESETS["realtime"], travel="haversine", engineers=10, tickets=80)
+    )
     do.load_scenario(sc)
     engineers = {e["id"]: e for e in sc["engineers"]}
     for t in sc["tickets"]:
@@ -266,24 +323,34 @@ def test_realtime_in_straight_lines_is_consistent_too():
 
 # ---------------------------------------------------------------- the solver on the new presets
 
+
 @pytest.mark.parametrize("name, seconds", [("realtime", 3), ("multiday", 6)])
 def test_solver_plans_the_preset_within_the_hard_rules(name, seconds):
-    plan = solve_checked(preset(name), time_limit_s=seconds)  # package checker and referee both agree
+    plan = solve_checked(
+        preset(name), time_limit_s=seconds
+    )  # package checker and referee both agree
     codes = {u.code for u in plan.unassigned}
     # nothing left out for a reason the generator should have ruled out (frozen, window, part, tool, engineer)
     assert codes <= {"skill", "reach", "capacity", "time_limit"}, codes
-    assert plan.kpis["served"] > 0.7 * plan.kpis["tickets"]  # the greedy start alone plans that much
+    assert (
+        plan.kpis["served"] > 0.7 * plan.kpis["tickets"]
+    )  # the greedy start alone plans that much
 
 
 # ---------------------------------------------------------------- the command line's entry point
 
+
 def test_options_without_changes_give_the_preset():
     assert to_json(generate_from_options(preset="small")) == _text("small")
-    assert to_json(generate_from_options(preset="medium", seed=PRESETS["medium"].seed)) == _text("medium")
+    assert to_json(generate_from_options(preset="medium", seed=PRESETS["medium"].seed)) == _text(
+        "medium"
+    )
 
 
 def test_options_override_the_preset_and_say_so_in_the_name():
-    sc = generate_from_options(preset="medium", engineers=5, tickets=30, days=2, seed=7, travel="matrix")
+    sc = generate_from_options(
+        preset="medium", engineers=5, tickets=30, days=2, seed=7, travel="matrix"
+    )
     assert (len(sc["engineers"]), len(sc["tickets"]), sc["travel"]["model"]) == (5, 30, "matrix")
     assert sc["name"] == "bologna-5x30-2d-seed7-roads" and len(sc["engineers"][0]["shifts"]) == 2
     do.load_scenario(sc)
@@ -293,13 +360,22 @@ def test_options_without_a_preset_plan_a_day_with_overnight_emergencies():
     sc = generate_from_options(engineers=6, tickets=40, seed=3)
     assert sc["name"] == "bologna-6x40-1d-seed3" and "travel" not in sc
     day0 = datetime.fromisoformat(CityParams().start_date)
-    assert all(datetime.fromisoformat(t["created"]) <= day0 + timedelta(hours=EVENING_BEFORE[1])
-               for t in sc["tickets"])
+    assert all(
+        datetime.fromisoformat(t["created"]) <= day0 + timedelta(hours=EVENING_BEFORE[1])
+        for t in sc["tickets"]
+    )
 
 
-@pytest.mark.parametrize("options, field", [({"preset": "huge"}, "preset"), ({"engineers": 0}, "engineers"),
-                                            ({"tickets": -1}, "tickets"), ({"days": 0}, "days"),
-                                            ({"travel": "teleport"}, "travel")])
+@pytest.mark.parametrize(
+    "options, field",
+    [
+        ({"preset": "huge"}, "preset"),
+        ({"engineers": 0}, "engineers"),
+        ({"tickets": -1}, "tickets"),
+        ({"days": 0}, "days"),
+        ({"travel": "teleport"}, "travel"),
+    ],
+)
 def test_bad_options_name_the_field_and_the_fix(options, field):
     with pytest.raises(do.ScenarioError) as err:
         generate_from_options(**options)
@@ -313,7 +389,11 @@ def test_scenario_has_format_name_sla_and_one_depot_and_no_travel_or_now(case):
     assert list(sc["sla"]) == ["emergency", "urgent", "normal", "low"] and sc["sla"] == SLA
     assert "travel" not in sc and "now" not in sc
     (depot,) = sc["depots"]
-    assert depot["id"] == "D1" and depot["restock_min"] == 15 and "refrigerant_recovery" in depot["tools"]
+    assert (
+        depot["id"] == "D1"
+        and depot["restock_min"] == 15
+        and "refrigerant_recovery" in depot["tools"]
+    )
     assert set(depot["parts"]) == {q for _, parts in APPLIANCES.values() for q in parts}
 
 

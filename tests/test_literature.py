@@ -1,5 +1,6 @@
 """Public VRPTW instances (../shared/bench) as scenarios: the conversion is checked against the
 best-known solutions (BKS), which must be feasible plans of exactly the published cost."""
+
 import json
 from pathlib import Path
 
@@ -7,8 +8,15 @@ import pytest
 from conftest import assert_valid
 
 import dispatch_opt as do
-from dispatch_opt.literature import (ORIGIN, import_instance, plan_distance, plan_from_routes, plan_routes,
-                                     read_bks, read_instance)
+from dispatch_opt.literature import (
+    ORIGIN,
+    import_instance,
+    plan_distance,
+    plan_from_routes,
+    plan_routes,
+    read_bks,
+    read_instance,
+)
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
@@ -61,24 +69,37 @@ EOF
 
 def test_tiny_instances_without_the_bench_folder(tmp_path):
     """Both formats, a zero service time (made 0.001 min, as the contract needs > 0) and zero demand."""
-    (tmp_path / "tiny.txt").write_bytes(TINY_SOLOMON.replace("\n", "\r\n").encode())  # the files use CRLF
+    (tmp_path / "tiny.txt").write_bytes(
+        TINY_SOLOMON.replace("\n", "\r\n").encode()
+    )  # the files use CRLF
     (tmp_path / "tiny.vrp").write_text(TINY_VRPLIB)
     sol, vrp = import_instance(tmp_path / "tiny.txt"), import_instance(tmp_path / "tiny.vrp")
     for raw in (sol, vrp):
         sc = do.load_scenario(raw)
         assert [t.id for t in sc.tickets] == ["1", "2"]
         assert sc.ticket("1").parts == {"load": 6} and sc.ticket("2").parts == {}
-        assert raw["travel"]["km"][0][1] == 5.0 and raw["travel"]["km"][0][2] == 1.4  # sqrt(2) truncated
-    assert len(sol["engineers"]) == 2 and len(vrp["engineers"]) == 2  # no VEHICLES: one per customer
-    assert sol["tickets"][0]["duration_min"] == 0.001 and sol["literature"]["zero_service"]["tickets"] == ["1"]
+        assert (
+            raw["travel"]["km"][0][1] == 5.0 and raw["travel"]["km"][0][2] == 1.4
+        )  # sqrt(2) truncated
+    assert (
+        len(sol["engineers"]) == 2 and len(vrp["engineers"]) == 2
+    )  # no VEHICLES: one per customer
+    assert sol["tickets"][0]["duration_min"] == 0.001 and sol["literature"]["zero_service"][
+        "tickets"
+    ] == ["1"]
     assert vrp["tickets"][0]["duration_min"] == 5
     (tmp_path / "tiny.sol").write_text("Route #1: 2 1\nCost 10.0\n")
     routes, cost = read_bks(tmp_path / "tiny.sol")
     plan = plan_from_routes(sol, routes)
     assert routes == [[2, 1]] and do.check(do.load_scenario(sol), plan).ok
-    assert plan_distance(sol, plan) == pytest.approx(cost)  # 1.4 + 3.6 (hypot(2, 3) = 3.605...) + 5.0
+    assert plan_distance(sol, plan) == pytest.approx(
+        cost
+    )  # 1.4 + 3.6 (hypot(2, 3) = 3.605...) + 5.0
     stops = plan["routes"][0]["stops"]
-    assert [s["start"] for s in stops] == ["2026-01-05T00:10", "2026-01-05T00:18:36"]  # waits for 2's window
+    assert [s["start"] for s in stops] == [
+        "2026-01-05T00:10",
+        "2026-01-05T00:18:36",
+    ]  # waits for 2's window
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +110,24 @@ def c101() -> dict:
 def test_solomon_c101_imports_to_a_valid_scenario(c101):
     sc = do.load_scenario(c101)
     assert len(sc.tickets) == 100 and len(sc.engineers) == 25
-    assert all(e.van == {"load": 200} and e.start.node == 0 and e.home.node == 0 for e in sc.engineers)
+    assert all(
+        e.van == {"load": 200} and e.start.node == 0 and e.home.node == 0 for e in sc.engineers
+    )
     shift = sc.engineers[0].shifts[0]
-    assert (shift.start, shift.end) == (ORIGIN, ORIGIN.replace(hour=20, minute=36))  # depot window 0-1236
+    assert (shift.start, shift.end) == (
+        ORIGIN,
+        ORIGIN.replace(hour=20, minute=36),
+    )  # depot window 0-1236
     t1 = sc.ticket("1")  # 1  45 68  10  912 967  90
-    assert (t1.location.node, t1.parts, t1.duration_min, t1.priority) == (1, {"load": 10}, 90, "normal")
-    assert [(w.start.isoformat(), w.end.isoformat()) for w in t1.windows] == [("2026-01-05T15:12:00",
-                                                                               "2026-01-05T16:07:00")]
+    assert (t1.location.node, t1.parts, t1.duration_min, t1.priority) == (
+        1,
+        {"load": 10},
+        90,
+        "normal",
+    )
+    assert [(w.start.isoformat(), w.end.isoformat()) for w in t1.windows] == [
+        ("2026-01-05T15:12:00", "2026-01-05T16:07:00")
+    ]
     km = c101["travel"]["km"]
     assert km == c101["travel"]["minutes"]
     assert km[0][1] == 18.6  # hypot(5, 18) = 18.68..., truncated, not rounded

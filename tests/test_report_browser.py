@@ -4,6 +4,7 @@ The browser tests run headless Chromium (`/usr/bin/chromium`, or $CHROMIUM) and 
 absent. Host resolution is mapped to nowhere, so any network load the report tried would fail
 and show up as a console error.
 """
+
 from __future__ import annotations
 
 import html
@@ -22,12 +23,22 @@ import dispatch_opt as do
 pytest.importorskip("matplotlib")
 from dispatch_opt.report import write_report  # noqa: E402
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
 # a resource load from the network: src=, href=, url( or @import with http(s): or protocol-relative //
-REMOTE = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)\s*(?:https?:)?//""",
-                    re.IGNORECASE)
+REMOTE = re.compile(
+    r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)\s*(?:https?:)?//""",
+    re.IGNORECASE,
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +55,9 @@ def test_report_loads_nothing_from_the_network(small):
     assert REMOTE.findall(text) == []
     assert not re.search(r"<(?:link|iframe|object|embed)\b|<script[^>]*\bsrc=", text, re.IGNORECASE)
     assert re.findall(r'\bsrc="([a-z]+):', text) == ["data", "data"]  # the two charts, inline
-    assert REMOTE.findall('<img src="https://x/a.png"><link href="//cdn/x.css"><style>@import "http://y";</style>') \
-        == ['src="https://', 'href="//', '@import "http://']  # the scan itself works
+    assert REMOTE.findall(
+        '<img src="https://x/a.png"><link href="//cdn/x.css"><style>@import "http://y";</style>'
+    ) == ['src="https://', 'href="//', '@import "http://']  # the scan itself works
 
 
 def test_report_shows_every_ticket_route_and_unassigned_reason(small):
@@ -61,22 +73,33 @@ def test_report_shows_every_ticket_route_and_unassigned_reason(small):
 
 
 def test_report_draws_planar_scenarios_too(tmp_path):
-    raw = scenario([engineer("E1"), engineer("E2", 20, 0)], [ticket("T1", 5, 0), ticket("T2", 15, 5),
-                                                             ticket("T3", 1, 1, skills=["boiler"])])
+    raw = scenario(
+        [engineer("E1"), engineer("E2", 20, 0)],
+        [ticket("T1", 5, 0), ticket("T2", 15, 5), ticket("T3", 1, 1, skills=["boiler"])],
+    )
     sc = do.load_scenario(raw)
-    text = write_report(sc, do.solve(sc, do.SolveParams(time_limit_s=1)), tmp_path / "r.html").read_text()
-    assert text.count('<g class="ticket ') == 3 and '<g class="ticket unassigned"' in text and "km</text>" in text
+    text = write_report(
+        sc, do.solve(sc, do.SolveParams(time_limit_s=1)), tmp_path / "r.html"
+    ).read_text()
+    assert (
+        text.count('<g class="ticket ') == 3
+        and '<g class="ticket unassigned"' in text
+        and "km</text>" in text
+    )
 
 
 def test_report_of_a_plan_from_another_scenario_names_the_mismatch(small, tmp_path):
     sc, plan, _ = small
     other = do.load_scenario(scenario([engineer("E01")], [ticket("T0001", 1, 1)]))
-    with pytest.raises(do.ScenarioError, match="not in the scenario; fix: report the plan with the scenario"):
+    with pytest.raises(
+        do.ScenarioError, match="not in the scenario; fix: report the plan with the scenario"
+    ):
         write_report(other, plan, tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
 
 
 # ---------------------------------------------------------------- in a real browser
+
 
 def _chromium() -> str:
     exe = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -94,7 +117,9 @@ def _run(args: list[str], tmp_path: Path, name: str) -> subprocess.CompletedProc
 def test_report_runs_in_headless_chromium_without_errors(small, tmp_path):
     _, plan, path = small
     done = _run(["--enable-logging=stderr", "--v=0", "--dump-dom", path.as_uri()], tmp_path, "dom")
-    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    console = [
+        line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line
+    ]
     assert console == [], "\n".join(console)
     status = re.search(r'id="report-status" data-state="(\w+)">([^<]*)<', done.stdout)
     assert status, done.stdout[-2000:] + done.stderr[-2000:]
@@ -106,7 +131,9 @@ def test_report_screenshot_shows_map_and_schedule(small, tmp_path):
     Image = pytest.importorskip("PIL.Image")
     _, plan, path = small
     shot = tmp_path / "report.png"
-    done = _run([f"--screenshot={shot}", "--window-size=1400,2000", path.as_uri()], tmp_path, "shot")
+    done = _run(
+        [f"--screenshot={shot}", "--window-size=1400,2000", path.as_uri()], tmp_path, "shot"
+    )
     assert shot.exists(), done.stderr[-2000:]
     img = Image.open(shot).convert("RGB")
     assert img.size == (1400, 2000)
@@ -119,10 +146,11 @@ def test_report_screenshot_shows_map_and_schedule(small, tmp_path):
 
     def share(hex_colour: str, rows: slice) -> float:
         """Share of pixels within a few shades of the colour (lines are drawn slightly transparent)."""
-        rgb = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
+        rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
         return float((np.abs(pixels[rows] - rgb).max(axis=2) <= 40).mean())
 
     from dispatch_opt.viz import TIER_COLOURS, route_colour
+
     top, bottom = slice(0, 850), slice(850, 1500)  # map (upper part), schedule (below it)
     assert share(route_colour(0), top) > 0.0005  # first route's polyline on the map
     assert share(TIER_COLOURS[2], top) > 0.0005  # 'normal' ticket markers

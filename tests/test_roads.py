@@ -1,4 +1,5 @@
 """The synthetic road network and its shortest-path travel matrices."""
+
 from __future__ import annotations
 
 import itertools
@@ -26,7 +27,7 @@ def _at(net, *east_north: tuple[float, float]) -> np.ndarray:
 
 def _random_points(net, n: int, seed: int = 0, radius_km: float = 9.0) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    r, b = np.sqrt(rng.uniform(0, radius_km ** 2, n)), rng.uniform(0, 2 * np.pi, n)
+    r, b = np.sqrt(rng.uniform(0, radius_km**2, n)), rng.uniform(0, 2 * np.pi, n)
     return _at(net, *np.column_stack([r * np.sin(b), r * np.cos(b)]))
 
 
@@ -55,7 +56,9 @@ def test_network_has_every_road_class_at_its_speed(net):
 def test_network_lies_around_bologna(net):
     lat = np.array([d["lat"] for _, d in net.graph.nodes(data=True)])
     lon = np.array([d["lon"] for _, d in net.graph.nodes(data=True)])
-    assert lat.mean() == pytest.approx(BOLOGNA[0], abs=0.01) and lon.mean() == pytest.approx(BOLOGNA[1], abs=0.01)
+    assert lat.mean() == pytest.approx(BOLOGNA[0], abs=0.01) and lon.mean() == pytest.approx(
+        BOLOGNA[1], abs=0.01
+    )
     assert (lat.max() - lat.min()) * 111.2 == pytest.approx(2 * RoadParams().radius_km, abs=0.5)
 
 

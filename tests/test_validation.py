@@ -9,6 +9,7 @@ The bad inputs live as small data files in tests/bad_inputs/: one scenario each
 maps each file name to the substrings its problem line must contain. Adding a
 file adds a case; a file without an expectation fails.
 """
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,11 @@ from dispatch_opt.model import ScenarioError
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).resolve().parent / "bad_inputs"
 EXPECTED_FILE = BAD / "expected.json"
-EXPECTED: dict[str, list[str]] = {k: v for k, v in json.loads(EXPECTED_FILE.read_text(encoding="utf-8")).items()
-                                  if not k.startswith("_")}
+EXPECTED: dict[str, list[str]] = {
+    k: v
+    for k, v in json.loads(EXPECTED_FILE.read_text(encoding="utf-8")).items()
+    if not k.startswith("_")
+}
 BAD_FILES = sorted(p.name for p in BAD.iterdir() if p.is_file() and p != EXPECTED_FILE)
 
 # Faults the model does not report yet. Strict: when the model is fixed the case
@@ -55,17 +59,32 @@ def _matches(line: str, wanted: list[str]) -> bool:
 MINIMAL = {
     "format": "dispatch-opt.scenario/1",
     "name": "minimal",
-    "engineers": [{"id": "E1", "start": {"lat": 52.37, "lon": 4.89},
-                   "shifts": [{"start": "2026-11-23T08:00", "end": "2026-11-23T17:00"}]}],
-    "tickets": [{"id": "T1", "location": {"lat": 52.36, "lon": 4.90}, "created": "2026-11-23T07:00",
-                 "priority": "normal", "duration_min": 45}],
+    "engineers": [
+        {
+            "id": "E1",
+            "start": {"lat": 52.37, "lon": 4.89},
+            "shifts": [{"start": "2026-11-23T08:00", "end": "2026-11-23T17:00"}],
+        }
+    ],
+    "tickets": [
+        {
+            "id": "T1",
+            "location": {"lat": 52.36, "lon": 4.90},
+            "created": "2026-11-23T07:00",
+            "priority": "normal",
+            "duration_min": 45,
+        }
+    ],
 }
 
 
 # ------------------------------------------------------------ one fault per file
 
+
 def test_every_bad_input_file_has_an_expectation_and_every_expectation_a_file():
-    assert set(BAD_FILES) - set(EXPECTED) == set(), "add these files to tests/bad_inputs/expected.json"
+    assert set(BAD_FILES) - set(EXPECTED) == set(), (
+        "add these files to tests/bad_inputs/expected.json"
+    )
     assert set(EXPECTED) - set(BAD_FILES) == set(), "expected.json names files that do not exist"
     for name, wanted in EXPECTED.items():
         assert wanted and "fix:" in wanted, f"{name}: expect at least the field path and 'fix:'"
@@ -76,8 +95,9 @@ def test_bad_input_is_rejected_with_a_line_naming_field_value_and_fix(name: str)
     assert name in EXPECTED, f"{name} has no entry in tests/bad_inputs/expected.json"
     problems = problems_of(BAD / name)
     wanted = EXPECTED[name]
-    assert any(_matches(line, wanted) for line in problems), \
+    assert any(_matches(line, wanted) for line in problems), (
         f"no problem line contains all of {wanted}; got:\n" + "\n".join(problems)
+    )
     for line in problems:
         assert "fix:" in line, f"problem line without a fix: {line!r}"
         assert "\n" not in line, f"a problem must be one line: {line!r}"
@@ -91,6 +111,7 @@ def test_a_single_fault_gives_a_single_problem_line(name: str):
 
 # ------------------------------------------------------------ all problems at once
 
+
 def test_several_field_faults_are_all_reported_at_once_one_line_each():
     sc = copy.deepcopy(MINIMAL)
     sc["tickets"][0]["duration_min"] = 0
@@ -98,10 +119,16 @@ def test_several_field_faults_are_all_reported_at_once_one_line_each():
     sc["engineers"][0]["van"] = {"valve": -2}
     del sc["name"]
     problems = problems_of(sc)
-    expected = [["tickets[0]", "duration_min", "got 0"], ["tickets[0]", "location.lat", "95"],
-                ["engineers[0]", "van.valve", "-2"], ["name", "required"]]
+    expected = [
+        ["tickets[0]", "duration_min", "got 0"],
+        ["tickets[0]", "location.lat", "95"],
+        ["engineers[0]", "van.valve", "-2"],
+        ["name", "required"],
+    ]
     for wanted in expected:
-        assert sum(_matches(line, wanted) for line in problems) == 1, f"{wanted} not reported exactly once: {problems}"
+        assert sum(_matches(line, wanted) for line in problems) == 1, (
+            f"{wanted} not reported exactly once: {problems}"
+        )
     assert len(problems) == len(expected)
     assert all("fix:" in line for line in problems)
 
@@ -112,10 +139,16 @@ def test_several_cross_field_faults_are_all_reported_at_once_one_line_each():
     sc["tickets"].append(t2)  # duplicate id 'T1', unknown tier, unknown engineer
     sc["engineers"][0]["shifts"].append({"start": "2026-11-23T16:00", "end": "2026-11-23T20:00"})
     problems = problems_of(sc)
-    expected = [["tickets[1]", "'T1'", "twice"], ["tickets[1]", "priority", "'critical'"],
-                ["tickets[1]", "engineer", "'E9'"], ["engineers[0]", "shifts[1]", "overlap"]]
+    expected = [
+        ["tickets[1]", "'T1'", "twice"],
+        ["tickets[1]", "priority", "'critical'"],
+        ["tickets[1]", "engineer", "'E9'"],
+        ["engineers[0]", "shifts[1]", "overlap"],
+    ]
     for wanted in expected:
-        assert sum(_matches(line, wanted) for line in problems) == 1, f"{wanted} not reported exactly once: {problems}"
+        assert sum(_matches(line, wanted) for line in problems) == 1, (
+            f"{wanted} not reported exactly once: {problems}"
+        )
     assert len(problems) == len(expected)
     assert all("fix:" in line for line in problems)
 
@@ -131,6 +164,7 @@ def test_field_and_cross_field_faults_are_reported_together():
 
 # ------------------------------------------------------------ valid input, extensions kept
 
+
 def test_a_valid_minimal_scenario_loads():
     sc = load_scenario(copy.deepcopy(MINIMAL))
     assert [e.id for e in sc.engineers] == ["E1"]
@@ -140,16 +174,20 @@ def test_a_valid_minimal_scenario_loads():
 def test_the_same_scenario_loads_from_a_file_and_from_json_text(tmp_path: Path):
     path = tmp_path / "minimal.json"
     path.write_text(json.dumps(MINIMAL), encoding="utf-8")
-    assert load_scenario(path).to_dict() == load_scenario(str(path)).to_dict() == \
-        load_scenario(json.dumps(MINIMAL)).to_dict() == load_scenario(copy.deepcopy(MINIMAL)).to_dict()
+    assert (
+        load_scenario(path).to_dict()
+        == load_scenario(str(path)).to_dict()
+        == load_scenario(json.dumps(MINIMAL)).to_dict()
+        == load_scenario(copy.deepcopy(MINIMAL)).to_dict()
+    )
 
 
 def test_unknown_extra_fields_are_kept_and_round_trip():
     raw = copy.deepcopy(MINIMAL)
-    raw["source"] = {"system": "ServiceDesk", "export": 42}          # top level
-    raw["engineers"][0]["employee_no"] = "0815"                       # engineer
-    raw["tickets"][0]["customer_ref"] = "CR-2026-001"                 # ticket
-    raw["tickets"][0]["location"]["address"] = "Dam 1, Amsterdam"     # nested object
+    raw["source"] = {"system": "ServiceDesk", "export": 42}  # top level
+    raw["engineers"][0]["employee_no"] = "0815"  # engineer
+    raw["tickets"][0]["customer_ref"] = "CR-2026-001"  # ticket
+    raw["tickets"][0]["location"]["address"] = "Dam 1, Amsterdam"  # nested object
     out = load_scenario(raw).to_dict()
     assert out["source"] == {"system": "ServiceDesk", "export": 42}
     assert out["engineers"][0]["employee_no"] == "0815"
@@ -167,7 +205,13 @@ def test_an_extra_field_with_a_null_value_is_kept():
 # ------------------------------------------------------------ CLI: exit code 2
 
 # A few representative files (each run starts a Python process), plus one file with several faults.
-CLI_CASES = ["not_json.json", "duration_zero.json", "shifts_overlap.json", "latin1_encoding.json", "several_faults"]
+CLI_CASES = [
+    "not_json.json",
+    "duration_zero.json",
+    "shifts_overlap.json",
+    "latin1_encoding.json",
+    "several_faults",
+]
 
 
 def _several_faults() -> dict:
@@ -186,15 +230,26 @@ def test_cli_validate_exits_2_with_one_line_per_problem_and_no_traceback(name: s
         path = tmp_path / "several_faults.json"
         path.write_text(json.dumps(_several_faults()), encoding="utf-8")
     problems = problems_of(path)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    run = subprocess.run([sys.executable, "-m", "dispatch_opt.cli", "validate", str(path)],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "dispatch_opt.cli", "validate", str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     output = run.stdout + run.stderr
     assert run.returncode == 2, output
     assert "Traceback" not in output
     lines = [line for line in output.splitlines() if "fix:" in line]
     assert len(lines) == len(problems), output
     for problem in problems:
-        assert any(problem in line for line in lines), f"{problem!r} is not on a line of its own in:\n{output}"
+        assert any(problem in line for line in lines), (
+            f"{problem!r} is not on a line of its own in:\n{output}"
+        )
     if name == "several_faults":
         assert len(problems) == 3

@@ -3,6 +3,7 @@
 The drawing tests skip when the optional [viz] extra (folium, matplotlib) is not installed;
 the tables need only pandas.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,25 +25,52 @@ def _geo(lat: float, lon: float) -> dict:
 
 
 def _ticket(tid: str, lat: float, lon: float, priority: str, created: str, **extra) -> dict:
-    return {"id": tid, "location": _geo(lat, lon), "created": created, "priority": priority, "duration_min": 30, **extra}
+    return {
+        "id": tid,
+        "location": _geo(lat, lon),
+        "created": created,
+        "priority": priority,
+        "duration_min": 30,
+        **extra,
+    }
 
 
 RAW = {
-    "format": "dispatch-opt.scenario/1", "name": "tiny-bologna",
+    "format": "dispatch-opt.scenario/1",
+    "name": "tiny-bologna",
     "engineers": [
-        {"id": "E1", "start": _geo(44.494, 11.343), "shifts": [{"start": f"{DAY}T08:00", "end": f"{DAY}T17:00"}],
-         "breaks": [{"start": f"{DAY}T12:00", "end": f"{DAY}T14:00", "duration_min": 30}], "van": {"pump": 1}},
-        {"id": "E2", "start": _geo(44.520, 11.300), "end": _geo(44.480, 11.380),
-         "shifts": [{"start": f"{DAY}T08:00", "end": f"{DAY}T17:00"}]},
+        {
+            "id": "E1",
+            "start": _geo(44.494, 11.343),
+            "shifts": [{"start": f"{DAY}T08:00", "end": f"{DAY}T17:00"}],
+            "breaks": [{"start": f"{DAY}T12:00", "end": f"{DAY}T14:00", "duration_min": 30}],
+            "van": {"pump": 1},
+        },
+        {
+            "id": "E2",
+            "start": _geo(44.520, 11.300),
+            "end": _geo(44.480, 11.380),
+            "shifts": [{"start": f"{DAY}T08:00", "end": f"{DAY}T17:00"}],
+        },
     ],
     "tickets": [
         _ticket("T1", 44.500, 11.350, "emergency", f"{DAY}T07:00"),
-        _ticket("T2", 44.505, 11.320, "urgent", "2026-11-28T08:00"),  # deadline 29 Nov: late whoever goes
-        _ticket("T3", 44.490, 11.360, "normal", "2026-11-29T10:00",
-                windows=[{"start": f"{DAY}T13:00", "end": f"{DAY}T15:00"}]),
+        _ticket(
+            "T2", 44.505, 11.320, "urgent", "2026-11-28T08:00"
+        ),  # deadline 29 Nov: late whoever goes
+        _ticket(
+            "T3",
+            44.490,
+            11.360,
+            "normal",
+            "2026-11-29T10:00",
+            windows=[{"start": f"{DAY}T13:00", "end": f"{DAY}T15:00"}],
+        ),
         _ticket("T4", 44.510, 11.310, "low", "2026-11-29T10:00", parts={"pump": 1}),
         _ticket("T5", 44.485, 11.330, "normal", "2026-11-29T10:00", skills=["solar_inverter"]),
-        _ticket("T6", 44.515, 11.370, "normal", "2026-11-29T11:00", engineer="E2"),  # both engineers drive
+        _ticket(
+            "T6", 44.515, 11.370, "normal", "2026-11-29T11:00", engineer="E2"
+        ),  # both engineers drive
     ],
     "depots": [{"id": "D1", "location": _geo(44.500, 11.330), "parts": {"pump": 2}}],
 }
@@ -53,7 +81,10 @@ def solved():
     sc = do.load_scenario(copy.deepcopy(RAW))
     plan = do.solve(sc, do.SolveParams(time_limit_s=1))
     assert_valid(RAW, plan)
-    assert [u.ticket for u in plan.unassigned] == ["T5"] and [r.engineer for r in plan.routes] == ["E1", "E2"]
+    assert [u.ticket for u in plan.unassigned] == ["T5"] and [r.engineer for r in plan.routes] == [
+        "E1",
+        "E2",
+    ]
     return sc, plan
 
 
@@ -64,10 +95,16 @@ def _walk(element):
 
 
 def _late(sc, plan) -> set[str]:
-    return {s.ticket for r in plan.routes for s in r.visits if viz.late_min(sc, sc.ticket(s.ticket), s.start) > 0.01}
+    return {
+        s.ticket
+        for r in plan.routes
+        for s in r.visits
+        if viz.late_min(sc, sc.ticket(s.ticket), s.start) > 0.01
+    }
 
 
 # ---------------------------------------------------------------- map
+
 
 def test_map_has_a_polyline_per_nonempty_route_and_a_marker_per_ticket(solved):
     folium = pytest.importorskip("folium")
@@ -92,12 +129,16 @@ def test_map_has_a_polyline_per_nonempty_route_and_a_marker_per_ticket(solved):
     for t in sc.live_tickets:
         assert f"{t.id} (" in page  # every ticket's popup
     assert "no engineer has skill" in page and "SLA deadline" in page and "LATE by" in page
-    assert sum(isinstance(x, folium.Marker) and not isinstance(x, folium.CircleMarker) for x in items) == 1 + 3
+    assert (
+        sum(isinstance(x, folium.Marker) and not isinstance(x, folium.CircleMarker) for x in items)
+        == 1 + 3
+    )
 
 
 def test_map_refuses_planar_scenarios_with_a_clear_message():
     pytest.importorskip("folium")
     from conftest import engineer, scenario, ticket
+
     sc = do.load_scenario(scenario([engineer("E1")], [ticket("T1", 5, 0)]))
     with pytest.raises(ValueError, match="lat/lon"):
         viz.route_map(sc, do.Plan("tiny", [], []))
@@ -113,6 +154,7 @@ def test_missing_optional_dependency_says_how_to_install(solved, monkeypatch):
 
 
 # ---------------------------------------------------------------- schedule
+
 
 def test_schedule_has_one_row_per_route_and_shows_lateness(solved):
     pytest.importorskip("matplotlib")
@@ -136,17 +178,24 @@ def test_utilisation_figure_has_a_bar_row_per_engineer(solved):
 
 # ---------------------------------------------------------------- tables
 
+
 def test_kpi_tables_match_plan_kpis(solved):
     sc, plan = solved
     tables = viz.kpi_tables(sc, plan)
     sla = tables["sla"][["tickets", "served", "on_time", "late_total_min", "late_max_min"]]
     assert sla.to_dict("index") == plan.kpis["tiers"]
     assert list(sla.index) == list(sc.tiers)
-    util = tables["utilisation"][["visits", "service_min", "shift_min", "utilisation", "overtime_min"]]
+    util = tables["utilisation"][
+        ["visits", "service_min", "shift_min", "utilisation", "overtime_min"]
+    ]
     assert util.to_dict("index") == plan.kpis["engineers"]
-    assert tables["utilisation"]["travel_min"].sum() == pytest.approx(plan.kpis["travel_min"], abs=0.2)
+    assert tables["utilisation"]["travel_min"].sum() == pytest.approx(
+        plan.kpis["travel_min"], abs=0.2
+    )
     un = tables["unassigned"]
-    assert un[["ticket", "reason", "code"]].to_dict("records") == [u.to_dict() for u in plan.unassigned]
+    assert un[["ticket", "reason", "code"]].to_dict("records") == [
+        u.to_dict() for u in plan.unassigned
+    ]
     assert un["tier"].tolist() == ["normal"]
     assert tables["summary"].loc["served", "value"] == plan.kpis["served"]
 
@@ -164,20 +213,33 @@ def test_compare_finds_a_ticket_moved_to_another_engineer(solved):
     dst = next(i for i, r in enumerate(plan.routes) if i != src)
     stop = plan.routes[src].visits[-1]
     last = max((s.end for s in plan.routes[dst].stops), default=plan.routes[dst].depart)
-    moved = dataclasses.replace(stop, arrival=last, start=last + timedelta(minutes=10), end=last + timedelta(minutes=40))
+    moved = dataclasses.replace(
+        stop, arrival=last, start=last + timedelta(minutes=10), end=last + timedelta(minutes=40)
+    )
     routes = list(plan.routes)
-    routes[src] = dataclasses.replace(routes[src], stops=[s for s in routes[src].stops if s is not stop])
+    routes[src] = dataclasses.replace(
+        routes[src], stops=[s for s in routes[src].stops if s is not stop]
+    )
     routes[dst] = dataclasses.replace(routes[dst], stops=[*routes[dst].stops, moved])
     other = dataclasses.replace(plan, routes=routes)
 
     table = do.diff(plan, other).frame
-    assert table.to_dict("records") == [{
-        "ticket": stop.ticket, "change": "moved", "old_engineer": plan.routes[src].engineer,
-        "new_engineer": plan.routes[dst].engineer, "old_start": stop.start, "new_start": moved.start,
-        "eta_shift_min": (moved.start - stop.start).total_seconds() / 60}]
+    assert table.to_dict("records") == [
+        {
+            "ticket": stop.ticket,
+            "change": "moved",
+            "old_engineer": plan.routes[src].engineer,
+            "new_engineer": plan.routes[dst].engineer,
+            "old_start": stop.start,
+            "new_start": moved.start,
+            "eta_shift_min": (moved.start - stop.start).total_seconds() / 60,
+        }
+    ]
     diff = viz.compare_plans(sc, plan, other, labels=("before", "after"))
     assert diff.loc["served", "change"] == 0 and list(diff.columns) == ["before", "after", "change"]
 
-    dropped = dataclasses.replace(plan, routes=[routes[src] if i == src else r for i, r in enumerate(plan.routes)])
+    dropped = dataclasses.replace(
+        plan, routes=[routes[src] if i == src else r for i, r in enumerate(plan.routes)]
+    )
     assert do.diff(plan, dropped).frame["change"].tolist() == ["removed"]
     assert viz.compare_plans(sc, plan, dropped).loc["served", "change"] == -1
