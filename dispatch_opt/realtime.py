@@ -14,15 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from .checker import check
-from .construct import _best_insertion, seeded_routes
 from .eligibility import compute_eligibility
 from .events import apply_events, parse_events
 from .model import Scenario, ScenarioError, parse_scenario
+from .params import SolveParams
 from .plan import Plan
-from .solver import SolveParams, _Model, solve
+from .problem import ProblemData
+from .search import ready
+from .search.construct import seeded_state
+from .search.routes import best_insertion, put, take
+from .search.timeline import schedule
+from .solver import solve
 from .travel import travel_matrices
 
 # ---------------------------------------------------------------- appointment slots
@@ -105,31 +111,26 @@ def offer_slots(
     el = compute_eligibility(sc)
     if t["id"] in el.unplannable:
         return SlotOffer([], el.unplannable[t["id"]].reason)
-    m = _Model(sc, el, params, previous=plan)
-    r, free, _ = seeded_routes(m)
-    n = m.nodes.tickets.index(t["id"])
+    ready()
+    p = ProblemData(sc, el, params, previous=plan)
+    state = seeded_state(p)
+    a, n = p.arrays, p.nodes.tickets.index(t["id"])
     hz = el.horizon
     slots = []
-    for a, b in candidates:
-        m.spans[n] = [(hz.seconds(a, up=True), hz.seconds(b))]
+    for w0, w1 in candidates:
+        a.tw_start[n, 0], a.tw_end[n, 0], a.tw_n[n] = hz.seconds(w0, up=True), hz.seconds(w1), 1
         vehicles = [
             v
             for v in el.allowed[t["id"]]
-            if m.vehicles[v].earliest_depart <= m.spans[n][0][1]
-            and m.vehicles[v].shift_end >= m.spans[n][0][0]
+            if p.vehicles[v].earliest_depart <= a.tw_end[n, 0]
+            and p.vehicles[v].shift_end >= a.tw_start[n, 0]
         ]
-        best = _fitting_insertion(r, m, n, free, vehicles)
+        best = _fitting_insertion(p, state, n, vehicles)
         if best is not None:
             added, v, added_travel = best
+            engineer, shift = p.vehicles[v].engineer.id, p.vehicles[v].shift
             slots.append(
-                Slot(
-                    a,
-                    b,
-                    m.vehicles[v].engineer.id,
-                    m.vehicles[v].shift,
-                    round(added_travel / 60, 1),
-                    round(added / 60, 1),
-                )
+                Slot(w0, w1, engineer, shift, round(added_travel / 60, 1), round(added / 60, 1))
             )
     if rank == "cost":
         slots.sort(key=lambda s: (s.added_cost, s.start))
@@ -162,41 +163,40 @@ def _slot_grid(
     return out
 
 
-def _fitting_insertion(r, m: _Model, n: int, free: dict, vehicles: list[int]) -> tuple | None:
-    """Cheapest insertion of node n on these vehicles that makes no planned higher-tier visit late
-    for its SLA: (added cost, vehicle, added travel), or None."""
-    rank_n = m.rank[m.ticket_of[m.nodes.tickets[n]].priority]
+def _fitting_insertion(p: ProblemData, state, n: int, vehicles: list[int]) -> tuple | None:
+    """Cheapest insertion of ticket node n on these engineer-shifts that makes no planned
+    higher-tier visit late for its SLA: (added cost, engineer-shift, added travel), or None."""
+    a = p.arrays
+    vehicles = list(vehicles)
     while vehicles:
-        ins = _best_insertion(r, m, n, free, vehicles)
-        if ins is None:
+        added, v, k = best_insertion(a, state, n, np.array(vehicles, dtype=np.int64), 0.0)
+        if v < 0:
             return None
-        added, v, cand, _ = ins
-        if not _makes_higher_tier_late(r, m, v, cand, rank_n):
-            return added, v, _travel(r, m, v, cand) - _travel(r, m, v, r.seq[v])
-        vehicles = [x for x in vehicles if x != v]  # another engineer may still fit it cleanly
+        before = state.seq[v, : state.n[v]].copy()
+        put(a, state, v, k, n)
+        after = state.seq[v, : state.n[v]].copy()
+        take(a, state, v, k)
+        if not _late_higher(p, v, after, a.rank[n]) - _late_higher(p, v, before, a.rank[n]):
+            return added, v, _travel(p, v, after) - _travel(p, v, before)
+        vehicles.remove(v)  # another engineer may still fit it cleanly
     return None
 
 
-def _late_higher(r, m: _Model, v: int, seq: list[int], rank_n: int) -> set[int]:
-    timeline: list = []
-    r.evaluate(v, seq, timeline)
+def _late_higher(p: ProblemData, v: int, seq: np.ndarray, rank: int) -> set[int]:
+    """Visits of a higher tier than `rank` that start past their SLA deadline."""
+    a = p.arrays
+    _, starts, _ = schedule(p, v, seq)
     return {
-        item[0]
-        for item in timeline
-        if 0 <= item[0] < r.nt
-        and len(item) == 2
-        and m.rank[m.ticket_of[m.nodes.tickets[item[0]]].priority] < rank_n
-        and item[1] > r.deadline[item[0]]
+        int(x)
+        for x, start in zip(seq, starts)
+        if x < a.nt and a.rank[x] < rank and start > a.deadline[x]
     }
 
 
-def _makes_higher_tier_late(r, m: _Model, v: int, cand: list[int], rank_n: int) -> bool:
-    return bool(_late_higher(r, m, v, cand, rank_n) - _late_higher(r, m, v, r.seq[v], rank_n))
-
-
-def _travel(r, m: _Model, v: int, seq: list[int]) -> int:
-    stops = [m.nodes.start(v)] + [x for x in seq if x >= 0] + [m.nodes.end(v)]
-    return sum(r.travel[a][b] for a, b in zip(stops, stops[1:]))
+def _travel(p: ProblemData, v: int, seq: np.ndarray) -> int:
+    a = p.arrays
+    stops = [a.v_start[v], *seq.tolist(), a.v_end[v]]
+    return int(sum(a.travel[x, y] for x, y in zip(stops, stops[1:])))
 
 
 # ---------------------------------------------------------------- a day, simulated

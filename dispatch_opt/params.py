@@ -1,0 +1,45 @@
+"""Settings of a solve: small frozen dataclasses with defaults, shared by every path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_LATENESS_PER_MIN = (100, 30, 10, 3)  # by tier rank; travel costs 1 per minute
+GREEDY = "GREEDY_INSERTION"  # the search core's start: insertion, then ruin and recreate
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How hard and how to search. Weights are per minute, relative to one minute of travel."""
+
+    time_limit_s: float = 10.0
+    seed: int = 0
+    # GREEDY_INSERTION (the search core) or an OR-Tools FirstSolutionStrategy name (OR-Tools alone)
+    first_solution: str = GREEDY
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
+    overtime_per_min: float = 2.0
+    restock_bonus_min: float = 20.0  # detour a restock stop may cost before it is proven useful
+    # re-planning against a previous plan (see solve(previous=...)): what changing it costs
+    move_cost_min: float = 60.0  # a ticket moved to another engineer-shift
+    eta_tolerance_min: float = 30.0  # a promised start may shift this much for free
+    eta_shift_per_min: float = 1.0  # each minute beyond that
+    log_search: bool = False
+    # share of the time limit (from the start) for the search core; OR-Tools' guided local search
+    # polishes in the rest (see README "How the time is spent")
+    ruin_share: float = 0.9
+    # stop the search core after this many ruin-and-recreate rounds as well (a test runs a fixed
+    # number and gets the same plan every time for a seed); None: the clock alone
+    iterations: int | None = None
+
+    def lateness_weight(self, rank: int) -> int:
+        w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]
+        return max(1, round(w))
+
+
+@dataclass
+class Progress:
+    elapsed_s: float
+    objective: int
+    planned: int
+    tickets: int

@@ -1,0 +1,45 @@
+"""The search core: a compiled route-evaluation kernel, the moves on it, and their driver.
+
+kernel (one route's schedule and cost) -> routes (the routes under search, insertion) ->
+operators (local search) and ruin (ruin and recreate, acceptance) -> improve (the driver, its
+stopping rule) and construct (the first plan); timeline turns routes into plan routes.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+
+@functools.cache
+def ready() -> float:
+    """Compile (first use after install) or load (later) every kernel by solving a tiny scenario
+    once per process, so no solve's time limit pays for it. Returns the seconds it took."""
+    from ..eligibility import compute_eligibility
+    from ..model import parse_scenario
+    from ..params import SolveParams
+    from ..problem import ProblemData
+    from .construct import first_state
+    from .improve import Stop, improve
+    from .timeline import plan_routes
+
+    t0 = time.monotonic()
+    shift = [{"start": "2026-01-05T08:00", "end": "2026-01-05T16:00"}]
+    brk = [{"start": "2026-01-05T12:00", "end": "2026-01-05T14:00", "duration_min": 30}]
+    engineers = [
+        {"id": f"E{i}", "start": {"x": i, "y": 0}, "shifts": shift, "breaks": brk,
+         "van": {"P": 2}}
+        for i in range(2)
+    ]
+    tickets = [
+        {"id": f"T{i}", "location": {"x": i, "y": 1}, "created": "2026-01-05T07:00",
+         "priority": "normal", "duration_min": 30, "parts": {"P": 1}}
+        for i in range(4)
+    ]
+    sc = parse_scenario({"format": "dispatch-opt.scenario/1", "name": "warm-up",
+                         "engineers": engineers, "tickets": tickets})
+    problem = ProblemData(sc, compute_eligibility(sc), SolveParams())
+    state, _ = first_state(problem)
+    improve(problem, state, Stop(rounds=3))
+    plan_routes(problem, state)
+    return time.monotonic() - t0

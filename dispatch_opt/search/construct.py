@@ -1,0 +1,234 @@
+"""The first plan: frozen work, the plan in force (in a re-plan), then tickets tier by tier.
+
+Within a tier by regret (the ticket with most to lose if its best engineer-shift fills up goes
+first) where that fits the time, else by SLA deadline; each where it adds least cost (see
+kernel). In a re-plan, urgent new work may bump lower-tier work out of one route (`bump`), and
+tickets the plan in force left out are retried after the new work (the fast path).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+from numba import njit
+
+from ..problem import ProblemData
+from .kernel import INF
+from .routes import (
+    RouteState,
+    best_in_route,
+    best_insertion,
+    new_state,
+    put,
+    refresh,
+    route_capacity,
+    stock_ok,
+    take,
+)
+
+BUMP_AT_MOST = 3  # lower-tier tickets an urgent one may take out of a route in the fast path
+REGRET_PAIRS = 150_000  # ticket x engineer-shift options up to which regret insertion is tried
+
+
+def frozen_state(p: ProblemData) -> tuple[RouteState, list[str]]:
+    """Routes holding only their frozen heads; the frozen tickets whose engineer-shift cannot do
+    them (with its breaks) even alone."""
+    a = p.arrays
+    s = new_state(a, route_capacity(a) + len(p.frozen_nodes) + len(p.nodes.restocks))
+    stuck = []
+    for v, heads in p.frozen_heads.items():
+        for k, x in enumerate(heads):
+            put(a, s, v, k, x)
+            s.pinned[x] = True
+        s.fixed[v] = len(heads)
+        if s.cost[v] == INF:
+            stuck += [p.nodes.tickets[x] for x in heads]
+    return s, stuck
+
+
+def seeded_state(p: ProblemData) -> RouteState:
+    """Frozen work, then (in a re-plan) the plan in force's routes as far as they still hold."""
+    s, _ = frozen_state(p)
+    placed = set(p.frozen_nodes)
+    for v, seed in p.seeds.items():
+        placed |= _keep_seed(p, s, v, [x for x in seed if x not in placed])
+    return s
+
+
+def first_state(p: ProblemData, deadline: float = math.inf) -> tuple[RouteState, bool]:
+    """The first plan (see module doc), and whether every ticket was tried before `deadline`
+    (time.monotonic()), when it stops inserting."""
+    a = p.arrays
+    s = seeded_state(p)
+    placed = set(np.flatnonzero(s.where >= 0).tolist())
+    rank = a.rank
+    urgency = lambda x: (rank[x], a.deadline[x], x)  # noqa: E731
+    order = sorted((x for x in range(a.nt) if x not in placed and x not in p.left_out), key=urgency)
+    pairs = int(a.allowed[order].sum()) if order else 0
+    insert = regret_insertion if pairs <= REGRET_PAIRS else sequential_insertion
+    complete = True
+    for _, tier in itertools.groupby(order, key=lambda x: rank[x]):
+        complete = insert(p, s, list(tier), deadline) and complete
+    if p.seeds:  # a re-plan: urgent new work may displace lower-tier work the plan in force had
+        for x in order:
+            if s.where[x] < 0 and time.monotonic() <= deadline:
+                bump(p, s, x)
+    # the fast path: what the plan in force left out goes where it fits now, moving nothing
+    retry = sorted((x for x in p.left_out if s.where[x] < 0), key=urgency)
+    complete = sequential_insertion(p, s, retry, deadline) and complete
+    return s, complete
+
+
+def sequential_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: float) -> bool:
+    """Each ticket in turn where it costs least. False if the clock stopped it."""
+    a = p.arrays
+    for x in pool:
+        if time.monotonic() > deadline:
+            return False
+        _, v, k = best_insertion(a, s, x, p.allowed_vehicles[x], 0.0)
+        if v >= 0:
+            put(a, s, v, k, x)
+    return True
+
+
+def regret_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: float) -> bool:
+    """Regret-2 insertion: next, the ticket that would lose most if its best engineer-shift filled
+    up (second-best minus best cost; a ticket with a single option first), at its best place. After
+    each insertion only the options on the changed engineer's routes are evaluated again. False
+    if the clock stopped it."""
+    a = p.arrays
+    if not pool:
+        return True
+    options = np.full((len(pool), len(p.vehicles)), INF)
+    places = np.full((len(pool), len(p.vehicles)), -1, dtype=np.int64)
+    for i, x in enumerate(pool):
+        _options(a, s, x, p.allowed_vehicles[x], options[i], places[i])
+    left = np.ones(len(pool), dtype=bool)
+    while left.any():
+        if time.monotonic() > deadline:
+            return False
+        i = _regret_pick(options, left)
+        if i < 0:
+            break
+        x = pool[i]
+        v = int(np.argmin(options[i]))
+        put(a, s, v, int(places[i, v]), x)
+        left[i] = False
+        # parts used up: the engineer's other shifts may no longer take some tickets either
+        touched = p.engineer_vehicles[a.v_engineer[v]] if a.need[x].any() else np.array([v])
+        _refresh_options(a, s, np.array(pool), left, touched, options, places)
+    return True
+
+
+@njit(cache=True)
+def _options(a, s, x, vehicles, costs, places):
+    mid = np.empty(1, dtype=np.int64)
+    for v in vehicles:
+        if not a.allowed[x, v] or s.cost[v] == INF or not stock_ok(a, s, v, x):
+            costs[v], places[v] = INF, -1
+            continue
+        c, k = best_in_route(a, s, v, x, INF, mid, 0.0)
+        costs[v], places[v] = c, k
+
+
+@njit(cache=True)
+def _refresh_options(a, s, pool, left, vehicles, options, places):
+    for i in range(len(pool)):
+        if left[i]:
+            _options(a, s, pool[i], vehicles, options[i], places[i])
+
+
+@njit(cache=True)
+def _regret_pick(options, left):
+    best_i, best_regret, best_cost = -1, -INF, INF
+    for i in range(len(left)):
+        if not left[i]:
+            continue
+        first, second = INF, INF
+        for c in options[i]:
+            if c < first:
+                first, second = c, first
+            elif c < second:
+                second = c
+        if first == INF:
+            continue
+        regret = INF if second == INF else second - first
+        if regret > best_regret or (regret == best_regret and first < best_cost):
+            best_i, best_regret, best_cost = i, regret, first
+    return best_i
+
+
+def bump(p: ProblemData, s: RouteState, x: int, most: int = BUMP_AT_MOST) -> None:
+    """Place ticket x by taking lower-tier tickets out of one route: as few as will do (up to
+    `most`), then the lowest tiers, then the cheapest; each then goes wherever else it fits."""
+    a = p.arrays
+    best = None
+    for size in range(1, most + 1):
+        for v in p.allowed_vehicles[x]:
+            if s.cost[v] == INF or s.locked[v]:
+                continue
+            n, fixed = int(s.n[v]), int(s.fixed[v])
+            seq = [int(y) for y in s.seq[v, :n]]
+            lower = [i for i in range(fixed, n) if seq[i] < a.nt and a.rank[seq[i]] > a.rank[x]]
+            for out in itertools.combinations(lower, size):
+                for i in reversed(out):
+                    take(a, s, v, i)
+                c, _, k = best_insertion(a, s, x, np.array([v]), 0.0)
+                if k >= 0:
+                    key = (sorted(-int(a.rank[seq[i]]) for i in out), float(s.cost[v] + c))
+                    if best is None or key < best[0]:
+                        best = (key, v, [seq[i] for i in out])
+                for i in out:
+                    put(a, s, v, i, seq[i])
+        if best is not None:
+            break
+    if best is None:
+        return
+    _, v, out = best
+    for y in out:
+        take(a, s, v, _index(s, v, y))
+    _, _, k = best_insertion(a, s, x, np.array([v]), 0.0)
+    put(a, s, v, k, x)
+    for y in out:
+        _, v2, k2 = best_insertion(a, s, y, p.allowed_vehicles[y], 0.0)
+        if v2 >= 0:
+            put(a, s, v2, k2, y)
+
+
+def _index(s: RouteState, v: int, x: int) -> int:
+    return int(np.flatnonzero(s.seq[v, : s.n[v]] == x)[0])
+
+
+def _keep_seed(p: ProblemData, s: RouteState, v: int, seed: list[int]) -> set[int]:
+    """The plan in force's stops of route v in order, skipping those that no longer fit (time,
+    parts, tools): they go back to the pool. A restock counts for the stops after it; a route
+    that keeps one is locked (see RouteState)."""
+    a, nt = p.arrays, p.arrays.nt
+    e = p.vehicles[v].engineer
+    stock = s.free[a.v_engineer[v]].copy()
+    tools = set(e.tools)
+    kept: set[int] = set()
+    for x in seed:
+        if x < nt:
+            t = p.ticket_of[p.nodes.tickets[x]]
+            if not set(t.tools) <= tools or (stock < a.need[x]).any():
+                continue
+        k = int(s.n[v])
+        put(a, s, v, k, x)
+        if s.cost[v] == INF:
+            take(a, s, v, k)
+            continue
+        if x >= nt:
+            parts, got = p.seed_pickups[x]
+            for q, name in enumerate(p.parts):
+                stock[q] += parts.get(name, 0)
+            tools |= set(got)
+            s.locked[v] = True
+        else:
+            stock -= a.need[x]
+            kept.add(x)
+    refresh(p.arrays, s, v)
+    return kept

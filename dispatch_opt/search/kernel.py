@@ -1,0 +1,190 @@
+"""The route-evaluation kernel, compiled with numba: the schedule and cost of one engineer-shift.
+
+A route is the ticket (and kept restock) nodes of one engineer-shift in visiting order; breaks are
+not items of it: the kernel takes each owed break where it costs nothing (while waiting anyway) or
+else as late as it still fits, so every operator can move visits without carrying breaks around.
+A visit starts at the earliest moment its windows (and a promised start, in a re-plan) allow.
+
+Cost of a route, in the objective's units (a second of travel = 1): travel, lateness past each
+ticket's SLA deadline weighted by tier, a promised start shifted beyond the tolerance, and moving a
+ticket off the engineer-shift that had it in the plan in force. Infeasible routes cost `INF`.
+
+Besides the full evaluation, `splice_cost` evaluates a route changed in one place (an insertion, a
+removal, a string put in or taken out, a tail exchanged) from the states recorded before each
+position and stops where the new schedule meets the old one: the rest is then unchanged (the
+forward-data idea of PyVRP's DurationSegment and VROOM's TWRoute, for routes with breaks).
+
+`reference.py` holds a plain-Python evaluator written separately; the tests hold the two to exact
+agreement on thousands of random routes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+NONE = np.empty(0, dtype=np.int64)  # pass as `starts`/`breaks` when the timeline is not wanted
+
+
+@njit(cache=True)
+def start_in(a, x, t):
+    """Earliest start at or after t inside one of node x's windows, or -1."""
+    for k in range(a.tw_n[x]):
+        if t <= a.tw_end[x, k]:
+            return max(a.tw_start[x, k], t)
+    return -1
+
+
+@njit(cache=True)
+def visit_start(a, x, arrive):
+    """A visit starts on arrival, or when its window opens; in a re-plan, no earlier than the
+    tolerance around the start promised to the customer allows."""
+    if x < a.nt and a.promised[x] >= 0 and a.promised[x] - a.eta_tol > arrive:
+        return start_in(a, x, a.promised[x] - a.eta_tol)
+    return start_in(a, x, arrive)
+
+
+@njit(cache=True)
+def visit_cost(a, v, x, start):
+    """Lateness past the SLA deadline, a promised start missed, a move off the engineer-shift."""
+    if x >= a.nt:
+        return 0.0
+    c = 0.0
+    late = start - a.deadline[x]
+    if late > 0:
+        c += a.weight[x] * late
+    if a.promised[x] >= 0:
+        shift = start - a.promised[x] - a.eta_tol
+        if shift > 0:
+            c += a.eta_w * shift
+    if a.was_on[x] >= 0 and a.was_on[x] != v:
+        c += a.move
+    return c
+
+
+@njit(cache=True)
+def step(a, v, loc, t, taken, x, breaks):
+    """From `loc`, free at t with `taken` breaks done, on to visit x, taking owed breaks on the way
+    where they cost nothing or cannot wait. Returns (feasible, start of x, breaks taken)."""
+    tr = a.travel[loc, x]
+    s0 = visit_start(a, x, t + tr)
+    if s0 < 0:
+        return False, 0, taken
+    while taken < a.b_n[v]:
+        b0, b1, d = a.b_start[v, taken], a.b_end[v, taken], a.b_dur[v, taken]
+        bs = max(t, b0)
+        if bs + d > b1:
+            return False, 0, taken
+        s1 = visit_start(a, x, bs + d + tr)
+        if s1 == s0 or max(s0 + a.service[x], b0) + d > b1:  # free now, or now or never
+            if s1 < 0:
+                return False, 0, taken
+            if breaks.size:
+                breaks[taken] = bs
+            t, s0, taken = bs + d, s1, taken + 1
+        else:
+            break
+    if s0 > a.v_shift_end[v]:
+        return False, 0, taken
+    return True, s0, taken
+
+
+@njit(cache=True)
+def finish(a, v, loc, t, cost, taken, last_start, breaks):
+    """Home from `loc` (free at t); breaks still owed at the end. The route's cost, or INF.
+
+    A break is owed only if the engineer is still out when its interval ends. One owed at the end
+    is taken after the last stop; the OR-Tools model must accept the route too, so it also needs
+    room there before the route's clock stops or on the way home within the shift (see
+    ortools_model.add_time)."""
+    home = a.travel[loc, a.v_end[v]]
+    if t + home > a.v_latest[v]:
+        return INF
+    overtime = a.v_latest[v] - a.v_shift_end[v]
+    last_end = t
+    for k in range(taken, a.b_n[v]):
+        b0, b1, d = a.b_start[v, k], a.b_end[v, k], a.b_dur[v, k]
+        if last_end + home < b1:
+            continue  # home before the interval ends: not owed
+        bs = max(t, b0)
+        if bs + d > b1:
+            return INF
+        if last_start < 0:
+            clock = a.v_depart[v]
+        else:
+            clock = last_start + max(0, last_end - last_start + home - overtime)
+        on_the_way = max(last_end, b0) + d + max(0, home - overtime) <= a.v_shift_end[v]
+        if clock > b1 - d and not on_the_way:
+            return INF
+        if breaks.size:
+            breaks[k] = bs
+        t = bs + d
+    return cost + home
+
+
+@njit(cache=True)
+def route_cost(a, v, seq, n, starts, breaks):
+    """Cost of route v visiting seq[:n]; fills `starts` (per item) and `breaks` (per owed break,
+    -1 if not taken) when given arrays of that size."""
+    loc, t, cost, taken, last_start = a.v_start[v], a.v_depart[v], 0.0, 0, -1
+    for i in range(n):
+        x = seq[i]
+        ok, s, taken = step(a, v, loc, t, taken, x, breaks)
+        if not ok:
+            return INF
+        if starts.size:
+            starts[i] = s
+        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        loc, t, last_start = x, s + a.service[x], s
+    return finish(a, v, loc, t, cost, taken, last_start, breaks)
+
+
+@njit(cache=True)
+def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last):
+    """Route cost, and the schedule state before each item and after the last: free at st_t,
+    cost so far st_cost, breaks taken st_taken, start of the item before st_last (-1: none)."""
+    none = np.empty(0, dtype=np.int64)
+    loc, t, cost, taken, last_start = a.v_start[v], a.v_depart[v], 0.0, 0, -1
+    for i in range(n):
+        st_t[i], st_cost[i], st_taken[i], st_last[i] = t, cost, taken, last_start
+        x = seq[i]
+        ok, s, taken = step(a, v, loc, t, taken, x, none)
+        if not ok:
+            for j in range(i + 1, n + 1):
+                st_t[j], st_cost[j], st_taken[j], st_last[j] = t, INF, taken, last_start
+            return INF
+        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        loc, t, last_start = x, s + a.service[x], s
+    st_t[n], st_cost[n], st_taken[n], st_last[n] = t, cost, taken, last_start
+    return finish(a, v, loc, t, cost, taken, last_start, none)
+
+
+@njit(cache=True)
+def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last, total):
+    """Cost of route v changed to seq[:k] + mid[:n_mid] + seq[j:n], from the recorded states of
+    seq (see record_states; `total` is its cost). The schedule resumes at position k and stops
+    early where, before some old item, it is again the old route's."""
+    if st_cost[k] == INF:
+        return INF
+    none = np.empty(0, dtype=np.int64)
+    loc = a.v_start[v] if k == 0 else seq[k - 1]
+    t, cost, taken, last_start = st_t[k], st_cost[k], st_taken[k], st_last[k]
+    for i in range(n_mid):
+        x = mid[i]
+        ok, s, taken = step(a, v, loc, t, taken, x, none)
+        if not ok:
+            return INF
+        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        loc, t, last_start = x, s + a.service[x], s
+    for i in range(j, n):
+        if i > 0 and loc == seq[i - 1] and t == st_t[i] and taken == st_taken[i]:
+            if last_start == st_last[i] and total != INF:
+                return cost + total - st_cost[i]
+        x = seq[i]
+        ok, s, taken = step(a, v, loc, t, taken, x, none)
+        if not ok:
+            return INF
+        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        loc, t, last_start = x, s + a.service[x], s
+    return finish(a, v, loc, t, cost, taken, last_start, none)
