@@ -247,6 +247,7 @@ class KernelArrays(NamedTuple):
     need: np.ndarray  # (nt, P) int64 parts used up per ticket
     van: np.ndarray  # (E, P) int64 parts on each engineer's van at the start
     neighbours: np.ndarray  # (nt, k) int64 nearest tickets, nearest first
+    no_timeline: np.ndarray  # zero-length int64: passed where no timeline is wanted
 
 
 def kernel_arrays(p: "ProblemData") -> KernelArrays:
@@ -305,7 +306,9 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
                     veh.shift_end,
                     veh.latest_return,
                     tuple(p.break_windows[v]),
-                    veh.engineer.id if parts else "",  # vans differ when parts matter
+                    tuple(veh.engineer.van.get(q, 0) for q in parts),
+                    tuple(sorted(veh.engineer.tools)),
+                    veh.engineer.id if veh.first_live else "",  # where frozen work may go
                 ),
                 len(alike),
             )
@@ -343,6 +346,7 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         need=need,
         van=van.reshape(len(p.sc.engineers), len(parts)),
         neighbours=nearest_tickets(p.travel[:nt, :nt]),
+        no_timeline=np.empty(0, dtype=np.int64),
     )
 
 

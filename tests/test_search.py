@@ -65,4 +65,4 @@ def test_a_solve_limited_by_rounds_gives_the_same_plan_byte_for_byte():
     for plan in plans:
         plan.kpis.pop("solve_s"), plan.kpis.pop("setup_s"), plan.kpis.pop("search")
     assert json.loads(plans[0].to_json()) == json.loads(plans[1].to_json())
-    assert plans[0].kpis["served"] >= 45
+    assert plans[0].kpis["served"] >= 40

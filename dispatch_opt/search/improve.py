@@ -19,9 +19,11 @@ from .kernel import INF
 from .operators import local_search
 from .routes import RouteState, refresh
 
+HOT = 10.0  # the starting temperature, as a share of the cost per planned visit
 COOLING = 0.01  # the temperature falls a hundredfold over the search
 CHUNK_S = 0.05  # how long one compiled chunk should take, between looks at the clock
 DESCENT_NEIGHBOURS = 20  # nearest tickets the first descent tries around each ticket
+POLISH = ruin.POLISH_NEIGHBOURS
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def improve(
     counters = np.array([cost, cost, 0.0, 0.0, 0.0])
     if on_best is not None:
         on_best(tuple(int(x) for x in missed_best), cost)
-    hot = 0.5 * cost / max(1, int((s.where >= 0).sum()))
+    hot = HOT * cost / max(1, int((s.where >= 0).sum()))
     chunk, chunks = 20, 0
     while not stop.done(stats.rounds):
         if stop.rounds is not None:
@@ -96,7 +98,7 @@ def improve(
         t0, best_before = time.monotonic(), counters[ruin.BEST]
         before = missed_best.copy()
         ruin.run(a, s, best, chunk, hot, COOLING, begin, end, (seed * 1_000_003 + chunks) % 2**32,
-                 counters, missed_best, ruin.POLISH_NEIGHBOURS)
+                 counters, missed_best, POLISH)
         chunks += 1
         done = int(counters[ruin.ROUNDS]) - stats.rounds
         stats.rounds += done

@@ -24,7 +24,6 @@ import numpy as np
 from numba import njit
 
 INF = np.inf
-NONE = np.empty(0, dtype=np.int64)  # pass as `starts`/`breaks` when the timeline is not wanted
 
 
 @njit(cache=True)
@@ -144,7 +143,7 @@ def route_cost(a, v, seq, n, starts, breaks):
 def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last):
     """Route cost, and the schedule state before each item and after the last: free at st_t,
     cost so far st_cost, breaks taken st_taken, start of the item before st_last (-1: none)."""
-    none = np.empty(0, dtype=np.int64)
+    none = a.no_timeline
     loc, t, cost, taken, last_start = a.v_start[v], a.v_depart[v], 0.0, 0, -1
     for i in range(n):
         st_t[i], st_cost[i], st_taken[i], st_last[i] = t, cost, taken, last_start
@@ -167,7 +166,7 @@ def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last
     early where, before some old item, it is again the old route's."""
     if st_cost[k] == INF:
         return INF
-    none = np.empty(0, dtype=np.int64)
+    none = a.no_timeline
     loc = a.v_start[v] if k == 0 else seq[k - 1]
     t, cost, taken, last_start = st_t[k], st_cost[k], st_taken[k], st_last[k]
     for i in range(n_mid):

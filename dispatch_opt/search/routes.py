@@ -24,6 +24,9 @@ class RouteState(NamedTuple):
     st_cost: np.ndarray
     st_taken: np.ndarray
     st_last: np.ndarray
+    latest: np.ndarray  # (V, L + 1) latest start of each item for the rest of the route to hold,
+    # and latest return after the last; breaks left out, so an upper bound: a place that needs a
+    # later start is surely infeasible
     where: np.ndarray  # (nt,) engineer-shift of each ticket, -1 unserved
     fixed: np.ndarray  # (V,) frozen visits at the head of each route: never moved
     pinned: np.ndarray  # (nt,) bool: a frozen visit
@@ -36,7 +39,7 @@ class RouteState(NamedTuple):
 def new_state(a, capacity: int) -> RouteState:
     nv, ne = len(a.v_start), len(a.van)
     length = capacity + 1
-    return RouteState(
+    s = RouteState(
         seq=np.full((nv, length), -1, dtype=np.int64),
         n=np.zeros(nv, dtype=np.int64),
         cost=np.zeros(nv, dtype=np.float64),
@@ -44,6 +47,7 @@ def new_state(a, capacity: int) -> RouteState:
         st_cost=np.zeros((nv, length + 1), dtype=np.float64),
         st_taken=np.zeros((nv, length + 1), dtype=np.int64),
         st_last=np.zeros((nv, length + 1), dtype=np.int64),
+        latest=np.zeros((nv, length + 1), dtype=np.int64),
         where=np.full(a.nt, -1, dtype=np.int64),
         fixed=np.zeros(nv, dtype=np.int64),
         pinned=np.zeros(a.nt, dtype=bool),
@@ -51,6 +55,9 @@ def new_state(a, capacity: int) -> RouteState:
         free=a.van.copy().reshape(ne, a.need.shape[1]),
         seen=np.full(nv, -1, dtype=np.int64),
     )
+    for v in range(nv):
+        refresh(a, s, v)
+    return s
 
 
 def route_capacity(a) -> int:
@@ -69,6 +76,14 @@ def refresh(a, s, v):
     s.cost[v] = record_states(
         a, v, s.seq[v], s.n[v], s.st_t[v], s.st_cost[v], s.st_taken[v], s.st_last[v]
     )
+    n, seq = s.n[v], s.seq[v]
+    nxt = a.v_end[v]
+    s.latest[v, n] = a.v_latest[v]
+    for k in range(n - 1, -1, -1):
+        x = seq[k]
+        due = min(a.tw_end[x, a.tw_n[x] - 1], a.v_shift_end[v])
+        s.latest[v, k] = min(due, s.latest[v, k + 1] - a.travel[x, nxt] - a.service[x])
+        nxt = x
 
 
 @njit(cache=True)
@@ -134,7 +149,8 @@ def insertion_cost(a, s, v, k, x, mid):
 def best_in_route(a, s, v, x, bound, mid, blink):
     """Cheapest place for x in route v, if cheaper than `bound`: (added cost, position) or
     (INF, -1). Places are skipped where x would arrive after its last window closes, where the added travel alone reaches the bound, and, with probability
-    `blink`, at random (SISR's blinks). The travel a place adds is nearly always a lower bound on
+    `blink`, at random (SISR's blinks); and where what follows would surely start too late
+    (`latest`). The travel a place adds is nearly always a lower bound on
     its cost (a break moved into waiting time can make it cheaper still, rarely)."""
     best, where = bound, -1
     n = s.n[v]
@@ -146,6 +162,9 @@ def best_in_route(a, s, v, x, bound, mid, blink):
         arrive = s.st_t[v, k] + a.travel[prev, x]
         if arrive > last_close or s.st_cost[v, k] == INF:
             continue
+        start = max(arrive, a.tw_start[x, 0])
+        if start + a.service[x] + a.travel[x, nxt] > s.latest[v, k]:
+            continue  # what follows would surely start too late
         detour = a.travel[prev, x] + a.travel[x, nxt] - a.travel[prev, nxt]
         if detour >= best:
             continue

@@ -4,8 +4,9 @@ One round takes strings of consecutive visits out of a few routes near a random 
 puts them back with the unplanned tickets those routes could take (tier by tier, each where it
 costs least, skipping a few places at random: SISR's blinks), and keeps the result by simulated
 annealing on cost, but only when no tier serves fewer tickets (tiers are lexicographic: one
-more emergency beats any number of normal tickets). A kept round is then polished by the local
-search operators around the visits it moved. A rejected round is undone from a log of the routes
+more emergency beats any number of normal tickets). A round that finds a new best is polished by
+the local search operators around the visits it moved (after every kept round, the polish took
+more time than it saved). A rejected round is undone from a log of the routes
 it touched, not by copying every route.
 """
 
@@ -208,7 +209,8 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
         if not decided:
             keep = cost < current - temperature * math.log(1.0 - np.random.random())
         if keep:
-            if polish > 0:
+            if polish > 0 and _better(trial, cost, missed_best, counters[BEST]):
+                # a new best: polished by the local search around the visits it moved
                 counters[MOVES] += local_search(a, s, pool[:n_pool], polish, 2)
                 cost = _total(s)
             missed[:] = trial
