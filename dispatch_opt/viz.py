@@ -405,13 +405,9 @@ def kpi_tables(scenario: Scenario, plan: Plan) -> dict[str, pd.DataFrame]:
     sla = pd.DataFrame.from_dict(k["tiers"], orient="index").rename_axis("tier")
     sla["late"] = sla["served"] - sla["on_time"]
     sla["on_time_pct"] = (100 * sla["on_time"] / sla["served"].where(sla["served"] > 0)).round(1)
-    moves = plan.routes_frame().groupby("engineer")[["travel_min", "distance_km"]].sum()
+    moves = plan.routes_frame().groupby("engineer")[["distance_km"]].sum()
     util = pd.DataFrame.from_dict(k["engineers"], orient="index").rename_axis("engineer")
-    util = (
-        util.join(moves)
-        .fillna({"travel_min": 0.0, "distance_km": 0.0})
-        .round({"travel_min": 1, "distance_km": 2})
-    )
+    util = util.join(moves).fillna({"distance_km": 0.0}).round({"distance_km": 2})
     unassigned = pd.DataFrame(
         [
             {
