@@ -105,7 +105,7 @@ def test_inspections_plan_beside_breakdowns_in_the_customers_window():
             contract("C2", location={"x": 0, "y": 6}, every="month", last_visit="2026-11-01"),
         ],
         START,
-        1,
+        2,
     )
     raw = scenario(
         [engineer("E1", skills=["boiler"]), engineer("E2", skills=["boiler"])],
