@@ -8,7 +8,7 @@ inspections due over the horizon, whose SLA deadline is the end of the due day.
 from __future__ import annotations
 
 import pytest
-from conftest import assert_valid, at, engineer, scenario, served_by, solve_checked
+from conftest import assert_valid, at, engineer, scenario, served_by, solve_checked, ticket
 
 import dispatch_opt as do
 from dispatch_opt.inspections import inspection_tier
@@ -109,11 +109,11 @@ def test_inspections_plan_beside_breakdowns_in_the_customers_window():
     )
     raw = scenario(
         [engineer("E1", skills=["boiler"]), engineer("E2", skills=["boiler"])],
-        tickets,
+        [ticket("B1", 3, 3, priority="normal", skills=["boiler"]), *tickets],
         sla={"normal": {"arrive_within_h": 48}} | inspection_tier(),
     )
     plan = solve_checked(raw, time_limit_s=0.3)
-    assert set(served_by(plan)) == {"INS-C1-20261130", "INS-C2-20261201"}
+    assert set(served_by(plan)) == {"B1", "INS-C1-20261130", "INS-C2-20261201"}
     visit = next(s for r in plan.routes for s in r.visits if s.ticket == "INS-C1-20261130")
     assert at("13:00") <= visit.start.isoformat() <= at("15:00")
     assert plan.kpis["tiers"]["inspection"]["on_time"] == 2
