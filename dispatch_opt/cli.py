@@ -286,7 +286,8 @@ def report(scenario: str, plan: str, output: str) -> None:
 @main.command()
 @click.option(
     "--preset",
-    help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, realtime).",
+    help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, "
+    "maintenance-week, realtime).",
 )
 @click.option("--engineers", type=click.IntRange(min=1))
 @click.option("--tickets", type=click.IntRange(min=1))
