@@ -57,39 +57,47 @@ FAULTS = {
         "washer-door-leak": {"duration_min": 40, "parts": {"door_seal": 1}},
         "washer-drum-noise": {"duration_min": 90, "parts": {"drum_bearing": 1}},
         "washer-error-code": {"duration_min": 45},
+        "washer-wont-spin": {"duration_min": 45},
     },
     "dryer": {
         "dryer-no-heat": {"duration_min": 60, "parts": {"heater_element": 1}},
         "dryer-drum-not-turning": {"duration_min": 45, "parts": {"drive_belt": 1}},
         "dryer-cuts-out": {"duration_min": 40, "parts": {"thermal_fuse": 1}},
+        "dryer-not-drying": {"duration_min": 40},
     },
     "dishwasher": {
         "dishwasher-not-draining": {"duration_min": 50, "parts": {"drain_pump": 1}},
         "dishwasher-poor-wash": {"duration_min": 35, "parts": {"spray_arm": 1}},
         "dishwasher-door-wont-latch": {"duration_min": 30, "parts": {"door_latch": 1}},
+        "dishwasher-error-code": {"duration_min": 35},
     },
     "fridge": {
         "fridge-not-cooling": {"duration_min": 60, "parts": {"relay": 1}},
         "fridge-too-cold": {"duration_min": 40, "parts": {"thermostat": 1}},
         "fridge-noisy-fan": {"duration_min": 45, "parts": {"compressor_fan": 1}},
         "fridge-refrigerant-leak": {"duration_min": 120, "tools": [REFRIGERANT]},
+        "fridge-ice-build-up": {"duration_min": 40},
     },
     "oven": {
         "oven-no-heat": {"duration_min": 60, "parts": {"heating_element": 1}},
         "oven-wrong-temperature": {"duration_min": 45, "parts": {"oven_thermostat": 1}},
         "oven-door-wont-close": {"duration_min": 35, "parts": {"door_hinge": 1}},
+        "oven-error-code": {"duration_min": 35},
     },
     "boiler": {
         "boiler-no-ignition": {"duration_min": 60, "parts": {"ignition_pcb": 1}},
         "boiler-gas-valve-fault": {"duration_min": 75, "parts": {"gas_valve": 1}},
         "boiler-fan-fault": {"duration_min": 60, "parts": {"fan_motor": 1}},
         "boiler-low-pressure": {"duration_min": 40},
+        "boiler-no-hot-water": {"duration_min": 45},
+        "boiler-radiators-cold": {"duration_min": 50},
     },
     "aircon": {
         "aircon-not-cooling": {"duration_min": 90, "tools": [REFRIGERANT]},
         "aircon-wont-start": {"duration_min": 45, "parts": {"capacitor": 1}},
         "aircon-indoor-unit-noise": {"duration_min": 60, "parts": {"indoor_fan": 1}},
         "aircon-error-code": {"duration_min": 50, "parts": {"control_board": 1}},
+        "aircon-water-leak": {"duration_min": 40},
     },
 }
 # maintenance contracts (with inspections > 0): appliance -> (share, every, minutes on site)

@@ -39,7 +39,7 @@ SIZES = {
     "overload": (20, 300, 1, "matrix"),
     "multiday": (25, 450, 3, "haversine"),
     "realtime": (40, 300, 1, "matrix"),
-    "maintenance-week": (10, 137, 5, "haversine"),  # 110 breakdowns and 27 inspections due
+    "maintenance-week": (10, 140, 5, "haversine"),  # 110 breakdowns and 30 inspections due
 }
 NIGHTLY = [name for name, p in PRESETS.items() if p.emergency_hours == EVENING_BEFORE]
 
