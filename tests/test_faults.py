@@ -106,3 +106,27 @@ def test_a_new_ticket_event_with_a_fault_type_is_resolved_too():
     new = fault_ticket("T9", 3, "leak")
     state = do.apply_events(sc, [{"type": "new_ticket", "at": "2026-11-30T09:00", "ticket": new}])
     assert state.ticket("T9").duration_min == 45
+
+
+def test_the_report_counts_tickets_by_fault_type_and_shows_response_times():
+    pytest.importorskip("matplotlib")
+    from dispatch_opt.report import render_report
+
+    raw = scenario(
+        [
+            engineer(
+                "E1", skills=["washer", "boiler"], tools=["leak_tester"], van={"ignition_pcb": 1}
+            )
+        ],
+        [
+            fault_ticket("T1", 5, "no-heat"),
+            fault_ticket("T2", 6, "leak"),
+            fault_ticket("T3", 7, "leak"),
+        ],
+        faults=CATALOGUE,
+    )
+    plan = solve_checked(raw, time_limit_s=0.3)
+    html = render_report(do.load_scenario(raw), plan)
+    assert "Tickets by fault type" in html and "Response times" in html
+    faults = html.split("Tickets by fault type")[1].split("</table>")[0]
+    assert faults.index("leak") < faults.index("no-heat")  # most tickets first
