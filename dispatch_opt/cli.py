@@ -260,7 +260,9 @@ def validate(scenario: str) -> None:
     shifts = sum(len(e.shifts) for e in sc.engineers)
     out.print(
         f"{scenario}: valid ({len(sc.engineers)} engineers, {shifts} shifts, {len(sc.live_tickets)} live tickets, "
-        f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)})"
+        f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)}"
+        + (f"; {len(sc.faults)} fault types" if sc.faults else "")
+        + ")"
     )
 
 
