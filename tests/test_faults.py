@@ -130,3 +130,14 @@ def test_the_report_counts_tickets_by_fault_type_and_shows_response_times():
     assert "Tickets by fault type" in html and "Response times" in html
     faults = html.split("Tickets by fault type")[1].split("</table>")[0]
     assert faults.index("leak") < faults.index("no-heat")  # most tickets first
+
+
+def test_a_caller_reporting_a_fault_type_is_offered_slots_for_that_repair():
+    raw = scenario([engineer("E1", skills=["washer"], tools=["leak_tester"])], [], faults=CATALOGUE)
+    sc = do.load_scenario(raw)
+    plan = solve_checked(raw, time_limit_s=0.2)
+    caller = fault_ticket("C1", 4, "leak")
+    assert do.offer_slots(sc, plan, caller, horizon_days=1).slots
+    boiler = fault_ticket("C2", 4, "no-heat")
+    offer = do.offer_slots(sc, plan, boiler, horizon_days=1)
+    assert not offer.slots and "boiler" in offer.reason
