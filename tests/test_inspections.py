@@ -7,8 +7,10 @@ inspections due over the horizon, whose SLA deadline is the end of the due day.
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from conftest import assert_valid, at, engineer, scenario, served_by, solve_checked, ticket
+from conftest import ROOT, assert_valid, at, engineer, scenario, served_by, solve_checked, ticket
 
 import dispatch_opt as do
 from dispatch_opt.inspections import inspection_tier
@@ -118,3 +120,12 @@ def test_inspections_plan_beside_breakdowns_in_the_customers_window():
     assert at("13:00") <= visit.start.isoformat() <= at("15:00")
     assert plan.kpis["tiers"]["inspection"]["on_time"] == 2
     assert_valid(raw, plan)
+
+
+def test_the_bundled_maintenance_week_plans_every_inspection_and_passes_both_checkers():
+    raw = json.loads((ROOT / "scenarios" / "maintenance-week.json").read_text())
+    plan = solve_checked(raw, time_limit_s=2)
+    tiers = plan.kpis["tiers"]
+    assert tiers["inspection"]["served"] == tiers["inspection"]["tickets"] == 30
+    assert tiers["emergency"]["served"] == tiers["emergency"]["tickets"]
+    assert plan.kpis["faults"] and plan.kpis["preferred"]["tickets"] > 30
