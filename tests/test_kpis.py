@@ -171,3 +171,13 @@ def test_a_solved_plan_carries_the_same_kpis():
     assert solved.kpis["response"]["tiers"]["emergency"]["served"] == 2
     assert solved.kpis["preferred"]["tickets"] == 2
     assert solved.kpis["workload"]["engineer_days"] == 3
+
+
+def test_a_plan_without_arrival_times_counts_response_to_the_start():
+    plan = copy.deepcopy(PLAN)
+    for r in plan["routes"]:
+        for s in r["stops"]:
+            s.pop("arrival")
+    sc = do.load_scenario(copy.deepcopy(RAW))
+    kpis = do.plan.build_kpis(sc, do.Plan.from_dict(plan, sc))
+    assert kpis["response"]["tiers"]["normal"]["worst_min"] == 21 * 60  # T3 started at 09:00
