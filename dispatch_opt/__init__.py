@@ -2,6 +2,7 @@
 
 from .checker import CheckResult, check
 from .events import apply_events, parse_events
+from .inspections import MaintenanceContract, inspection_tickets
 from .io import load_plan, load_scenario, save_plan, scenario_from_frames
 from .model import Scenario, ScenarioError
 from .plan import Plan, PlanDiff, Route, Stop, Unassigned
@@ -12,6 +13,8 @@ from .solver import Progress, SolveParams, solve
 __all__ = [
     "CheckResult",
     "DayReport",
+    "MaintenanceContract",
+    "inspection_tickets",
     "Plan",
     "PlanDiff",
     "Slot",

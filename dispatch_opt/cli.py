@@ -149,11 +149,27 @@ def solve(
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.argument("plan", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "json_path",
+    type=click.Path(dir_okay=False),
+    help="Also write the verdict as JSON (ok, violations, KPIs recomputed) for programs.",
+)
 @_guard
-def check(scenario: str, plan: str) -> None:
+def check(scenario: str, plan: str, json_path: str | None) -> None:
     """Check PLAN against SCENARIO: every hard rule, and the KPIs recomputed."""
     sc = load_scenario(scenario)
     result = check_plan(sc, load_plan(plan, sc).to_dict())
+    if json_path:
+        _write_json(
+            json_path,
+            {
+                "ok": result.ok,
+                "violations": [str(v) for v in result.violations],
+                "kpis": result.kpis,
+            },
+        )
     for v in result.violations:
         out.print(f"VIOLATION {v}", markup=False)
     k = result.kpis
@@ -188,6 +204,13 @@ def check(scenario: str, plan: str) -> None:
 @click.option(
     "--rank", type=click.Choice(["earliest", "cost"]), default="earliest", show_default=True
 )
+@click.option(
+    "-o",
+    "--output",
+    "json_path",
+    type=click.Path(dir_okay=False),
+    help="Also write the offer as JSON (slots with their windows, and the reason) for programs.",
+)
 @_guard
 def slots(
     scenario: str,
@@ -197,6 +220,7 @@ def slots(
     horizon_days: int,
     max_slots: int,
     rank: str,
+    json_path: str | None,
 ) -> None:
     """Appointment windows to offer for TICKET (a contract ticket, JSON) given the PLAN in force."""
     sc = load_scenario(scenario)
@@ -221,6 +245,9 @@ def slots(
         out.print(table)
     if offer.reason:
         out.print(offer.reason, markup=False)
+    if json_path:
+        _write_json(json_path, offer.to_dict())
+        out.print(f"offer written to {json_path}")
     sys.exit(0 if offer.slots else 1)
 
 
@@ -233,7 +260,9 @@ def validate(scenario: str) -> None:
     shifts = sum(len(e.shifts) for e in sc.engineers)
     out.print(
         f"{scenario}: valid ({len(sc.engineers)} engineers, {shifts} shifts, {len(sc.live_tickets)} live tickets, "
-        f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)})"
+        f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)}"
+        + (f"; {len(sc.faults)} fault types" if sc.faults else "")
+        + ")"
     )
 
 
@@ -259,7 +288,8 @@ def report(scenario: str, plan: str, output: str) -> None:
 @main.command()
 @click.option(
     "--preset",
-    help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, realtime).",
+    help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, "
+    "maintenance-week, realtime).",
 )
 @click.option("--engineers", type=click.IntRange(min=1))
 @click.option("--tickets", type=click.IntRange(min=1))
@@ -309,6 +339,10 @@ def import_(instance: str, output: str) -> None:
     )
 
 
+def _write_json(path: str, data: dict) -> None:
+    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
 def print_summary(sc: Scenario, plan: Plan) -> None:
     k = plan.kpis
     table = Table(
@@ -340,6 +374,8 @@ def print_summary(sc: Scenario, plan: Plan) -> None:
         f"busy, mean utilisation {util:.0%}, overtime {k['overtime_min']:,.0f} min; "
         f"solved in {k.get('solve_s', 0):.1f} s (setup {k.get('setup_s', 0):.2f} s)"
     )
+    for line in kpi_lines(k):
+        out.print(line, markup=False, soft_wrap=True)
     if plan.unassigned:
         out.print(f"unassigned ({len(plan.unassigned)}):")
         for u in plan.unassigned:
@@ -350,6 +386,44 @@ def print_summary(sc: Scenario, plan: Plan) -> None:
             )
     for note in plan.notes:
         out.print(f"note: {note}", markup=False)
+
+
+def kpi_lines(k: dict) -> list[str]:
+    """The management KPIs in a few short lines: response times, workload, follow-ups, faults."""
+    lines = []
+    tiers = k.get("response", {}).get("tiers", {})
+    served = {n: r for n, r in tiers.items() if r["served"]}
+    if served:
+        lines.append(
+            "response, call to on site (median/p90/worst min, within promise): "
+            + "; ".join(
+                f"{n} {r['median_min']:,.0f}/{r['p90_min']:,.0f}/{r['worst_min']:,.0f} "
+                f"{r['within_promise']}/{r['served']}"
+                for n, r in served.items()
+            )
+        )
+    w = k.get("workload")
+    if w and w["engineer_days"]:
+        lines.append(
+            f"working minutes per engineer-day (service + travel): {w['min_min']:,.0f} to "
+            f"{w['max_min']:,.0f}, mean {w['mean_min']:,.0f} (CV {w['cv']:.2f}) over "
+            f"{w['engineer_days']} engineer-days"
+        )
+    p = k.get("preferred")
+    if p:
+        lines.append(
+            f"with their preferred engineer: {p['kept']}/{p['tickets']} tickets "
+            f"({p['kept_share']:.0%})"
+        )
+    faults = k.get("faults")
+    if faults:
+        shown = list(faults.items())
+        lines.append(
+            "fault types (tickets, planned): "
+            + ", ".join(f"{n} {f['tickets']} ({f['served']})" for n, f in shown[:8])
+            + (f" and {len(shown) - 8} more" if len(shown) > 8 else "")
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Regenerate every bundled file with ``python -m dispatch_opt.generate --all`` (on
 
 from __future__ import annotations
 
+import calendar
 import copy
 import dataclasses
 import heapq
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import roads
+from .inspections import inspection_tickets, inspection_tier
 from .model import ScenarioError
 from .travel import haversine_km
 
@@ -46,6 +48,66 @@ APPLIANCES = {
     "boiler": (0.25, ("ignition_pcb", "gas_valve", "fan_motor")),
     "aircon": (0.06, ("capacitor", "indoor_fan", "control_board")),
 }
+# The call centre's fault types (the scenario's `faults` catalogue, with faults=True): what a repair
+# of each needs, as service manuals list them. Parts are the appliance's spares above, so vans and
+# the depot stock them; a refrigerant leak needs the recovery unit.
+FAULTS = {
+    "washer": {
+        "washer-not-draining": {"duration_min": 50, "parts": {"pump": 1}},
+        "washer-door-leak": {"duration_min": 40, "parts": {"door_seal": 1}},
+        "washer-drum-noise": {"duration_min": 90, "parts": {"drum_bearing": 1}},
+        "washer-error-code": {"duration_min": 45},
+        "washer-wont-spin": {"duration_min": 45},
+    },
+    "dryer": {
+        "dryer-no-heat": {"duration_min": 60, "parts": {"heater_element": 1}},
+        "dryer-drum-not-turning": {"duration_min": 45, "parts": {"drive_belt": 1}},
+        "dryer-cuts-out": {"duration_min": 40, "parts": {"thermal_fuse": 1}},
+        "dryer-not-drying": {"duration_min": 40},
+    },
+    "dishwasher": {
+        "dishwasher-not-draining": {"duration_min": 50, "parts": {"drain_pump": 1}},
+        "dishwasher-poor-wash": {"duration_min": 35, "parts": {"spray_arm": 1}},
+        "dishwasher-door-wont-latch": {"duration_min": 30, "parts": {"door_latch": 1}},
+        "dishwasher-error-code": {"duration_min": 35},
+    },
+    "fridge": {
+        "fridge-not-cooling": {"duration_min": 60, "parts": {"relay": 1}},
+        "fridge-too-cold": {"duration_min": 40, "parts": {"thermostat": 1}},
+        "fridge-noisy-fan": {"duration_min": 45, "parts": {"compressor_fan": 1}},
+        "fridge-refrigerant-leak": {"duration_min": 120, "tools": [REFRIGERANT]},
+        "fridge-ice-build-up": {"duration_min": 40},
+    },
+    "oven": {
+        "oven-no-heat": {"duration_min": 60, "parts": {"heating_element": 1}},
+        "oven-wrong-temperature": {"duration_min": 45, "parts": {"oven_thermostat": 1}},
+        "oven-door-wont-close": {"duration_min": 35, "parts": {"door_hinge": 1}},
+        "oven-error-code": {"duration_min": 35},
+    },
+    "boiler": {
+        "boiler-no-ignition": {"duration_min": 60, "parts": {"ignition_pcb": 1}},
+        "boiler-gas-valve-fault": {"duration_min": 75, "parts": {"gas_valve": 1}},
+        "boiler-fan-fault": {"duration_min": 60, "parts": {"fan_motor": 1}},
+        "boiler-low-pressure": {"duration_min": 40},
+        "boiler-no-hot-water": {"duration_min": 45},
+        "boiler-radiators-cold": {"duration_min": 50},
+    },
+    "aircon": {
+        "aircon-not-cooling": {"duration_min": 90, "tools": [REFRIGERANT]},
+        "aircon-wont-start": {"duration_min": 45, "parts": {"capacitor": 1}},
+        "aircon-indoor-unit-noise": {"duration_min": 60, "parts": {"indoor_fan": 1}},
+        "aircon-error-code": {"duration_min": 50, "parts": {"control_board": 1}},
+        "aircon-water-leak": {"duration_min": 40},
+    },
+}
+# maintenance contracts (with inspections > 0): appliance -> (share, every, minutes on site)
+CONTRACTS = {
+    "boiler": (0.55, "year", 60),
+    "aircon": (0.20, "half-year", 50),
+    "fridge": (0.15, "quarter", 45),  # shops' cold rooms
+    "oven": (0.10, "half-year", 40),  # restaurant kitchens
+}
+INSPECTION_PROMISE_H = 14 * 24.0
 _NAMES = tuple(APPLIANCES)
 _DEMAND = np.array([v[0] for v in APPLIANCES.values()])
 # job type -> (share, shortest, longest on-site minutes); short jobs are the most common
@@ -136,6 +198,13 @@ class CityParams:
     # "HH:MM" on the first planning day: a real-time snapshot at that moment (the morning played out;
     # engineers with `position`, tickets `done`, `started`, `en_route`); None: a plan made before the day
     now: str | None = None
+    # breakdowns as the call centre records them: a fault type from the `faults` catalogue (FAULTS)
+    # instead of skills, duration and parts on the ticket
+    faults: bool = False
+    # follow-ups prefer (soft, `preferred_engineer`) rather than require (`engineer`) their engineer
+    follow_ups_preferred: bool = False
+    # maintenance contracts whose inspections due over the days are added (inspection_tickets)
+    inspections: int = 0
 
     def __post_init__(self) -> None:
         problems = []
@@ -202,6 +271,19 @@ PRESETS = {
         days=3,
         seed=5,
         emergency_hours=EVENING_BEFORE,
+    ),
+    # a working week of breakdowns (fault types) and periodic inspections of maintenance contracts
+    "maintenance-week": CityParams(
+        name="bologna-maintenance-week",
+        engineers=10,
+        tickets=110,
+        days=5,
+        seed=5,
+        emergency_hours=EVENING_BEFORE,
+        faults=True,
+        follow_ups_preferred=True,
+        named_engineer_share=0.08,
+        inspections=70,
     ),
     # replanning at 11:00 on the road network: the morning's work done or under way, new emergencies up to now
     "realtime": CityParams(
@@ -408,14 +490,19 @@ def generate_scenario(params: CityParams) -> dict:
         t.update(skills=[UNSERVABLE_SKILL], duration_min=90)
         for key in ("parts", "tools"):
             t.pop(key, None)
+    named = "preferred_engineer" if p.follow_ups_preferred else "engineer"
     for i in rng.permutation(movable)[: round(p.named_engineer_share * p.tickets)]:
         able = [e["id"] for e in engineers if tickets[i]["skills"][0] in e["skills"]]
         if able:
-            tickets[i]["engineer"] = able[rng.integers(len(able))]
+            tickets[i][named] = able[rng.integers(len(able))]
+    if p.faults:
+        _as_faults(rng, tickets)
     tickets.sort(key=lambda t: t["created"])  # ticket numbers follow the order they were raised
     tickets = [
         {"id": f"T{n + 1:0{max(4, len(str(p.tickets)))}d}"} | t for n, t in enumerate(tickets)
     ]
+    if p.inspections:
+        tickets += _inspections(rng, p, day0, engineers)
     parts = sorted(q for v in APPLIANCES.values() for q in v[1])
     depot = {
         "id": "D1",
@@ -427,11 +514,18 @@ def generate_scenario(params: CityParams) -> dict:
     sc = {
         "format": FORMAT,
         "name": p.name,
-        "sla": copy.deepcopy(SLA),
+        "sla": copy.deepcopy(SLA)
+        | (inspection_tier(INSPECTION_PROMISE_H) if p.inspections else {}),
         "engineers": engineers,
         "tickets": tickets,
         "depots": [depot],
     }
+    if p.faults:
+        sc["faults"] = {
+            kind: {"skills": [appliance]} | need
+            for appliance, kinds in FAULTS.items()
+            for kind, need in kinds.items()
+        }
     if p.now is not None:
         now = _at(day0, p.now)
         _snapshot(p, sc, now)
@@ -439,6 +533,63 @@ def generate_scenario(params: CityParams) -> dict:
     if p.travel == "matrix":
         _add_road_matrix(p, sc)
     return sc
+
+
+def _as_faults(rng: np.random.Generator, tickets: list[dict]) -> None:
+    """Repairs become the fault type the call centre records (its catalogue entry says what the
+    repair needs); installations and maintenance keep their own fields, as do tickets no fault
+    type fits (the unservable one). A repair's own duration is dropped: the catalogue's wins."""
+    for t in tickets:
+        appliance = t["skills"][0]
+        if appliance not in FAULTS or t["duration_min"] > 90 and "parts" not in t:
+            continue  # an installation (long, no part) or nobody's skill
+        part = next(iter(t.get("parts", {})), None)
+        kinds = [k for k, need in FAULTS[appliance].items() if part in need.get("parts", {})]
+        if part is None:
+            kinds = [k for k, need in FAULTS[appliance].items() if "parts" not in need]
+        if not kinds:
+            continue
+        t["fault"] = kinds[int(rng.integers(len(kinds)))]
+        for key in ("skills", "duration_min", "parts", "tools"):
+            t.pop(key, None)
+
+
+def _inspections(
+    rng: np.random.Generator, p: CityParams, day0: datetime, engineers: list[dict]
+) -> list[dict]:
+    """Maintenance contracts around the city, last visited so that some are due this week (a few
+    overdue), each with the customer's usual window and the engineer who knows the site."""
+    names = list(CONTRACTS)
+    share = np.array([CONTRACTS[a][0] for a in names])
+    contracts = []
+    for i, xy in enumerate(_ring(rng, p.inspections, 0.5, p.radius_km)):
+        appliance = names[rng.choice(len(names), p=share / share.sum())]
+        _, every, minutes = CONTRACTS[appliance]
+        loc = _location(p, *xy)
+        due = day0.date() + timedelta(days=int(rng.integers(-3, p.days + 9)))
+        months = {"quarter": 3, "half-year": 6, "year": 12}[every]
+        year, month = divmod(due.month - 1 - months, 12)
+        year, month = due.year + year, month + 1
+        last = due.replace(year, month, min(due.day, calendar.monthrange(year, month)[1]))
+        able = [e["id"] for e in engineers if appliance in e["skills"]]
+        window = [None, ("08:00", "12:00"), ("13:00", "17:00")][
+            int(rng.choice(3, p=[0.4, 0.35, 0.25]))
+        ]
+        c = {
+            "customer": f"M{i + 1:03d}",
+            "location": loc,
+            "zone": _zone(p, loc),
+            "every": every,
+            "duration_min": minutes,
+            "skills": [appliance],
+            "last_visit": last.isoformat(),
+        }
+        if window:
+            c["window"] = {"start": window[0], "end": window[1]}
+        if able:
+            c["preferred_engineer"] = able[int(rng.integers(len(able)))]
+        contracts.append(c)
+    return inspection_tickets(contracts, day0, p.days, promise_h=INSPECTION_PROMISE_H)
 
 
 # ---------------------------------------------------------------- travel

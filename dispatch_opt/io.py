@@ -6,11 +6,13 @@ I/O never builds solver objects: everything comes back as model or plan objects.
 from __future__ import annotations
 
 import json
+import warnings
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from geopy.point import Point
 
 from .model import SCENARIO_FORMAT, Scenario, ScenarioError, parse_scenario
 from .plan import Plan
@@ -87,6 +89,30 @@ def _clean(row: dict) -> dict:
     }
 
 
+def _latlon(row: dict, where: str, column: str = "location") -> dict:
+    """{lat, lon} from `lat`/`lon` columns, or one `location` column in any format geopy.Point
+    reads ("44.49, 11.34", "44°29'N 11°20'E"), as exports from ticketing systems carry it."""
+    if "lat" in row and "lon" in row:
+        return {"lat": float(row["lat"]), "lon": float(row["lon"])}
+    if column not in row:
+        raise ScenarioError(
+            [f"{where}: no coordinates; fix: give lat and lon columns, or one '{column}' column"]
+        )
+    text = str(row[column])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # geopy warns before refusing an out-of-range latitude
+            point = Point(text)
+    except ValueError as exc:
+        raise ScenarioError(
+            [
+                f"{where}.{column}: got {text!r}; {exc}; fix: write latitude, longitude "
+                "in degrees, e.g. '44.49, 11.34' or 44°29'N 11°20'E"
+            ]
+        ) from None
+    return {"lat": point.latitude, "lon": point.longitude}
+
+
 def _time(value: Any) -> str:
     return pd.Timestamp(value).isoformat() if not isinstance(value, str) else value
 
@@ -100,22 +126,28 @@ def scenario_from_frames(
     sla: dict | None = None,
     now: Any = None,
     travel: dict | None = None,
+    faults: dict | None = None,
 ) -> Scenario:
     """A scenario from the tables a ticketing system exports.
 
-    engineers: id, lat, lon, shift_start, shift_end (one row per shift; repeated ids give several shifts),
-    optional skills ("a,b"), tools, max_overtime_min, break_start, break_end, break_min, and van_<part> columns.
-    tickets: id, lat, lon, created, priority, duration_min, optional skills, tools, window_start, window_end,
-    engineer, zone, status, and part_<part> columns (quantity used).
+    Coordinates are `lat` and `lon` columns, or one `location` column in any format geopy reads
+    ("44.49, 11.34", "44°29'N 11°20'E", "44 29m N, 11 20m E").
+    engineers: id, lat, lon, shift_start, shift_end (one row per shift; repeated ids give several
+    shifts), optional skills ("a,b"), tools, max_overtime_min, break_start, break_end, break_min,
+    and van_<part> columns.
+    tickets: id, lat, lon, created, priority, duration_min, optional skills, tools, window_start,
+    window_end, engineer, zone, status, fault, preferred_engineer, and part_<part> columns
+    (quantity used). With `faults` (the catalogue), a ticket with a fault type may leave out
+    duration, skills, tools and parts: empty cells are taken from its fault type.
     """
     engs: dict[str, dict] = {}
-    for row in engineers.to_dict("records"):
+    for i, row in enumerate(engineers.to_dict("records")):
         row = _clean(row)
         e = engs.setdefault(
             str(row["id"]),
             {
                 "id": str(row["id"]),
-                "start": {"lat": float(row["lat"]), "lon": float(row["lon"])},
+                "start": _latlon(row, f"engineers row {i} (id {str(row['id'])!r})"),
                 "shifts": [],
                 "skills": _split(row.get("skills")),
                 "tools": _split(row.get("tools")),
@@ -134,21 +166,25 @@ def scenario_from_frames(
                 }
             )
     out_tickets = []
-    for row in tickets.to_dict("records"):
+    for i, row in enumerate(tickets.to_dict("records")):
         row = _clean(row)
         t = {
             "id": str(row["id"]),
-            "location": {"lat": float(row["lat"]), "lon": float(row["lon"])},
+            "location": _latlon(row, f"tickets row {i} (id {str(row['id'])!r})"),
             "created": _time(row["created"]),
             "priority": str(row["priority"]),
-            "duration_min": float(row["duration_min"]),
-            "skills": _split(row.get("skills")),
-            "tools": _split(row.get("tools")),
-            "parts": {k[5:]: int(v) for k, v in row.items() if k.startswith("part_") and v},
         }
+        if "duration_min" in row:
+            t["duration_min"] = float(row["duration_min"])
+        for key in ("skills", "tools"):
+            if key in row or "fault" not in row:
+                t[key] = _split(row.get(key))
+        parts = {k[5:]: int(v) for k, v in row.items() if k.startswith("part_") and v}
+        if parts or "fault" not in row:
+            t["parts"] = parts
         if "window_start" in row:
             t["windows"] = [{"start": _time(row["window_start"]), "end": _time(row["window_end"])}]
-        for key in ("engineer", "zone", "status"):
+        for key in ("engineer", "zone", "status", "fault", "preferred_engineer"):
             if key in row:
                 t[key] = str(row[key])
         out_tickets.append(t)
@@ -163,6 +199,7 @@ def scenario_from_frames(
         ("sla", sla),
         ("travel", travel),
         ("now", None if now is None else _time(now)),
+        ("faults", faults),
     ):
         if value is not None:
             raw[key] = value

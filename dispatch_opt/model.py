@@ -8,6 +8,7 @@ so a planner can correct the export without reading a traceback.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
@@ -175,10 +176,58 @@ class Ticket(_Model):
     engineer: str | None = None
     zone: str | None = None
     status: Literal["open", "en_route", "started", "done"] = "open"
+    fault: str | None = None  # a type of the scenario's `faults` catalogue, already resolved
+    preferred_engineer: str | None = None  # soft: kept when it costs little
 
     @property
     def frozen(self) -> bool:
         return self.status in FROZEN_STATUSES
+
+
+class FaultType(_Model):
+    """What a repair of one fault type needs; a ticket of that type takes what it leaves out."""
+
+    skills: list[str] = []
+    duration_min: Minutes | None = None
+    parts: dict[str, Quantity] = {}
+    tools: list[str] = []
+
+
+FAULT_FIELDS = ("skills", "duration_min", "parts", "tools")
+
+
+def resolve_faults(raw: dict) -> tuple[dict, dict[int, set[str]]]:
+    """A copy of a raw scenario whose tickets carry what their fault type needs (own fields win).
+
+    Done before parsing, so everything downstream (eligibility, solver, checker) sees plain
+    tickets. Also returns, per ticket index, the fields it took from the catalogue (all of them
+    for an unknown type): a problem there is reported once, at the catalogue or the fault.
+    """
+    faults, tickets = raw.get("faults"), raw.get("tickets")
+    if not isinstance(faults, dict) or not isinstance(tickets, list):
+        faults = {}
+    if not isinstance(tickets, list):
+        return raw, {}
+    out, borrowed = [], {}
+    for i, t in enumerate(tickets):
+        kind = t.get("fault") if isinstance(t, dict) else None
+        if isinstance(kind, str):
+            entry = faults.get(kind)
+            given = (
+                {k: v for k, v in entry.items() if k in FAULT_FIELDS and k not in t}
+                if isinstance(entry, dict)
+                else {}
+            )
+            borrowed[i] = set(given) if kind in faults else set(FAULT_FIELDS) - set(t)
+            t = given | t
+        out.append(t)
+    return raw | {"tickets": out}, borrowed
+
+
+def _not_borrowed(line: str, borrowed: dict[int, set[str]]) -> bool:
+    path = line.split(": ", 1)[0]
+    m = re.match(r"tickets\[(\d+)\](?: \(id .*?\))?\.(\w+)", path)
+    return not (m and m.group(2) in borrowed.get(int(m.group(1)), ()))
 
 
 class Depot(_Model):
@@ -198,6 +247,7 @@ class Scenario(_Model):
     engineers: list[Engineer]
     tickets: list[Ticket]
     depots: list[Depot] = []
+    faults: dict[str, FaultType] | None = None
 
     @property
     def tiers(self) -> dict[str, SlaTier]:
@@ -397,10 +447,23 @@ def _engineer_problems(sc: Scenario) -> list[str]:
     return out
 
 
-def _ticket_problems(tickets: list, tiers: list[str], engineer_ids: set) -> list[str]:
+def _ticket_problems(
+    tickets: list, tiers: list[str], engineer_ids: set, faults: dict | None = None
+) -> list[str]:
     out = []
     for i, t in enumerate(tickets):
         where = f"tickets[{i}] (id {t.id!r})"
+        if isinstance(t.fault, str) and t.fault not in (faults or {}):
+            known = f"one of {sorted(faults)}" if faults else "a fault type"
+            out.append(
+                f"{where}.fault: got {t.fault!r}; not in the scenario's 'faults' catalogue; "
+                f"fix: use {known} or add it to 'faults'"
+            )
+        if isinstance(t.preferred_engineer, str) and t.preferred_engineer not in engineer_ids:
+            out.append(
+                f"{where}.preferred_engineer: got {t.preferred_engineer!r}; no such engineer; "
+                f"fix: use an engineer id or remove the field"
+            )
         if isinstance(t.priority, str) and t.priority not in tiers:
             out.append(
                 f"{where}.priority: got {t.priority!r}; not an SLA tier; fix: use one of {list(tiers)} "
@@ -428,7 +491,9 @@ def _problems(sc: Scenario) -> list[str]:
         out
         + _location_problems(sc)
         + _engineer_problems(sc)
-        + _ticket_problems(sc.tickets, list(sc.tiers), {e.id for e in sc.engineers})
+        + _ticket_problems(
+            sc.tickets, list(sc.tiers), {e.id for e in sc.engineers}, sc.faults or {}
+        )
     )
 
 
@@ -456,7 +521,9 @@ def _raw_problems(raw: dict) -> list[str]:
         if isinstance(raw.get("sla"), dict) and raw["sla"]
         else list(DEFAULT_SLA_HOURS)
     )
-    return out + _ticket_problems(lists["tickets"], tiers, {e.id for e in lists["engineers"]})
+    faults = raw.get("faults") if isinstance(raw.get("faults"), dict) else {}
+    engineer_ids = {e.id for e in lists["engineers"]}
+    return out + _ticket_problems(lists["tickets"], tiers, engineer_ids, faults)
 
 
 def parse_scenario(raw: Any) -> Scenario:
@@ -465,10 +532,12 @@ def parse_scenario(raw: Any) -> Scenario:
         raise ScenarioError(
             [f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"]
         )
+    raw, borrowed = resolve_faults(raw)
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(_pydantic_problems(err, raw) + _raw_problems(raw)) from None
+        lines = [x for x in _pydantic_problems(err, raw) if _not_borrowed(x, borrowed)]
+        raise ScenarioError(lines + _raw_problems(raw)) from None
     problems = _problems(sc)
     if problems:
         raise ScenarioError(problems)

@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .kpis import (
+    engineer_table,
+    fault_counts,
+    preferred_kept,
+    response_times,
+    workload_spread,
+)
 from .model import PLAN_FORMAT, Scenario
 
 if TYPE_CHECKING:
@@ -218,6 +225,17 @@ class Plan:
             ],
         )
 
+    def engineers_frame(self) -> pd.DataFrame:
+        """One row per engineer: tickets visited, working (service + travel), service and travel
+        minutes, visits on time for their SLA (count and share), overtime, utilisation."""
+        if self.scenario is None:
+            raise ValueError(
+                "engineers_frame needs the scenario; fix: load the plan with "
+                "load_plan(path, scenario)"
+            )
+        table = engineer_table(self.scenario, self.routes)
+        return pd.DataFrame.from_dict(table, orient="index").rename_axis("engineer").reset_index()
+
     def unassigned_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [u.to_dict() for u in self.unassigned], columns=["ticket", "reason", "code"]
@@ -323,7 +341,8 @@ def _ceil_s(t: datetime) -> datetime:
 
 
 def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
-    """Per tier service and SLA, travel, per-engineer utilisation and overtime, unassigned by reason."""
+    """Per tier service and SLA, travel, the engineer table, unassigned by reason, response times,
+    workload spread, and (when tickets have them) preferred engineers kept and fault types."""
     visits = {s.ticket: s for r in plan.routes for s in r.visits}
     tiers = {}
     for name in sc.tiers:
@@ -340,19 +359,7 @@ def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
             "late_total_min": round(sum(late), 1),
             "late_max_min": round(max(late, default=0.0), 1),
         }
-    engineers = {}
-    for e in sc.engineers:
-        mine = [r for r in plan.routes if r.engineer == e.id]
-        shift_min = sum(_minutes(s.start, s.end) for s in e.shifts)
-        service = sum(_minutes(s.start, s.end) for r in mine for s in r.visits)
-        overtime = sum(max(0.0, _minutes(e.shifts[r.shift].end, r.return_)) for r in mine)
-        engineers[e.id] = {
-            "visits": sum(len(r.visits) for r in mine),
-            "service_min": round(service, 1),
-            "shift_min": round(shift_min, 1),
-            "utilisation": round(service / shift_min, 3) if shift_min else 0.0,
-            "overtime_min": round(overtime, 1),
-        }
+    engineers = engineer_table(sc, plan.routes)
     kpis = {
         "tickets": len(sc.live_tickets),
         "served": len(visits),
@@ -363,7 +370,15 @@ def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
         "overtime_min": round(sum(e["overtime_min"] for e in engineers.values()), 1),
         "unassigned_by_reason": dict(Counter(u.code for u in plan.unassigned)),
         "engineers": engineers,
+        "response": response_times(sc, plan.routes),
+        "workload": workload_spread(sc, plan.routes),
     }
+    for key, value in (
+        ("preferred", preferred_kept(sc, plan.routes)),
+        ("faults", fault_counts(sc, plan.routes)),
+    ):
+        if value is not None:
+            kpis[key] = value
     for k, v in extra.items():
         if v is not None:
             kpis[k] = round(v, 3) if isinstance(v, float) else v

@@ -59,6 +59,22 @@ class SlotOffer:
     slots: list[Slot]
     reason: str | None = None  # why there is no slot (or fewer than asked), for the call handler
 
+    def to_dict(self) -> dict:
+        """The offer as JSON-ready data: each slot's window, engineer, shift and added costs."""
+        return {
+            "slots": [
+                s.window()
+                | {
+                    "engineer": s.engineer,
+                    "shift": s.shift,
+                    "added_travel_min": s.added_travel_min,
+                    "added_cost": s.added_cost,
+                }
+                for s in self.slots
+            ],
+            "reason": self.reason,
+        }
+
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [s.__dict__ for s in self.slots],

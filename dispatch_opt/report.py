@@ -74,6 +74,12 @@ def render_report(scenario: Scenario, plan: Plan, *, title: str | None = None) -
 <section class="card"><h2>Schedule</h2>{
         _png(schedule_figure(scenario, plan), "Schedule per engineer-shift")
     }</section>
+<section class="row"><div class="card"><h2>Response times: call to engineer on site (min)</h2>{
+        _table(tables["response"])
+    }<h2>By zone</h2>{_table(tables["response_zones"])}</div>
+<div class="card"><h2>Workload per engineer-day (service + travel)</h2>{_table(tables["workload"])}{
+        _faults(tables["faults"])
+    }</div></section>
 <section class="row"><div class="card"><h2>Engineers</h2>{_table(util)}</div>
 <div class="card"><h2>Utilisation</h2>{
         _png(utilisation_figure(scenario, plan), "Utilisation per engineer")
@@ -216,6 +222,12 @@ def _legend(sc: Scenario, plan: Plan) -> str:
     )
 
 
+def _faults(faults) -> str:
+    if not len(faults):
+        return ""
+    return f"<h2>Tickets by fault type</h2>{_table(faults)}"
+
+
 def _cards(sc: Scenario, tables: dict) -> str:
     s, sla = tables["summary"]["value"], tables["sla"]
     cards = [
@@ -225,6 +237,10 @@ def _cards(sc: Scenario, tables: dict) -> str:
         ("travel", f"{s['travel_min'] / 60:.1f} h, {s['distance_km']:.0f} km"),
         ("overtime", f"{s['overtime_min']:.0f} min"),
     ]
+    if "preferred_kept" in s:
+        cards.append(
+            ("with preferred engineer", f"{s['preferred_kept']:.0f} / {s['preferred']:.0f}")
+        )
     return (
         '<div class="cards">'
         + "".join(f"<div><b>{_e(v)}</b><span>{_e(k)}</span></div>" for k, v in cards)

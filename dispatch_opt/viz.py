@@ -400,18 +400,16 @@ def _visit_marks(
 
 
 def kpi_tables(scenario: Scenario, plan: Plan) -> dict[str, pd.DataFrame]:
-    """'summary', 'sla' (per tier), 'utilisation' (per engineer) and 'unassigned' (with reasons)."""
+    """'summary', 'sla' (per tier), 'utilisation' (the engineer table), 'unassigned' (with
+    reasons), 'response' (per tier) and 'response_zones', 'faults' (tickets by fault type, empty
+    without), 'workload' (working minutes per engineer-day)."""
     k = build_kpis(scenario, plan)
     sla = pd.DataFrame.from_dict(k["tiers"], orient="index").rename_axis("tier")
     sla["late"] = sla["served"] - sla["on_time"]
     sla["on_time_pct"] = (100 * sla["on_time"] / sla["served"].where(sla["served"] > 0)).round(1)
-    moves = plan.routes_frame().groupby("engineer")[["travel_min", "distance_km"]].sum()
+    moves = plan.routes_frame().groupby("engineer")[["distance_km"]].sum()
     util = pd.DataFrame.from_dict(k["engineers"], orient="index").rename_axis("engineer")
-    util = (
-        util.join(moves)
-        .fillna({"travel_min": 0.0, "distance_km": 0.0})
-        .round({"travel_min": 1, "distance_km": 2})
-    )
+    util = util.join(moves).fillna({"distance_km": 0.0}).round({"distance_km": 2})
     unassigned = pd.DataFrame(
         [
             {
@@ -425,22 +423,30 @@ def kpi_tables(scenario: Scenario, plan: Plan) -> dict[str, pd.DataFrame]:
         ],
         columns=["ticket", "tier", "deadline", "code", "reason"],
     )
-    summary = pd.DataFrame(
-        {
-            "value": {
-                key: k[key]
-                for key in (
-                    "tickets",
-                    "served",
-                    "unassigned",
-                    "travel_min",
-                    "distance_km",
-                    "overtime_min",
-                )
-            }
-        }
+    values = {
+        key: k[key]
+        for key in ("tickets", "served", "unassigned", "travel_min", "distance_km", "overtime_min")
+    }
+    if "preferred" in k:
+        values |= {"preferred": k["preferred"]["tickets"], "preferred_kept": k["preferred"]["kept"]}
+    summary = pd.DataFrame({"value": values})
+    response = {
+        by: pd.DataFrame.from_dict(k["response"][key], orient="index").rename_axis(by)
+        for by, key in (("tier", "tiers"), ("zone", "zones"))
+    }
+    faults = pd.DataFrame.from_dict(
+        k.get("faults") or {}, orient="index", columns=["tickets", "served"]
     )
-    return {"summary": summary, "sla": sla, "utilisation": util, "unassigned": unassigned}
+    return {
+        "summary": summary,
+        "sla": sla,
+        "utilisation": util,
+        "unassigned": unassigned,
+        "response": response["tier"],
+        "response_zones": response["zone"],
+        "faults": faults.rename_axis("fault"),
+        "workload": pd.DataFrame({"value": k["workload"]}),
+    }
 
 
 def utilisation_figure(scenario: Scenario, plan: Plan):

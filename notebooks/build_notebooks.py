@@ -417,11 +417,136 @@ offer.frame() if offer.slots else offer.reason
     ]
 
 
+def service_kpis():
+    return [
+        md("""
+# What management reviews: response times, engineers, workload
+
+Plan the small scenario (8 engineers, 50 tickets) with a 3 s budget, then read the figures the
+service organisation reviews: response time from the call to the engineer on site (per SLA tier
+and per zone: median, 90th percentile, worst, share within the promise), one row per engineer
+(tickets, working minutes, travel, visits on time, overtime) and the spread of working minutes
+over the engineer-days. Every figure is also in `plan.kpis` (and the plan JSON).
+"""),
+        code(FIND_ROOT),
+        code("""
+import pandas as pd
+
+import dispatch_opt as do
+from dispatch_opt import viz
+
+scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
+plan = do.solve(scenario, do.SolveParams(time_limit_s=3, seed=0))
+assert do.check(scenario, plan).ok
+tables = viz.kpi_tables(scenario, plan)
+"""),
+        md("## Response times per SLA tier\nMinutes from `created` to arrival on site."),
+        code('tables["response"]'),
+        md("## ... and per zone"),
+        code('tables["response_zones"]'),
+        md("## One row per engineer"),
+        code("plan.engineers_frame()"),
+        md("""
+## Workload spread
+Working minutes (service plus travel) per engineer-day. The coefficient of variation (standard
+deviation over mean) is 0 when every engineer works the same; an engineer with a shift and nothing
+planned counts with 0 minutes.
+"""),
+        code('pd.Series(plan.kpis["workload"])'),
+        code("""
+frame = plan.engineers_frame().set_index("engineer")
+frame[["service_min", "travel_min"]].plot.barh(
+    stacked=True, figsize=(7, 3.5), title="Working minutes"
+)
+"""),
+    ]
+
+
+def week_with_inspections():
+    return [
+        md("""
+# A week with inspections
+
+`scenarios/maintenance-week.json` (generator preset `maintenance-week`): 10 engineers over five
+days; breakdown calls recorded by fault type (the scenario's `faults` catalogue says what each
+repair needs); and the inspections of maintenance contracts due that week or overdue, made by
+`do.inspection_tickets` (tier `inspection`, SLA deadline at the end of the due day, the
+customer's usual window, the engineer who knows the site as `preferred_engineer`).
+Plan it with a 5 s budget and look at what was kept.
+"""),
+        code(FIND_ROOT),
+        code("""
+import pandas as pd
+
+import dispatch_opt as do
+
+scenario = do.load_scenario(ROOT / "scenarios" / "maintenance-week.json")
+plan = do.solve(scenario, do.SolveParams(time_limit_s=5, seed=0))
+assert do.check(scenario, plan).ok
+print(f"{plan.kpis['served']}/{plan.kpis['tickets']} tickets planned")
+"""),
+        md(
+            "## Making inspection tickets from contracts\n"
+            "One contract, due three months after its last visit:"
+        ),
+        code("""
+contract = {
+    "customer": "bar-centrale",
+    "location": {"lat": 44.4938, "lon": 11.3387},
+    "every": "quarter",
+    "duration_min": 45,
+    "skills": ["fridge"],
+    "window": {"start": "08:00", "end": "12:00"},
+    "last_visit": "2026-09-02",
+    "preferred_engineer": "E03",
+}
+do.inspection_tickets([contract], "2026-11-30", days=5)[0]
+"""),
+        md("## The week, day by day\nVisits per day: inspections and breakdowns by SLA tier."),
+        code("""
+stops = plan.stops_frame()
+visits = stops[stops.type == "visit"].assign(day=lambda d: d.start.dt.strftime("%a %d"))
+visits.pivot_table(index="day", columns="priority", values="ticket", aggfunc="count", fill_value=0)
+"""),
+        md("""
+## Inspections kept
+An inspection is kept when it is done by the end of its due day (on time for its tier); one
+already overdue at the start of the week cannot be kept, only done.
+"""),
+        code("""
+due = {t.id: t.meta["due"] for t in scenario.live_tickets if t.priority == "inspection"}
+done = visits[visits.ticket.isin(due)].assign(due=lambda d: d.ticket.map(due))
+done["status"] = [
+    "overdue at the start" if d < "2026-11-30" else "kept" if late <= 0.01 else "late"
+    for d, late in zip(done.due, done.late_min)
+]
+summary = done.status.value_counts().rename("inspections")
+summary["not planned"] = len(due) - len(done)
+summary
+"""),
+        md("## Breakdowns served, by SLA tier and by fault type"),
+        code("""
+pd.DataFrame.from_dict(plan.kpis["tiers"], orient="index")[["tickets", "served", "on_time"]]
+"""),
+        code('pd.DataFrame.from_dict(plan.kpis["faults"], orient="index").head(10)'),
+        md("""
+## Follow-ups and inspections with their preferred engineer
+Today this is a KPI only: the search does not yet weigh the preference (the lead adds
+`SolveParams(preference_min=...)`), so most go to whoever is cheapest.
+"""),
+        code('pd.Series(plan.kpis["preferred"])'),
+        md("## Workload over the week"),
+        code('pd.Series(plan.kpis["workload"])'),
+    ]
+
+
 NOTEBOOKS = {
     "01_quickstart.ipynb": quickstart,
     "02_what_if.ipynb": what_if,
     "03_benchmarks.ipynb": benchmarks,
     "04_realtime_day.ipynb": realtime_day,
+    "05_service_kpis.ipynb": service_kpis,
+    "06_week_with_inspections.ipynb": week_with_inspections,
 }
 
 

@@ -39,6 +39,7 @@ SIZES = {
     "overload": (20, 300, 1, "matrix"),
     "multiday": (25, 450, 3, "haversine"),
     "realtime": (40, 300, 1, "matrix"),
+    "maintenance-week": (10, 140, 5, "haversine"),  # 110 breakdowns and 30 inspections due
 }
 NIGHTLY = [name for name, p in PRESETS.items() if p.emergency_hours == EVENING_BEFORE]
 
@@ -500,3 +501,38 @@ def test_scenario_passes_the_contract_validator(case):
     model = pytest.importorskip("dispatch_opt.model")
     _, sc = case
     model.parse_scenario(sc)
+
+
+# ---------------------------------------------------------------- fault types and inspections
+
+
+def test_breakdown_repairs_carry_a_fault_type_of_the_catalogue_whose_parts_the_depot_stocks():
+    sc = preset("maintenance-week")
+    faulted = [t for t in sc["tickets"] if "fault" in t]
+    assert len(faulted) > len(sc["tickets"]) // 3
+    assert all(t["fault"] in sc["faults"] for t in faulted)
+    assert all("duration_min" not in t and "skills" not in t for t in faulted)
+    depot = sc["depots"][0]
+    for need in sc["faults"].values():
+        assert len(need["skills"]) == 1 and need["duration_min"] > 0
+        assert set(need.get("parts", {})) <= set(depot["parts"])
+        assert set(need.get("tools", [])) <= set(depot["tools"])
+
+
+def test_presets_without_faults_keep_skills_and_durations_on_the_ticket():
+    sc = preset("small")
+    assert "faults" not in sc and all("fault" not in t for t in sc["tickets"])
+
+
+def test_the_maintenance_week_mixes_inspections_due_this_week_and_overdue_with_breakdowns():
+    sc = preset("maintenance-week")
+    assert list(sc["sla"])[-1] == "inspection"
+    inspections = [t for t in sc["tickets"] if t["priority"] == "inspection"]
+    due = sorted(t["meta"]["due"] for t in inspections)
+    assert due[0] < "2026-11-30" <= due[-1] <= "2026-12-04"
+    assert all(t["id"].startswith("INS-") for t in inspections)
+    assert sum("preferred_engineer" in t for t in inspections) > len(inspections) // 2
+    follow_ups = [
+        t for t in sc["tickets"] if t["priority"] != "inspection" and "preferred_engineer" in t
+    ]
+    assert follow_ups and not any("engineer" in t for t in sc["tickets"])
