@@ -370,8 +370,10 @@ def print_summary(sc: Scenario, plan: Plan) -> None:
     used = [e for e in k["engineers"].values() if e["visits"]]
     util = sum(e["utilisation"] for e in used) / len(used) if used else 0.0
     out.print(
-        f"travel {k['travel_min']:,.0f} min, {k['distance_km']:,.1f} km; {len(used)}/{len(sc.engineers)} engineers "
-        f"busy, mean utilisation {util:.0%}, overtime {k['overtime_min']:,.0f} min; "
+        f"travel {k['travel_min']:,.0f} min, {k['distance_km']:,.1f} km; "
+        f"{len(used)}/{len(sc.engineers)} engineers busy, mean utilisation {util:.0%}, "
+        f"overtime {k['overtime_min']:,.0f} min; on duty (departure to return) "
+        f"{k['on_duty_min']:,.0f} min, of which idle {k['idle_min']:,.0f} min; "
         f"solved in {k.get('solve_s', 0):.1f} s (setup {k.get('setup_s', 0):.2f} s)"
     )
     for line in kpi_lines(k):

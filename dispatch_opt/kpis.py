@@ -9,6 +9,8 @@ Definitions (the README repeats them):
 - response time: from the ticket's `created` to the engineer's arrival on site (a stop without
   `arrival` counts from its start); "within promise" compares arrival with the SLA deadline.
 - working minutes: service plus travel of an engineer's route (breaks and waiting excluded).
+- on duty: from departure to return (what the engineer is paid for); idle: on duty less travel,
+  visits, restocks and breaks (waiting).
 - an engineer-day: one engineer's shifts starting on one calendar day, counted (also when idle)
   if a shift of that day ends after the planning start.
 """
@@ -97,9 +99,13 @@ def engineer_table(sc: Scenario, routes: Iterable[Any]) -> dict[str, dict]:
             for r in mine
             if r.shift < len(e.shifts)
         )
+        on_duty = sum(_minutes(r.depart, r.return_) for r in mine)
+        busy = sum(_minutes(s.start, s.end) for r in mine for s in r.stops)  # visits, restocks, breaks
         out[e.id] = {
             "visits": len(visits),
             "working_min": round(service + travel, 1),
+            "on_duty_min": round(on_duty, 1),
+            "idle_min": round(max(0.0, on_duty - busy - travel), 1),
             "service_min": round(service, 1),
             "travel_min": round(travel, 1),
             "on_time": on_time,

@@ -36,10 +36,16 @@ class OrToolsModel:
     def __init__(self, problem: ProblemData):
         p = self.problem = problem
         self.sc, self.el, self.params, self.vehicles, self.nodes = (
-            p.sc, p.el, p.params, p.vehicles, p.nodes
+            p.sc,
+            p.el,
+            p.params,
+            p.vehicles,
+            p.nodes,
         )
         self.ticket_of, self.tickets_of_engineer, self.rank = (
-            p.ticket_of, p.tickets_of_engineer, p.rank
+            p.ticket_of,
+            p.tickets_of_engineer,
+            p.rank,
         )
         self.spans, self.break_windows, self.deadlines = p.spans, p.break_windows, p.deadlines
         self.frozen_heads, self.frozen_nodes = p.frozen_heads, p.frozen_nodes
@@ -110,7 +116,8 @@ class OrToolsModel:
 
     def _add_eligibility(self) -> None:
         """Only eligible engineer-shifts (-1: left unassigned). SetAllowedVehiclesForIndex's
-        Python wrapper rejects every list in OR-Tools 9.15, so the vehicle variable is restricted directly."""
+        Python wrapper rejects every list in OR-Tools 9.15, so the vehicle variable is restricted
+        directly."""
         everyone = len(self.vehicles)
         for n, tid in enumerate(self.nodes.tickets):
             if len(self.el.allowed[tid]) < everyone:
@@ -130,7 +137,8 @@ class OrToolsModel:
                 self.time.SetBreakIntervalsOfVehicle(intervals, v, visit)
 
     def _add_stock(self) -> None:
-        """Parts (used up) and tools (kept) carried on the van across an engineer's shifts; restocks add."""
+        """Parts (used up) and tools (kept) carried on the van across an engineer's shifts;
+        restocks add."""
         nt, nodes = len(self.nodes.tickets), self.nodes
         self.stock_dims: dict[tuple[str, str], pywrapcp.RoutingDimension] = {}
         parts = sorted({p for t in self.ticket_of.values() for p in t.parts})
@@ -169,7 +177,8 @@ class OrToolsModel:
                 self.routing.AddToAssignment(slack)  # read back as the pickup
                 by_depot.setdefault(d, []).append(slack)
             for d, slacks in by_depot.items():
-                # a side constraint hides from the first-solution heuristics: add it only when it can bind
+                # a side constraint hides from the first-solution heuristics: add it only when it
+                # can bind
                 if kind == "part" and sum(x.Max() for x in slacks) > held[d]:
                     self.solver.Add(self.solver.Sum(slacks) <= held[d])
             prev_end = {}
@@ -207,15 +216,19 @@ class OrToolsModel:
                 self.solver.Add(self.routing.NextVar(a) == b)
 
     def _add_stability(self) -> None:
-        """A re-plan keeps tickets with their engineer-shift and near their promised start, unless moving
-        them buys more (a higher-tier SLA, much less travel). A visit has one soft upper bound: where its
+        """A re-plan keeps tickets with their engineer-shift and near their promised start, unless
+        moving
+        them buys more (a higher-tier SLA, much less travel). A visit has one soft upper bound:
+        where its
         SLA deadline binds (see _add_priorities), that one wins over the promise."""
         self.stability_bound = 0
         move = round(self.params.move_cost_min * 60)
         movable = {n: v for n, v in self.was_on.items() if n not in self.frozen_nodes}
         if move and movable:
-            # a "moved" counter per route: visiting a ticket that was on another engineer-shift adds one, and the
-            # route's span is charged per unit. (Soft same-vehicle constraints say the same but take seconds to
+            # a "moved" counter per route: visiting a ticket that was on another engineer-shift adds
+            # one, and the
+            # route's span is charged per unit. (Soft same-vehicle constraints say the same but take
+            # seconds to
             # close at a thousand tickets.)
             callbacks = []
             for v in range(len(self.vehicles)):
@@ -278,8 +291,10 @@ class OrToolsModel:
             routing_enums_pb2.LocalSearchMetaheuristic, self.params.metaheuristic
         )
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
-        # the completion search (also used to restore a start assignment) must be allowed to place every
-        # engineer's break: the default 100 ms is not enough past about 60 engineer-shifts with breaks
+        # the completion search (also used to restore a start assignment) must be allowed to place
+        # every
+        # engineer's break: the default 100 ms is not enough past about 60 engineer-shifts with
+        # breaks
         p.lns_time_limit.FromMilliseconds(max(100, int(min(10.0, time_limit_s / 3) * 1000)))
         p.log_search = self.params.log_search
         return p
@@ -290,7 +305,6 @@ class OrToolsModel:
             for n in range(len(self.nodes.tickets))
             if solution.Value(self.routing.NextVar(self.idx[n])) != self.idx[n]
         )
-
 
     def solve(
         self,
@@ -315,7 +329,8 @@ class OrToolsModel:
             self.routing.AddAtSolutionCallback(report)
         if start_routes is not None:
             # RoutesToAssignment, not ReadAssignmentFromRoutes: the latter's restore search can
-            # stall for minutes on models with breaks and soft deadlines; inside the search it does not
+            # stall for minutes on models with breaks and soft deadlines; inside the search it does
+            # not
             params = self.search_parameters(time_limit_s, FALLBACK_FIRST_SOLUTIONS[0])
             self.routing.CloseModelWithParameters(params)
             start = self.routing.solver().Assignment()
@@ -323,7 +338,8 @@ class OrToolsModel:
                 return None
             left = max(0.1, time_limit_s - (time.monotonic() - t0))
             params.time_limit.FromMilliseconds(int(left * 1000))
-            # restoring the start may take a while, and is not cut by time_limit: half of what is left
+            # restoring the start may take a while, and is not cut by time_limit: half of what is
+            # left
             params.lns_time_limit.FromMilliseconds(int(left * 500))
             return self.routing.SolveFromAssignmentWithParameters(start, params)
         first = self.params.first_solution
@@ -370,6 +386,7 @@ def _tier_penalties(base: int, counts: list[int]) -> tuple[list[int], str | None
 
 
 # ---------------------------------------------------------------- public entry point
+
 
 def read_routes(sc: Scenario, model: OrToolsModel, solution) -> tuple[list[Route], list[str]]:
     """Turn the solution into routes with contract times; drop restocks that fed no visit."""
@@ -459,8 +476,10 @@ def _owed_breaks(
 
 
 def _pickups(model: OrToolsModel, solution, v: int, seq) -> dict[int, tuple[dict, list]]:
-    """Parts and tools taken at each restock stop: how much each stock dimension's cumul rises from the
-    stop to the next node (nothing is used at a restock). Read from cumuls, not from the slack variables:
+    """Parts and tools taken at each restock stop: how much each stock dimension's cumul rises from
+    the
+    stop to the next node (nothing is used at a restock). Read from cumuls, not from the slack
+    variables:
     in solutions from OR-Tools' own first-solution heuristics the slack values can be stale."""
     nt = len(model.nodes.tickets)
     indices = [model.manager.NodeToIndex(node) for node, _ in seq] + [model.routing.End(v)]

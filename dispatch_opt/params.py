@@ -17,7 +17,9 @@ class SolveParams:
     # GREEDY_INSERTION (the search core) or an OR-Tools FirstSolutionStrategy name (OR-Tools alone)
     first_solution: str = GREEDY
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    lateness_per_min: tuple[float, ...] = DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
+    lateness_per_min: tuple[float, ...] = (
+        DEFAULT_LATENESS_PER_MIN  # tier rank 0, 1, ...; last repeats
+    )
     overtime_per_min: float = 2.0
     restock_bonus_min: float = 20.0  # detour a restock stop may cost before it is proven useful
     # re-planning against a previous plan (see solve(previous=...)): what changing it costs

@@ -271,8 +271,42 @@ def finalize_routes(sc: Scenario, el: "Eligibility", routes: list[Route]) -> lis
             if not (s.type == "restock" and not s.parts and not s.tools)
             or not _skippable(el, stops, s, start_loc, r.depart)
         ]
+        stops = _without_needless_waiting(sc, el, stops)
         out.append(_timed(el, r, stops, start_loc, end_loc))
     return out
+
+
+def _without_needless_waiting(sc: Scenario, el: "Eligibility", stops: list[Stop]) -> list[Stop]:
+    """Start each stop as late as the next one allows, so the engineer waits nowhere it need not
+    (and, with the departure set as late as the first stop allows, is paid for no idle time).
+
+    A stop moves only later, never past the window it starts in, never past its SLA deadline if
+    it meets it now (nor at all if it is late), never across a break; frozen work stays put."""
+    work = [s for s in stops if s.type != "break"]
+    brks = [s for s in stops if s.type == "break"]
+    out = list(work)
+    for k in range(len(work) - 2, -1, -1):
+        s, nxt = out[k], out[k + 1]
+        between = [b for b in brks if b.start >= s.end and b.end <= nxt.start]
+        leg = el.minutes[_loc(el, s), _loc(el, nxt)]
+        latest_end = nxt.start - timedelta(minutes=leg + sum(_minutes(b.start, b.end) for b in between))
+        if between:
+            latest_end = min(latest_end, min(b.start for b in between))
+        later = _floor_s(latest_end) - s.end
+        if later <= timedelta(0):
+            continue
+        if s.type == "visit":
+            t = sc.ticket(s.ticket)
+            if t.frozen:
+                continue
+            deadline = sc.deadline(t)
+            if s.start > deadline:
+                continue
+            cap = min([deadline] + [w.end for w in t.windows if w.start <= s.start <= w.end])
+            later = min(later, _floor_s(cap) - s.start)
+        if later > timedelta(0):
+            out[k] = replace(s, start=s.start + later, end=s.end + later)
+    return sorted(out + brks, key=lambda s: (s.start, s.type != "break"))
 
 
 def _loc(el: "Eligibility", s: Stop) -> int:
@@ -368,6 +402,8 @@ def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
         "travel_min": round(sum(r.travel_min for r in plan.routes), 1),
         "distance_km": round(sum(r.distance_km for r in plan.routes), 2),
         "overtime_min": round(sum(e["overtime_min"] for e in engineers.values()), 1),
+        "on_duty_min": round(sum(e["on_duty_min"] for e in engineers.values()), 1),
+        "idle_min": round(sum(e["idle_min"] for e in engineers.values()), 1),
         "unassigned_by_reason": dict(Counter(u.code for u in plan.unassigned)),
         "engineers": engineers,
         "response": response_times(sc, plan.routes),

@@ -44,7 +44,8 @@ class ProblemData:
     """Everything the search and the OR-Tools model read, built once per solve from an Eligibility.
 
     Integer seconds from the horizon origin; travel rounded up, so that a schedule that holds here
-    also holds with the exact travel times. Node layout: tickets, restock stops, each vehicle's start,
+    also holds with the exact travel times. Node layout: tickets, restock stops, each vehicle's
+    start,
     each vehicle's end (see `Nodes`). `arrays` holds the same as plain numpy arrays for the compiled
     kernel (search.kernel).
     """
@@ -77,13 +78,12 @@ class ProblemData:
         by_engineer: dict[int, list[int]] = {}
         for v, e in enumerate(self.arrays.v_engineer):
             by_engineer.setdefault(int(e), []).append(v)
-        self.engineer_vehicles = {
-            e: np.array(vs, dtype=np.int64) for e, vs in by_engineer.items()
-        }
+        self.engineer_vehicles = {e: np.array(vs, dtype=np.int64) for e, vs in by_engineer.items()}
 
     # ------------------------------------------------------------ layout
     def _restock_slots(self, tickets: list[str]) -> list[tuple[str, int]]:
-        """A restock stop per (depot, engineer-shift) that might need one: any engineer-shift with parts
+        """A restock stop per (depot, engineer-shift) that might need one: any engineer-shift with
+        parts
         work (a van can run short over several tickets), or one lacking a tool a ticket needs."""
         if not self.sc.depots:
             return []
@@ -125,8 +125,10 @@ class ProblemData:
         self.frozen_nodes = {n for ns in self.frozen_heads.values() for n in ns}
 
     def _previous(self, plan: Plan | None, warm: Plan | None) -> None:
-        """What a re-plan keeps from the previous plan: each ticket's engineer-shift and promised start
-        (`promised`, `was_on`); and the routes to start from (`seeds`, restocks with their pickups): those
+        """What a re-plan keeps from the previous plan: each ticket's engineer-shift and promised
+        start
+        (`promised`, `was_on`); and the routes to start from (`seeds`, restocks with their
+        pickups): those
         of `warm` (the previous plan with new work inserted), else of the previous plan."""
         nt = len(self.nodes.tickets)
         self.promised: list[int | None] = [None] * nt
@@ -170,7 +172,8 @@ class ProblemData:
                 self.seeds[v] = seed
 
     def _spans(self, tid: str) -> list[tuple[int, int]]:
-        """When the visit may start (seconds): its windows, within the allowed engineer-shifts, merged."""
+        """When the visit may start (seconds): its windows, within the allowed engineer-shifts,
+        merged."""
         t, allowed = self.ticket_of[tid], self.el.allowed[tid]
         hz = self.el.horizon
         lo = max(

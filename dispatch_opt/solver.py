@@ -13,20 +13,21 @@ import dataclasses
 import time
 from typing import Callable
 
+from . import search
 from .checker import check
 from .eligibility import Eligibility, compute_eligibility
 from .model import Scenario
 from .ortools_model import OrToolsModel, read_routes
 from .params import GREEDY, Progress, SolveParams
 from .plan import Plan, Unassigned, build_kpis, diff_plans, finalize_routes
-from . import search
 from .problem import ProblemData
-from .search.construct import first_state, frozen_state
+from .search.construct import first_state, frozen_state, waiting_for_depot
 from .search.improve import Stop, improve
 from .search.timeline import plan_routes, start_routes
 
 __all__ = ["Progress", "SolveParams", "solve"]
-MIN_POLISH_S = 0.5  # OR-Tools is not started for less time than this
+MIN_POLISH_S = 0.2  # OR-Tools is not started for less time than this
+DEPOT_SHARE = 0.5  # the search core's share at most while tickets wait for a depot pick-up
 
 
 def solve(
@@ -38,10 +39,13 @@ def solve(
 ) -> Plan:
     """Plan every live ticket: routes for engineer-shifts, the rest unassigned with a reason.
 
-    With `previous` (a plan of the same operation, e.g. this morning's), this is a re-plan: its routes
+    With `previous` (a plan of the same operation, e.g. this morning's), this is a re-plan: its
+    routes
     are the warm start, and moving a ticket to another engineer or shifting its promised start costs
-    (SolveParams.move_cost_min, eta_*); the plan's KPIs then count the changes. With time_limit_s=0 there
-    is no search: the previous routes are kept as far as they still hold and new work is inserted where
+    (SolveParams.move_cost_min, eta_*); the plan's KPIs then count the changes. With time_limit_s=0
+    there
+    is no search: the previous routes are kept as far as they still hold and new work is inserted
+    where
     it costs least (the fast path for an emergency).
     """
     params = params or SolveParams()
@@ -61,7 +65,8 @@ def _replan(
     previous: Plan,
     on_progress: Callable[[Progress], None] | None,
 ) -> Plan:
-    """The fast path first (new work inserted, nothing moved), then the search from there: a re-plan with
+    """The fast path first (new work inserted, nothing moved), then the search from there: a
+    re-plan with
     search is never worse than the insertion alone, whatever the time limit."""
     t0 = time.monotonic()
     el = compute_eligibility(scenario)
@@ -85,7 +90,8 @@ def _replan(
         fast
     ):  # lexicographic by tier: the search found nothing better in time
         fast.notes.append(
-            "the search found no better plan in time than inserting the new work; kept the insertion"
+            "the search found no better plan in time than inserting the new work; kept the "
+            "insertion"
         )
         return fast
     return plan
@@ -122,21 +128,34 @@ def _solve(
     ortools_alone = limit > 0 and params.first_solution != GREEDY
     state, complete = first_state(problem, t0 + limit / 2 if limit > 0 else float("inf"))
     share = min(1.0, max(0.0, params.ruin_share))
+    if waiting_for_depot(problem, state):  # only OR-Tools adds restock stops: give it room
+        share = min(share, DEPOT_SHARE)
     search = None
     if limit > 0 and not ortools_alone:
         stop = Stop(until=t0 + limit * share, rounds=params.iterations)
         search = improve(problem, state, stop, params.seed, _reporter(problem, t0, on_progress))
     # OR-Tools polishes for its share of the limit (all of it when it searches alone)
-    polish = limit - (time.monotonic() - t0) if ortools_alone else min(
-        limit - (time.monotonic() - t0), limit * (1 - share))
+    polish = (
+        limit - (time.monotonic() - t0)
+        if ortools_alone
+        else min(limit - (time.monotonic() - t0), limit * (1 - share))
+    )
     if ortools_alone or (polish >= MIN_POLISH_S and problem.nodes.tickets):
         model = OrToolsModel(problem)
         start = None if ortools_alone else start_routes(problem, state)
         solution = model.solve(max(0.1, limit - (time.monotonic() - t0)), start, on_progress)
         if solution is not None:
             routes, dropped = read_routes(scenario, model, solution)
-            plan = _plan(scenario, el, routes, unassigned + _dropped(el, dropped, False), t0,
-                         setup_s, status, objective=solution.ObjectiveValue())
+            plan = _plan(
+                scenario,
+                el,
+                routes,
+                unassigned + _dropped(el, dropped, False),
+                t0,
+                setup_s,
+                status,
+                objective=solution.ObjectiveValue(),
+            )
             plan.notes += [model.cap_note] if model.cap_note else []
             broken = check(scenario, plan).violations
             if not broken:

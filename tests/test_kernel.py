@@ -44,8 +44,12 @@ def compiled(a, v: int, route: list[int]):
 
 def states(a, v: int, route: list[int]):
     size = len(route) + 2
-    st = (np.zeros(size, np.int64), np.zeros(size), np.zeros(size, np.int64),
-          np.zeros(size, np.int64))
+    st = (
+        np.zeros(size, np.int64),
+        np.zeros(size),
+        np.zeros(size, np.int64),
+        np.zeros(size, np.int64),
+    )
     seq = np.array(route + [-1], dtype=np.int64)
     return seq, st, kernel.record_states(a, v, seq, len(route), *st)
 
@@ -94,8 +98,9 @@ def test_a_route_changed_in_one_place_costs_what_it_costs_whole(p):
         others = [x for x in random_route(a, rng, v) if x not in route]
         mid = list(reversed(route[k:j])) if rng.random() < 0.3 else others[: rng.randint(0, 2)]
         changed = route[:k] + mid + route[j:]
-        got = kernel.splice_cost(a, v, seq, len(route), k, np.array(mid + [-1], dtype=np.int64),
-                                 len(mid), j, *st, total)
+        got = kernel.splice_cost(
+            a, v, seq, len(route), k, np.array(mid + [-1], dtype=np.int64), len(mid), j, *st, total
+        )
         want = reference.evaluate(a, v, changed).cost
         assert got == pytest.approx(want, abs=1e-6) or got == want == kernel.INF, (route, k, mid, j)
         checked += 1
@@ -112,7 +117,10 @@ LUNCH = [{"start": at("12:00"), "end": at("14:00"), "duration_min": 30}]
 
 def test_a_break_is_taken_while_waiting_for_a_window_when_that_costs_nothing():
     p = one_engineer(
-        [ticket("A", 10, 0), ticket("B", 20, 0, windows=[{"start": at("13:00"), "end": at("14:00")}])],
+        [
+            ticket("A", 10, 0),
+            ticket("B", 20, 0, windows=[{"start": at("13:00"), "end": at("14:00")}]),
+        ],
         breaks=LUNCH,
     )
     s = reference.evaluate(p.arrays, 0, [0, 1])  # A at 08:10, then wait for B's window at 13:00

@@ -66,8 +66,7 @@ def test_swap_exchanges_two_visits_when_neither_route_has_room_for_both():
         [ticket("X", 99, 0, duration=300), ticket("Y", 1, 0, duration=300)],
         {0: ["X"], 1: ["Y"]},
     )
-    assert ops.delta(p.arrays, s, ops.RELOCATE, node(p, "X"), node(p, "Y"),
-                     *buffers(s)) == ops.INF
+    assert ops.delta(p.arrays, s, ops.RELOCATE, node(p, "X"), node(p, "Y"), *buffers(s)) == ops.INF
     assert apply(p, s, ops.SWAP, "X", "Y") == pytest.approx(-4 * 98 * 60)
     assert routes_of(p, s) == [["Y"], ["X"]]
 
@@ -100,8 +99,13 @@ def test_two_opt_reverses_a_stretch_that_doubles_back():
 def test_or_opt_moves_a_string_of_two_visits_to_the_route_beside_them():
     p, s = planted(
         [engineer("E1", 0, 0), engineer("E2", 100, 0)],
-        [ticket("A", 1, 0), ticket("P", 50, 0), ticket("Q", 51, 0), ticket("B", 2, 0),
-         ticket("R", 52, 0)],
+        [
+            ticket("A", 1, 0),
+            ticket("P", 50, 0),
+            ticket("Q", 51, 0),
+            ticket("B", 2, 0),
+            ticket("R", 52, 0),
+        ],
         {0: ["A", "P", "Q", "B"], 1: ["R"]},
     )
     apply(p, s, ops.OR_OPT2, "P", "R")

@@ -27,17 +27,28 @@ def ready() -> float:
     shift = [{"start": "2026-01-05T08:00", "end": "2026-01-05T16:00"}]
     brk = [{"start": "2026-01-05T12:00", "end": "2026-01-05T14:00", "duration_min": 30}]
     engineers = [
-        {"id": f"E{i}", "start": {"x": i, "y": 0}, "shifts": shift, "breaks": brk,
-         "van": {"P": 2}}
+        {"id": f"E{i}", "start": {"x": i, "y": 0}, "shifts": shift, "breaks": brk, "van": {"P": 2}}
         for i in range(2)
     ]
     tickets = [
-        {"id": f"T{i}", "location": {"x": i, "y": 1}, "created": "2026-01-05T07:00",
-         "priority": "normal", "duration_min": 30, "parts": {"P": 1}}
+        {
+            "id": f"T{i}",
+            "location": {"x": i, "y": 1},
+            "created": "2026-01-05T07:00",
+            "priority": "normal",
+            "duration_min": 30,
+            "parts": {"P": 1},
+        }
         for i in range(4)
     ]
-    sc = parse_scenario({"format": "dispatch-opt.scenario/1", "name": "warm-up",
-                         "engineers": engineers, "tickets": tickets})
+    sc = parse_scenario(
+        {
+            "format": "dispatch-opt.scenario/1",
+            "name": "warm-up",
+            "engineers": engineers,
+            "tickets": tickets,
+        }
+    )
     problem = ProblemData(sc, compute_eligibility(sc), SolveParams())
     state, _ = first_state(problem)
     improve(problem, state, Stop(rounds=3))

@@ -82,6 +82,19 @@ def first_state(p: ProblemData, deadline: float = math.inf) -> tuple[RouteState,
     return s, complete
 
 
+def waiting_for_depot(p: ProblemData, s: RouteState) -> bool:
+    """Some ticket left out could only be served after a depot pick-up: no engineer-shift it may
+    go to has its tools on the van, or the parts left on the van."""
+    if not p.nodes.restocks:
+        return False
+    a = p.arrays
+    for x in np.flatnonzero(s.where < 0):
+        vans = p.allowed_vehicles[x]
+        if not any(a.allowed[x, v] and stock_ok(a, s, v, x) for v in vans):
+            return True
+    return False
+
+
 def sequential_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: float) -> bool:
     """Each ticket in turn where it costs least. False if the clock stopped it."""
     a = p.arrays

@@ -97,16 +97,29 @@ def improve(
         end = stop.progress(stats.rounds + chunk, started) if stop.rounds is not None else begin
         t0, best_before = time.monotonic(), counters[ruin.BEST]
         before = missed_best.copy()
-        ruin.run(a, s, best, chunk, hot, COOLING, begin, end, (seed * 1_000_003 + chunks) % 2**32,
-                 counters, missed_best, POLISH)
+        ruin.run(
+            a,
+            s,
+            best,
+            chunk,
+            hot,
+            COOLING,
+            begin,
+            end,
+            (seed * 1_000_003 + chunks) % 2**32,
+            counters,
+            missed_best,
+            POLISH,
+        )
         chunks += 1
         done = int(counters[ruin.ROUNDS]) - stats.rounds
         stats.rounds += done
         if done < chunk:  # nothing left to ruin (no ticket planned that may move)
             break
         stats.seconds = time.monotonic() - started
-        if on_best is not None and (counters[ruin.BEST] < best_before
-                                    or (missed_best != before).any()):
+        if on_best is not None and (
+            counters[ruin.BEST] < best_before or (missed_best != before).any()
+        ):
             on_best(tuple(int(x) for x in missed_best), float(counters[ruin.BEST]))
         if stop.rounds is None:  # size the next chunk to about CHUNK_S
             took = max(1e-4, time.monotonic() - t0)

@@ -41,8 +41,19 @@ def position(s, x):
 @njit(cache=True)
 def _splice(a, s, v, k, mid, n_mid, j):
     return splice_cost(
-        a, v, s.seq[v], s.n[v], k, mid, n_mid, j,
-        s.st_t[v], s.st_cost[v], s.st_taken[v], s.st_last[v], s.cost[v],
+        a,
+        v,
+        s.seq[v],
+        s.n[v],
+        k,
+        mid,
+        n_mid,
+        j,
+        s.st_t[v],
+        s.st_cost[v],
+        s.st_taken[v],
+        s.st_last[v],
+        s.cost[v],
     )
 
 

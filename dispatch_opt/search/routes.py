@@ -139,8 +139,19 @@ def insertion_cost(a, s, v, k, x, mid):
     """Added cost of putting x before position k of route v (INF if infeasible)."""
     mid[0] = x
     c = splice_cost(
-        a, v, s.seq[v], s.n[v], k, mid, 1, k,
-        s.st_t[v], s.st_cost[v], s.st_taken[v], s.st_last[v], s.cost[v],
+        a,
+        v,
+        s.seq[v],
+        s.n[v],
+        k,
+        mid,
+        1,
+        k,
+        s.st_t[v],
+        s.st_cost[v],
+        s.st_taken[v],
+        s.st_last[v],
+        s.cost[v],
     )
     return c - s.cost[v]
 
@@ -148,7 +159,8 @@ def insertion_cost(a, s, v, k, x, mid):
 @njit(cache=True)
 def best_in_route(a, s, v, x, bound, mid, blink):
     """Cheapest place for x in route v, if cheaper than `bound`: (added cost, position) or
-    (INF, -1). Places are skipped where x would arrive after its last window closes, where the added travel alone reaches the bound, and, with probability
+    (INF, -1). Places are skipped where x would arrive after its last window closes, where the
+    added travel alone reaches the bound, and, with probability
     `blink`, at random (SISR's blinks); and where what follows would surely start too late
     (`latest`). The travel a place adds is nearly always a lower bound on
     its cost (a break moved into waiting time can make it cheaper still, rarely)."""

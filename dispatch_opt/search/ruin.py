@@ -137,8 +137,9 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
             lo = max(s.fixed[v], j - size + 1)
             hi = min(j, s.n[v] - size)
             first = np.random.randint(lo, hi + 1)
-            n_touched = _touch(a, s, v, it, mark, touched, n_touched, saved_seq, saved_n,
-                               emark, saved_free)
+            n_touched = _touch(
+                a, s, v, it, mark, touched, n_touched, saved_seq, saved_n, emark, saved_free
+            )
             for _ in range(size):
                 y = take(a, s, v, first)
                 pool[n_pool] = y
@@ -196,8 +197,9 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
                 near_route[cand[c]] = -1
             added, v, k = best_insertion(a, s, x, cand[:n_cand], BLINK)
             if v >= 0:
-                n_touched = _touch(a, s, v, it, mark, touched, n_touched, saved_seq, saved_n,
-                                   emark, saved_free)
+                n_touched = _touch(
+                    a, s, v, it, mark, touched, n_touched, saved_seq, saved_n, emark, saved_free
+                )
                 put(a, s, v, k, x)
         # ---- accept or undo
         _missed(a, s, trial)

@@ -44,7 +44,9 @@ def plan_routes(p: ProblemData, s: RouteState) -> tuple[list[Route], list[str]]:
                 stops.append(Stop("restock", at, end, depot=depot, parts=parts, tools=tools))
         for k, start in enumerate(breaks.tolist()):
             if start >= 0:
-                stops.append(Stop("break", hz.time(start), hz.time(start + p.break_windows[v][k][2])))
+                stops.append(
+                    Stop("break", hz.time(start), hz.time(start + p.break_windows[v][k][2]))
+                )
         depart, back = hz.time(veh.earliest_depart), hz.time(veh.latest_return)
         routes.append(Route(veh.engineer.id, veh.shift, stops, depart, back))
     planned = {st.ticket for r in routes for st in r.visits}
