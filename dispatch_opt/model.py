@@ -8,6 +8,9 @@ so a planner can correct the export without reading a traceback.
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
@@ -36,7 +39,8 @@ class ScenarioError(ValueError):
 
 
 class _Model(BaseModel):
-    # extra="allow": fields beyond the contract are kept, never silently dropped
+    # extra="allow" so that `meta` and `x_` fields pass through untouched; any other unknown field
+    # is refused before parsing (`unknown_fields`), since a misspelt field would drop a constraint
     model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
 
 
@@ -54,20 +58,34 @@ def _local_time(v: datetime) -> datetime:
         raise ValueError(
             "has a UTC offset; fix: write local time without offset, e.g. 2026-11-23T09:00"
         )
+    if not FIRST_YEAR <= v.year <= LAST_YEAR:
+        raise ValueError(
+            f"year {v.year} is out of range; fix: use a date between {FIRST_YEAR} and {LAST_YEAR}"
+        )
     return v
 
 
+# Bounds that keep every date-time sum inside Python's calendar and every solver number inside
+# 64 bits; far beyond any real dispatch day, so they only ever catch typos and garbage.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MAX_MINUTES = 366 * 24 * 60  # a year
+MAX_HOURS = 10 * 366 * 24  # ten years (SLA promises)
+MAX_KM = 100_000.0  # planar coordinates and matrix distances
+MAX_QUANTITY = 10**9
+
 LocalTime = Annotated[datetime, BeforeValidator(_text_time), AfterValidator(_local_time)]
-Minutes = Annotated[float, Field(gt=0)]
-Quantity = Annotated[int, Field(ge=0)]
+Minutes = Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+Hours = Annotated[float, Field(gt=0, le=MAX_HOURS)]
+Speed = Annotated[float, Field(ge=0.1, le=10_000)]
 
 
 class Location(_Model):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    x: float | None = None
-    y: float | None = None
-    node: int | None = Field(default=None, ge=0)
+    x: float | None = Field(default=None, ge=-MAX_KM, le=MAX_KM)
+    y: float | None = Field(default=None, ge=-MAX_KM, le=MAX_KM)
+    node: int | None = Field(default=None, ge=0, le=10**7)
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Location":
@@ -114,8 +132,8 @@ class Break(TimeWindow):
 
 
 class SlaTier(_Model):
-    arrive_within_h: Annotated[float, Field(gt=0)]
-    by_zone: dict[str, Annotated[float, Field(gt=0)]] = {}
+    arrive_within_h: Hours
+    by_zone: dict[str, Hours] = {}
 
     def hours(self, zone: str | None) -> float:
         return self.by_zone.get(zone, self.arrive_within_h) if zone else self.arrive_within_h
@@ -123,19 +141,19 @@ class SlaTier(_Model):
 
 class HaversineTravel(_Model):
     model: Literal["haversine"]
-    speed_kmh: Annotated[float, Field(gt=0)] = 30.0
-    detour: Annotated[float, Field(ge=1)] = 1.3
+    speed_kmh: Speed = 30.0
+    detour: Annotated[float, Field(ge=1, le=10)] = 1.3
 
 
 class EuclideanTravel(_Model):
     model: Literal["euclidean"]
-    speed_kmh: Annotated[float, Field(gt=0)] = 60.0
+    speed_kmh: Speed = 60.0
 
 
 class MatrixTravel(_Model):
     model: Literal["matrix"]
-    minutes: list[list[Annotated[float, Field(ge=0)]]]
-    km: list[list[Annotated[float, Field(ge=0)]]] | None = None
+    minutes: list[list[Annotated[float, Field(ge=0, le=MAX_MINUTES)]]]
+    km: list[list[Annotated[float, Field(ge=0, le=MAX_KM)]]] | None = None
 
 
 Travel = Annotated[
@@ -150,7 +168,7 @@ class Engineer(_Model):
     shifts: list[
         TimeWindow
     ]  # may be empty: an engineer off for the whole plan (e.g. after a sick call)
-    max_overtime_min: Annotated[float, Field(ge=0)] = 0.0
+    max_overtime_min: Annotated[float, Field(ge=0, le=MAX_MINUTES)] = 0.0
     skills: list[str] = []
     van: dict[str, Quantity] = {}
     tools: list[str] = []
@@ -186,7 +204,7 @@ class Depot(_Model):
     location: Location
     parts: dict[str, Quantity] = {}
     tools: list[str] = []
-    restock_min: Annotated[float, Field(ge=0)] = 15.0
+    restock_min: Annotated[float, Field(ge=0, le=MAX_MINUTES)] = 15.0
 
 
 class Scenario(_Model):
@@ -198,6 +216,7 @@ class Scenario(_Model):
     engineers: list[Engineer]
     tickets: list[Ticket]
     depots: list[Depot] = []
+    literature: dict[str, Any] | None = None  # extension: where an imported instance came from
 
     @property
     def tiers(self) -> dict[str, SlaTier]:
@@ -243,15 +262,100 @@ class Scenario(_Model):
 
 # ---------------------------------------------------------------- validation
 
+# Where the contract lets a document carry a `meta` object of its own (besides `x_` fields anywhere).
+META_HOLDERS = ("Scenario", "Engineer", "Ticket", "Depot")
+
+
+def unknown_fields(
+    raw: Any, model: type[BaseModel], where: str = "", *, meta: tuple[str, ...] = META_HOLDERS
+) -> list[str]:
+    """One line per field the contract does not define, with the nearest known name.
+
+    Walks the raw document along the model's declared fields (lists, dicts and the travel union
+    included), so a misspelt field deep inside is found even when other fields are broken too;
+    `x_` fields anywhere and a `meta` object on the models named in `meta` pass through untouched.
+    """
+    out: list[str] = []
+    if not isinstance(raw, dict):
+        return out
+    known = model.model_fields
+    for key, value in raw.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key in known:
+            _walk(value, known[key].annotation, path, out, meta)
+        elif isinstance(key, str) and key.startswith("x_"):
+            continue
+        elif key == "meta" and model.__name__ in meta:
+            if not isinstance(value, dict):
+                out.append(
+                    f"{path}: got a {type(value).__name__}; fix: make meta a JSON object "
+                    f"(or name your field x_{key})"
+                )
+        else:
+            near = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            fix = (
+                f"rename it {near[0]!r}" if near else f"use one of {', '.join(sorted(known))}"
+            ) + " (data of your own: prefix the name with x_ or put it under meta)"
+            out.append(f"{path}: unknown field; {hint}fix: {fix}")
+    return out
+
+
+def _walk(value: Any, ann: Any, path: str, out: list[str], meta: tuple[str, ...]) -> None:
+    """Follow an annotation into the raw value: models, lists, dicts, optionals, unions."""
+    origin = typing.get_origin(ann)
+    if origin is Annotated:
+        _walk(value, typing.get_args(ann)[0], path, out, meta)
+    elif origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(args) == 1:
+            _walk(value, args[0], path, out, meta)
+        elif models and isinstance(value, dict):
+            fits = [m for m in models if _tags_match(m, value)]
+            if len(fits) == 1:
+                out += unknown_fields(value, fits[0], path, meta=meta)
+        else:
+            for a in args:  # e.g. list[X] | None written as a union with non-model members
+                if typing.get_origin(a) in (list, dict, Annotated):
+                    _walk(value, a, path, out, meta)
+    elif origin is list and isinstance(value, list):
+        (item,) = typing.get_args(ann)
+        for i, x in enumerate(value):
+            label = f" (id {x['id']!r})" if isinstance(x, dict) and "id" in x else ""
+            _walk(x, item, f"{path}[{i}]{label}", out, meta)
+    elif origin is dict and isinstance(value, dict):
+        item = typing.get_args(ann)[1]
+        for k, x in value.items():
+            _walk(x, item, f"{path}.{k}", out, meta)
+    elif isinstance(ann, type) and issubclass(ann, BaseModel):
+        out += unknown_fields(value, ann, path, meta=meta)
+
+
+def _tags_match(model: type[BaseModel], value: dict) -> bool:
+    """A union member fits when each of its Literal fields (the discriminator) matches the value."""
+    for name, f in model.model_fields.items():
+        if typing.get_origin(f.annotation) is Literal and value.get(name) not in typing.get_args(
+            f.annotation
+        ):
+            return False
+    return True
+
+
 _FIX_BY_FIELD = {
     "format": f"set it to '{SCENARIO_FORMAT}'",
-    "duration_min": "give the on-site service time in minutes, greater than 0",
+    "duration_min": "give the on-site service time in minutes, greater than 0 (at most a year)",
     "lat": "use decimal degrees between -90 and 90",
     "lon": "use decimal degrees between -180 and 180",
     "priority": "use one of the SLA tier names",
-    "max_overtime_min": "use 0 or a positive number of minutes",
-    "restock_min": "use 0 or a positive number of minutes",
-    "arrive_within_h": "give the SLA promise in hours, greater than 0",
+    "max_overtime_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
+    "restock_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
+    "speed_kmh": "give a speed in km/h between 0.1 and 10000",
+    "detour": "give a detour factor between 1 and 10",
+    "x": f"give planar km between -{MAX_KM:g} and {MAX_KM:g}",
+    "y": f"give planar km between -{MAX_KM:g} and {MAX_KM:g}",
+    "arrive_within_h": f"give the SLA promise in hours, greater than 0 and at most {MAX_HOURS}",
+    "by_zone": f"give the SLA promise in hours, greater than 0 and at most {MAX_HOURS}",
     "shifts": "give each engineer a list of shifts {start, end}",
     "status": "use open, en_route, started or done",
     "model": "use haversine, euclidean or matrix",
@@ -263,6 +367,11 @@ _FIX_BY_TYPE = {
     "datetime_type": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
     "greater_than_equal": "use a value that is not negative",
     "less_than_equal": "use a smaller value",
+    "less_than": "use a smaller value",
+    "greater_than": "use a larger value",
+    "int_type": "use a whole number",
+    "float_type": "use a number",
+    "bool_type": "use true or false",
     "finite_number": "use a finite number (not NaN or infinity)",
     "int_parsing": "use a whole number",
     "int_from_float": "use a whole number",
@@ -456,7 +565,8 @@ def _raw_problems(raw: dict) -> list[str]:
         if isinstance(raw.get("sla"), dict) and raw["sla"]
         else list(DEFAULT_SLA_HOURS)
     )
-    return out + _ticket_problems(lists["tickets"], tiers, {e.id for e in lists["engineers"]})
+    ids = {e.id for e in lists["engineers"] if isinstance(e.id, str)}
+    return out + _ticket_problems(lists["tickets"], tiers, ids)
 
 
 def parse_scenario(raw: Any) -> Scenario:
@@ -465,11 +575,12 @@ def parse_scenario(raw: Any) -> Scenario:
         raise ScenarioError(
             [f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"]
         )
+    problems = unknown_fields(raw, Scenario)
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(_pydantic_problems(err, raw) + _raw_problems(raw)) from None
-    problems = _problems(sc)
+        raise ScenarioError(problems + _pydantic_problems(err, raw) + _raw_problems(raw)) from None
+    problems += _problems(sc)
     if problems:
         raise ScenarioError(problems)
     return sc
