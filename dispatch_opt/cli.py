@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .checker import check as check_plan
 from .events import apply_events
-from .io import load_plan, load_scenario, read_json, save_plan
+from .io import load_plan, load_scenario, plan_problems, read_json, save_plan
 from .model import Scenario, ScenarioError
 from .plan import Plan, diff_plans
 from .realtime import offer_slots
@@ -104,13 +104,14 @@ def solve(
 ) -> None:
     """Plan SCENARIO and write the plan; print a summary a planner can read (and, with --previous, what changed)."""
     sc = load_scenario(scenario)
+    # the plan in force is one for the scenario as given (events may cancel tickets it holds)
+    previous = load_plan(previous_path, sc, what="--previous plan") if previous_path else None
     if events_path:
         sc = apply_events(sc, read_json(events_path, "events"))
         state = Path(plan_path).with_suffix(".scenario.json")
         state.write_text(json.dumps(sc.to_dict(), indent=1) + "\n", encoding="utf-8")
         if not quiet:
             out.print(f"scenario after the events written to {state}")
-    previous = load_plan(previous_path, sc) if previous_path else None
     if time_limit == 0 and previous is None:
         raise ScenarioError(
             ["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"]
@@ -153,7 +154,11 @@ def solve(
 def check(scenario: str, plan: str) -> None:
     """Check PLAN against SCENARIO: every hard rule, and the KPIs recomputed."""
     sc = load_scenario(scenario)
-    result = check_plan(sc, load_plan(plan, sc).to_dict())
+    raw = read_json(plan, "plan")
+    problems = plan_problems(raw)  # the form only: what the plan says is the checker's business
+    if problems:
+        raise ScenarioError(problems)
+    result = check_plan(sc, raw)
     for v in result.violations:
         out.print(f"VIOLATION {v}", markup=False)
     k = result.kpis

@@ -22,14 +22,17 @@ from .model import (
     Location,
     Scenario,
     ScenarioError,
+    Ticket,
     TimeWindow,
     _pydantic_problems,
     parse_scenario,
+    unknown_fields,
 )
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    # extra="allow" keeps `x_` fields; any other unknown field is refused by `unknown_fields` first
+    model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
     at: LocalTime
 
 
@@ -91,18 +94,16 @@ class TicketStatus(_Event):
     engineer: str | None = None
 
 
-Event = Annotated[
-    Union[
-        NewTicket,
-        CancelTicket,
-        EngineerUnavailable,
-        JobOverrun,
-        PositionUpdate,
-        WindowChange,
-        TicketStatus,
-    ],
-    Field(discriminator="type"),
-]
+_EVENT_MODELS = (
+    NewTicket,
+    CancelTicket,
+    EngineerUnavailable,
+    JobOverrun,
+    PositionUpdate,
+    WindowChange,
+    TicketStatus,
+)
+Event = Annotated[Union[_EVENT_MODELS], Field(discriminator="type")]
 _EVENTS = TypeAdapter(list[Event])
 EVENT_TYPES = (
     "new_ticket",
@@ -126,15 +127,29 @@ def parse_events(raw: Any) -> list:
                 f"(or an object with an `events` list)"
             ]
         )
+    problems = _unknown_event_fields(raw)
     try:
         events = _EVENTS.validate_python(raw)
     except ValidationError as err:
-        fixes = {
-            "union_tag_invalid": f"use one of {', '.join(EVENT_TYPES)}",
-            "extra_forbidden": "remove the field (README, Real-time events, lists each event's fields)",
-        }
-        raise ScenarioError([f"events{p}" for p in _pydantic_problems(err, raw, fixes)]) from None
+        fixes = {"union_tag_invalid": f"use one of {', '.join(EVENT_TYPES)}"}
+        problems += [f"events{p}" for p in _pydantic_problems(err, raw, fixes)]
+    if problems:
+        raise ScenarioError(problems)
     return sorted(events, key=lambda e: e.at)
+
+
+def _unknown_event_fields(raw: list) -> list[str]:
+    """Unknown fields of each event, and of the ticket a `new_ticket` event carries."""
+    by_type = {m.model_fields["type"].annotation.__args__[0]: m for m in _EVENT_MODELS}
+    out = []
+    for i, ev in enumerate(raw):
+        model = by_type.get(ev.get("type")) if isinstance(ev, dict) else None
+        if model is None:
+            continue  # not an object or no known type: the structure check says so
+        out += unknown_fields(ev, model, f"events[{i}]", meta=())
+        if model is NewTicket:
+            out += unknown_fields(ev.get("ticket"), Ticket, f"events[{i}].ticket")
+    return out
 
 
 def apply_events(scenario: Scenario | dict, events: Any) -> Scenario:

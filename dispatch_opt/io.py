@@ -5,18 +5,24 @@ I/O never builds solver objects: everything comes back as model or plan objects.
 
 from __future__ import annotations
 
+import difflib
 import json
+from datetime import datetime
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .model import SCENARIO_FORMAT, Scenario, ScenarioError, parse_scenario
+from .model import PLAN_FORMAT, SCENARIO_FORMAT, Scenario, ScenarioError, parse_scenario
 from .plan import Plan
 
 
+MAX_BYTES = 256 * 2**20  # far above any real day (large.json is a few MB); refuse, do not swap
+
+
 def read_json(source: str | PathLike | dict, what: str) -> Any:
+    """The JSON document at a path, in a string, or as given; ScenarioError says what is wrong."""
     if isinstance(source, (dict, list)):
         return source
     text = str(source)
@@ -26,6 +32,13 @@ def read_json(source: str | PathLike | dict, what: str) -> Any:
         path = Path(source)
         name = str(path)
         try:
+            if path.stat().st_size > MAX_BYTES:
+                raise ScenarioError(
+                    [
+                        f"{name}: {path.stat().st_size / 2**20:,.0f} MB is too large a {what} "
+                        f"(at most {MAX_BYTES // 2**20} MB); fix: split the work or check the file"
+                    ]
+                )
             text = path.read_bytes().decode("utf-8-sig")
         except OSError as exc:
             raise ScenarioError(
@@ -40,6 +53,12 @@ def read_json(source: str | PathLike | dict, what: str) -> Any:
             ) from None
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ScenarioError(
+            [
+                f"{name}: nested too deeply to be a {what}; fix: write the {what} as CONTRACT.md shows"
+            ]
+        ) from None
     except json.JSONDecodeError as exc:
         raise ScenarioError(
             [
@@ -56,17 +75,146 @@ def load_scenario(source: str | PathLike | dict | Scenario) -> Scenario:
     return parse_scenario(read_json(source, "scenario"))
 
 
-def load_plan(source: str | PathLike | dict, scenario: Scenario | None = None) -> Plan:
-    raw = read_json(source, "plan")
+def load_plan(
+    source: str | PathLike | dict, scenario: Scenario | None = None, *, what: str = "plan"
+) -> Plan:
+    """A contract-v1 plan from a path, JSON text or dict; ScenarioError lists every problem.
+
+    With `scenario`, the plan must be one for it (its name, engineers, shifts, tickets and depots):
+    a plan given back to re-plan, offer slots or report on must describe this operation, or the
+    result would silently be about another one."""
+    raw = read_json(source, what)
+    problems = plan_problems(raw, scenario, what=what)
+    if problems:
+        raise ScenarioError(problems)
     try:
         return Plan.from_dict(raw, scenario)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:  # a last line: plan_problems should catch it
         raise ScenarioError(
             [
-                f"plan: cannot be read as contract v1 ({type(exc).__name__}: {exc}); "
+                f"{what}: cannot be read as contract v1 ({type(exc).__name__}: {exc}); "
                 f"fix: write the plan as CONTRACT.md describes"
             ]
         ) from None
+
+
+_PLAN_FIELDS = ("format", "scenario", "routes", "unassigned", "kpis", "notes")
+_ROUTE_FIELDS = ("engineer", "shift", "stops", "depart", "return", "travel_min", "distance_km")
+_STOP_FIELDS = ("type", "ticket", "depot", "arrival", "start", "end", "parts", "tools")
+_UNASSIGNED_FIELDS = ("ticket", "reason", "code")
+
+
+def plan_problems(raw: Any, scenario: Scenario | None = None, *, what: str = "plan") -> list[str]:
+    """What keeps `raw` from being a contract-v1 plan (and, with `scenario`, one for that scenario):
+    one line per problem naming the field and the fix. Hard rules are the checker's business."""
+    if not isinstance(raw, dict):
+        return [f"{what}: got a JSON {type(raw).__name__}; fix: give a plan (a JSON object)"]
+    if raw.get("format") != PLAN_FORMAT:
+        kind = "a scenario, not a plan" if raw.get("format") == SCENARIO_FORMAT else "not a plan"
+        return [
+            f"{what}.format: got {raw.get('format')!r}; this is {kind}; "
+            f"fix: give a plan file (format {PLAN_FORMAT!r})"
+        ]
+    out = _unknown(raw, _PLAN_FIELDS, what)
+    refs = None if scenario is None else _Refs(scenario)
+    if scenario is not None and raw.get("scenario", scenario.name) != scenario.name:
+        out.append(
+            f"{what}.scenario: made for {raw.get('scenario')!r}, not {scenario.name!r}; "
+            f"fix: give the plan made for this scenario"
+        )
+    for key in ("routes", "unassigned"):
+        if not isinstance(raw.get(key, []), list):
+            out.append(f"{what}.{key}: got a {type(raw[key]).__name__}; fix: make it a JSON list")
+    routes = raw.get("routes") if isinstance(raw.get("routes"), list) else []
+    for i, r in enumerate(routes):
+        out += _route_problems(r, f"{what}.routes[{i}]", refs)
+    unassigned = raw.get("unassigned") if isinstance(raw.get("unassigned"), list) else []
+    for i, u in enumerate(unassigned):
+        where = f"{what}.unassigned[{i}]"
+        if not isinstance(u, dict) or not isinstance(u.get("ticket"), str):
+            out.append(f"{where}: needs a 'ticket' id; fix: give each entry a ticket and a reason")
+            continue
+        out += _unknown(u, _UNASSIGNED_FIELDS, where)
+        out += _ticket_ref(u["ticket"], f"{where}.ticket", refs)
+    return out
+
+
+def _unknown(raw: dict, known: tuple[str, ...], where: str) -> list[str]:
+    out = []
+    for key in raw:
+        if key in known or str(key).startswith("x_"):
+            continue
+        near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        fix = f"rename it {near[0]!r}" if near else f"use one of {', '.join(known)}"
+        out.append(f"{where}.{key}: unknown field; {hint}fix: {fix} (or prefix it with x_)")
+    return out
+
+
+class _Refs:
+    """The ids a plan for this scenario may name: tickets, engineers (with their shift count), depots."""
+
+    def __init__(self, sc: Scenario):
+        self.tickets = {t.id for t in sc.tickets}
+        self.shifts = {e.id: len(e.shifts) for e in sc.engineers}
+        self.depots = {d.id for d in sc.depots}
+
+
+def _ticket_ref(tid: Any, where: str, refs: _Refs | None) -> list[str]:
+    if refs is None or (isinstance(tid, str) and tid in refs.tickets):
+        return []
+    return [f"{where}: got {tid!r}; no such ticket in the scenario; fix: give the plan made for it"]
+
+
+def _time_problem(value: Any, where: str) -> list[str]:
+    try:
+        ok = isinstance(value, str) and datetime.fromisoformat(value).tzinfo is None
+    except ValueError:
+        ok = False
+    return (
+        []
+        if ok
+        else [f"{where}: got {value!r}; fix: write a local date-time such as 2026-11-23T09:00"]
+    )
+
+
+def _route_problems(r: Any, where: str, refs: _Refs | None) -> list[str]:
+    if not isinstance(r, dict):
+        return [f"{where}: got a {type(r).__name__}; fix: give each route as a JSON object"]
+    out = _unknown(r, _ROUTE_FIELDS, where)
+    eid, k = r.get("engineer"), r.get("shift", 0)
+    if not isinstance(eid, str) or (refs is not None and eid not in refs.shifts):
+        out.append(
+            f"{where}.engineer: got {eid!r}; no such engineer; fix: give the plan made for it"
+        )
+    elif type(k) is not int or k < 0 or (refs is not None and k >= refs.shifts[eid]):
+        out.append(f"{where}.shift: got {k!r}; {eid} has no such shift; fix: use a shift index")
+    stops = r.get("stops", [])
+    if not isinstance(stops, list):
+        return out + [f"{where}.stops: got a {type(stops).__name__}; fix: make it a JSON list"]
+    if stops:
+        out += _time_problem(r.get("depart"), f"{where}.depart")
+        out += _time_problem(r.get("return"), f"{where}.return")
+    for j, s in enumerate(stops):
+        w = f"{where}.stops[{j}]"
+        if not isinstance(s, dict) or s.get("type") not in ("visit", "restock", "break"):
+            out.append(f"{w}: not a stop; fix: give type visit, restock or break")
+            continue
+        out += _unknown(s, _STOP_FIELDS, w)
+        for key in ("start", "end") + (("arrival",) if "arrival" in s else ()):
+            out += _time_problem(s.get(key), f"{w}.{key}")
+        if s["type"] == "visit":
+            if not isinstance(s.get("ticket"), str):
+                out.append(f"{w}.ticket: got {s.get('ticket')!r}; fix: give the ticket id")
+            else:
+                out += _ticket_ref(s["ticket"], f"{w}.ticket", refs)
+        elif s["type"] == "restock":
+            depot = s.get("depot")
+            if not isinstance(depot, str) or (refs is not None and depot not in refs.depots):
+                out.append(f"{w}.depot: got {depot!r}; no such depot; fix: give a depot id")
+            if not isinstance(s.get("parts", {}), dict) or not isinstance(s.get("tools", []), list):
+                out.append(f"{w}: parts must be an object and tools a list; fix: see CONTRACT.md")
+    return out
 
 
 def save_plan(plan: Plan, path: str | PathLike) -> None:

@@ -262,7 +262,7 @@ class Scenario(_Model):
 
 # ---------------------------------------------------------------- validation
 
-# Where the contract lets a document carry a `meta` object of its own (besides `x_` fields anywhere).
+# Where the contract lets a document carry a `meta` object of its own (and `x_` fields anywhere).
 META_HOLDERS = ("Scenario", "Engineer", "Ticket", "Depot")
 
 

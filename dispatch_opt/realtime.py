@@ -20,7 +20,7 @@ from .checker import check
 from .construct import _best_insertion, seeded_routes
 from .eligibility import compute_eligibility
 from .events import apply_events, parse_events
-from .model import Scenario, ScenarioError, parse_scenario
+from .model import Scenario, ScenarioError, Ticket, parse_scenario, unknown_fields
 from .plan import Plan
 from .solver import SolveParams, _Model, solve
 from .travel import travel_matrices
@@ -82,6 +82,9 @@ def offer_slots(
         if hasattr(ticket, "model_dump")
         else ticket
     )
+    unknown = unknown_fields(t, Ticket, "ticket")
+    if unknown:  # a misspelt `skils` would offer slots the visit cannot keep
+        raise ScenarioError(unknown)
     t0 = scenario.planning_start
     t.setdefault("created", t0.isoformat(timespec="seconds"))
     t.pop("windows", None)
