@@ -222,21 +222,124 @@ def save_plan(plan: Plan, path: str | PathLike) -> None:
 
 
 def _split(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _empty(value):
         return []
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     return [s.strip() for s in str(value).replace(";", ",").split(",") if s.strip()]
 
 
-def _clean(row: dict) -> dict:
-    return {
-        k: v for k, v in row.items() if not (v is None or (isinstance(v, float) and pd.isna(v)))
-    }
+def _empty(value: Any) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or array in a cell
+        return False
 
 
-def _time(value: Any) -> str:
-    return pd.Timestamp(value).isoformat() if not isinstance(value, str) else value
+class _Table:
+    """One exported table read row by row: every bad column or cell becomes one field-named line,
+    never a pandas or numpy exception (a planner fixes the export, not the code)."""
+
+    def __init__(self, name: str, frame: Any, required: dict, optional: dict, prefixes: tuple):
+        self.name, self.problems, self.rows = name, [], []
+        self.required, self.kinds = set(required), {**required, **optional}
+        if not isinstance(frame, pd.DataFrame):
+            self.problems.append(
+                f"{name}: got a {type(frame).__name__}; fix: pass a pandas DataFrame"
+            )
+            return
+        columns = [str(c) for c in frame.columns]
+        known = list(required) + list(optional)
+        for c in columns:
+            if c in known or c.startswith(prefixes) or c.startswith("x_"):
+                continue
+            near = difflib.get_close_matches(c, known, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            fix = f"rename it {near[0]!r}" if near else f"use {', '.join(known)}"
+            self.problems.append(
+                f"{name}.{c}: unknown column; {hint}fix: {fix} (or prefix it with x_)"
+            )
+        for c in required:
+            if c not in columns:
+                self.problems.append(f"{name}.{c}: missing column; fix: add the column")
+        if not self.problems:
+            frame = frame.set_axis(columns, axis=1)
+            self.rows = frame.to_dict("records")
+
+    def where(self, i: int, row: dict) -> str:
+        rid = row.get("id")
+        return f"{self.name} row {i}" + ("" if _empty(rid) else f" (id {str(rid)!r})")
+
+    def cell(self, i: int, row: dict, col: str, kind: str | None = None, default: Any = None):
+        """The cell converted to its kind; None (and a problem line, if required) when unusable."""
+        kind = kind or self.kinds[col]
+        value = row.get(col)
+        if _empty(value):
+            if col in self.required:
+                self.problems.append(f"{self.where(i, row)}.{col}: empty cell; fix: fill it in")
+            return default
+        try:
+            return _convert(value, kind)
+        except (TypeError, ValueError, OverflowError):
+            self.problems.append(
+                f"{self.where(i, row)}.{col}: got {value!r}; fix: {_KIND_FIX[kind]}"
+            )
+            return None
+
+
+_KIND_FIX = {
+    "text": "give text",
+    "number": "give a number",
+    "whole": "give a whole number",
+    "time": "give a date-time such as 2026-11-23T09:00",
+}
+
+
+def _convert(value: Any, kind: str) -> Any:
+    if kind == "text":
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))  # ids read as numbers by pandas
+        if isinstance(value, (dict, list, tuple, set)):
+            raise TypeError("not text")
+        return str(value)
+    if isinstance(value, (bool, str)) and kind in ("number", "whole"):
+        value = float(value) if isinstance(value, str) else None
+    if kind == "number":
+        return float(value)
+    if kind == "whole":
+        x = float(value)
+        if not x.is_integer():
+            raise ValueError("not whole")
+        return int(x)
+    if isinstance(value, str):
+        return value  # the model validates the text and names the field
+    return pd.Timestamp(value).isoformat()
+
+
+_ENGINEER_COLUMNS = {"id": "text", "lat": "number", "lon": "number"}
+_ENGINEER_COLUMNS |= {"shift_start": "time", "shift_end": "time"}
+_ENGINEER_OPTIONAL = {
+    "skills": "text",
+    "tools": "text",
+    "max_overtime_min": "number",
+    "break_start": "time",
+    "break_end": "time",
+    "break_min": "number",
+}
+_TICKET_COLUMNS = {"id": "text", "lat": "number", "lon": "number", "created": "time"}
+_TICKET_COLUMNS |= {"priority": "text", "duration_min": "number"}
+_TICKET_OPTIONAL = {
+    "skills": "text",
+    "tools": "text",
+    "window_start": "time",
+    "window_end": "time",
+    "engineer": "text",
+    "zone": "text",
+    "status": "text",
+    "started_at": "time",
+}
 
 
 def scenario_from_frames(
@@ -251,55 +354,78 @@ def scenario_from_frames(
 ) -> Scenario:
     """A scenario from the tables a ticketing system exports.
 
-    engineers: id, lat, lon, shift_start, shift_end (one row per shift; repeated ids give several shifts),
-    optional skills ("a,b"), tools, max_overtime_min, break_start, break_end, break_min, and van_<part> columns.
-    tickets: id, lat, lon, created, priority, duration_min, optional skills, tools, window_start, window_end,
-    engineer, zone, status, and part_<part> columns (quantity used).
+    engineers: id, lat, lon, shift_start, shift_end (one row per shift; repeated ids give several
+    shifts), optional skills ("a,b"), tools, max_overtime_min, break_start, break_end, break_min,
+    and van_<part> columns. tickets: id, lat, lon, created, priority, duration_min, optional
+    skills, tools, window_start, window_end, engineer, zone, status, started_at, and part_<part>
+    columns (quantity used). `x_` columns are ignored. A missing or misspelt column, an empty
+    required cell or a cell of the wrong type is one line each in the ScenarioError.
     """
+    et = _Table("engineers", engineers, _ENGINEER_COLUMNS, _ENGINEER_OPTIONAL, ("van_",))
+    tt = _Table("tickets", tickets, _TICKET_COLUMNS, _TICKET_OPTIONAL, ("part_",))
     engs: dict[str, dict] = {}
-    for row in engineers.to_dict("records"):
-        row = _clean(row)
+    for i, row in enumerate(et.rows):
+        eid = et.cell(i, row, "id")
+        lat, lon = et.cell(i, row, "lat"), et.cell(i, row, "lon")
+        shift = {"start": et.cell(i, row, "shift_start"), "end": et.cell(i, row, "shift_end")}
+        van = {
+            k[4:]: et.cell(i, row, k, "whole", 0)
+            for k in row
+            if k.startswith("van_") and not _empty(row[k])
+        }
+        if eid is None:
+            continue
         e = engs.setdefault(
-            str(row["id"]),
+            eid,
             {
-                "id": str(row["id"]),
-                "start": {"lat": float(row["lat"]), "lon": float(row["lon"])},
+                "id": eid,
+                "start": {"lat": lat, "lon": lon},
                 "shifts": [],
                 "skills": _split(row.get("skills")),
                 "tools": _split(row.get("tools")),
-                "max_overtime_min": float(row.get("max_overtime_min", 0)),
-                "van": {k[4:]: int(v) for k, v in row.items() if k.startswith("van_")},
+                "max_overtime_min": et.cell(i, row, "max_overtime_min", default=0.0),
+                "van": van,
                 "breaks": [],
             },
         )
-        e["shifts"].append({"start": _time(row["shift_start"]), "end": _time(row["shift_end"])})
-        if "break_start" in row:
+        e["shifts"].append(shift)
+        if not _empty(row.get("break_start")):
             e["breaks"].append(
                 {
-                    "start": _time(row["break_start"]),
-                    "end": _time(row["break_end"]),
-                    "duration_min": float(row.get("break_min", 30)),
+                    "start": et.cell(i, row, "break_start"),
+                    "end": et.cell(i, row, "break_end", default=None),
+                    "duration_min": et.cell(i, row, "break_min", default=30.0),
                 }
             )
     out_tickets = []
-    for row in tickets.to_dict("records"):
-        row = _clean(row)
+    for i, row in enumerate(tt.rows):
         t = {
-            "id": str(row["id"]),
-            "location": {"lat": float(row["lat"]), "lon": float(row["lon"])},
-            "created": _time(row["created"]),
-            "priority": str(row["priority"]),
-            "duration_min": float(row["duration_min"]),
+            "id": tt.cell(i, row, "id"),
+            "location": {"lat": tt.cell(i, row, "lat"), "lon": tt.cell(i, row, "lon")},
+            "created": tt.cell(i, row, "created"),
+            "priority": tt.cell(i, row, "priority"),
+            "duration_min": tt.cell(i, row, "duration_min"),
             "skills": _split(row.get("skills")),
             "tools": _split(row.get("tools")),
-            "parts": {k[5:]: int(v) for k, v in row.items() if k.startswith("part_") and v},
+            "parts": {
+                k[5:]: q
+                for k in row
+                if k.startswith("part_") and not _empty(row[k])
+                for q in [tt.cell(i, row, k, "whole", 0)]
+                if q
+            },
         }
-        if "window_start" in row:
-            t["windows"] = [{"start": _time(row["window_start"]), "end": _time(row["window_end"])}]
-        for key in ("engineer", "zone", "status"):
-            if key in row:
-                t[key] = str(row[key])
+        if not _empty(row.get("window_start")):
+            t["windows"] = [
+                {"start": tt.cell(i, row, "window_start"), "end": tt.cell(i, row, "window_end")}
+            ]
+        for key in ("engineer", "zone", "status", "started_at"):
+            if not _empty(row.get(key)):
+                t[key] = tt.cell(i, row, key)
         out_tickets.append(t)
+    problems = et.problems + tt.problems
+    if problems:
+        raise ScenarioError(problems)
     raw: dict[str, Any] = {
         "format": SCENARIO_FORMAT,
         "name": name,
@@ -310,7 +436,7 @@ def scenario_from_frames(
     for key, value in (
         ("sla", sla),
         ("travel", travel),
-        ("now", None if now is None else _time(now)),
+        ("now", None if now is None else _convert(now, "time")),
     ):
         if value is not None:
             raw[key] = value
