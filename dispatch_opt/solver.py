@@ -29,6 +29,7 @@ from .construct import BREAK, _Routes, first_routes
 from .eligibility import Eligibility, compute_eligibility
 from .model import Scenario
 from .plan import Plan, Route, Stop, Unassigned, build_kpis, diff_plans, finalize_routes
+from .reasons import left_out
 
 INT_BUDGET = 2**62  # keep the objective well inside int64
 DEFAULT_LATENESS_PER_MIN = (100, 30, 10, 3)  # by tier rank; travel costs 1 per minute
@@ -706,7 +707,7 @@ def _solve(
                     scenario,
                     el,
                     routes,
-                    unassigned + _dropped(el, dropped, routes, timed_out=False),
+                    unassigned + _dropped(scenario, el, dropped, routes, timed_out=False),
                     t0,
                     setup_s,
                     status,
@@ -734,7 +735,7 @@ def _solve(
             model
         ):  # the search returned nothing in time, a broken plan, or was not asked for
             routes, dropped = _greedy_routes(model)
-            unassigned += _dropped(el, dropped, routes, timed_out)
+            unassigned += _dropped(scenario, el, dropped, routes, timed_out)
             plan = _plan(
                 scenario,
                 el,
@@ -749,7 +750,7 @@ def _solve(
         # every ticket is optional but frozen work: that is what made the model infeasible
         frozen = [tid for tid in model.nodes.tickets if model.ticket_of[tid].frozen]
         if not frozen:
-            unassigned += _dropped(el, list(el.allowed), [], timed_out)
+            unassigned += _dropped(scenario, el, list(el.allowed), [], timed_out)
             return _plan(scenario, el, [], unassigned, t0, setup_s, "no solution")
         for tid in frozen:
             el.allowed.pop(tid)
@@ -826,30 +827,10 @@ def _greedy_routes(model: _Model) -> tuple[list[Route], list[str]]:
 
 
 def _dropped(
-    el: Eligibility, dropped: list[str], routes: list[Route], timed_out: bool
+    sc: Scenario, el: Eligibility, dropped: list[str], routes: list[Route], timed_out: bool
 ) -> list[Unassigned]:
-    """Eligible tickets left out: for lack of time (say so) or of room."""
-    if timed_out:
-        done = "after a first plan" if any(r.visits for r in routes) else "before a first plan"
-        return [
-            Unassigned(
-                tid,
-                f"not planned: the search ran out of time {done}; fix: allow more time "
-                f"(--time-limit)",
-                "time_limit",
-            )
-            for tid in dropped
-        ]
-    return [Unassigned(tid, _capacity_reason(el, tid), "capacity") for tid in dropped]
-
-
-def _capacity_reason(el: Eligibility, tid: str) -> str:
-    engineers = sorted({el.vehicles[v].engineer.id for v in el.allowed[tid]})
-    who = engineers[0] if len(engineers) == 1 else f"{len(engineers)} qualified engineers"
-    return (
-        f"not enough capacity: left out in favour of higher-priority or better-placed work "
-        f"({who} could serve it; their shifts are full at the times it can be served)"
-    )
+    """Eligible tickets left out, each with its true reason (reasons.py, from the final routes)."""
+    return left_out(sc, el, dropped, routes, timed_out=timed_out)
 
 
 def _read_routes(sc: Scenario, model: _Model, solution) -> tuple[list[Route], list[str]]:
