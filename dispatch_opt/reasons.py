@@ -37,7 +37,7 @@ def left_out(
 ) -> list[Unassigned]:
     """An Unassigned with a true reason and its fix for each eligible ticket the routes leave out.
 
-    `timed_out`: the search stopped at the time limit before finishing (not merely used its time)."""
+    `timed_out`: the search stopped at the time limit before finishing (not just used its time)."""
     after = _AfterPlan(sc, routes)
     out = []
     for tid in tickets:

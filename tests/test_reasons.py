@@ -1,11 +1,12 @@
 """Every reason code for a ticket left out of a plan, each in the exact situation it names
 (reasons.py): van stock-out, a depot pick-up that does not fit, shifts full with higher tiers, and
-the clock. Each is told from the plan left behind, so the code is the same with or without search."""
+the clock. Each is told from the plan left behind, so the code is the same with or without
+search."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import at, engineer, reason, scenario, solve_checked, ticket
+from conftest import ROOT, assert_valid, engineer, reason, scenario, solve_checked, ticket
 
 import dispatch_opt as do
 from dispatch_opt.eligibility import compute_eligibility
@@ -16,8 +17,6 @@ BUDGETS = [0, 1]  # the insertion path alone, and a short search
 
 def _solve(raw, seconds):
     if seconds == 0:
-        from conftest import assert_valid
-
         plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=0))
         assert_valid(raw, plan)
         return plan
@@ -113,8 +112,6 @@ def test_a_restock_in_the_plan_counts_as_stock_on_the_van_and_off_the_depot():
 
 
 def test_every_code_is_documented_in_the_readme():
-    from conftest import ROOT
-
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for code in CODES:
         assert f"`{code}`" in readme, code
