@@ -20,7 +20,8 @@ from .events import apply_events
 from .io import load_plan, load_scenario, plan_problems, read_json, save_plan
 from .model import Scenario, ScenarioError
 from .plan import Plan, diff_plans
-from .realtime import offer_slots
+from .realtime import advance as advance_plan
+from .realtime import offer_slots, overdue_visits
 from .solver import Progress, SolveParams
 from .solver import solve as solve_scenario
 
@@ -129,6 +130,8 @@ def solve(
             plan = solve_scenario(sc, params, previous=previous, on_progress=show)
     else:
         plan = solve_scenario(sc, params, previous=previous)
+    if previous is not None:  # not silently: say which planned visits were not reported
+        plan.notes += overdue_visits(sc, previous)
     save_plan(plan, plan_path)
     result = check_plan(sc, plan)
     if not quiet:
@@ -227,6 +230,26 @@ def slots(
     if offer.reason:
         out.print(offer.reason, markup=False)
     sys.exit(0 if offer.slots else 1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("--to", "to", required=True, help="The moment to carry the plan out to (local time).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Scenario JSON to write."
+)
+@_guard
+def advance(scenario: str, plan: str, to: str, output: str) -> None:
+    """Carry PLAN out up to --to: the scenario at that moment (work done, started, en route)."""
+    sc = load_scenario(scenario)
+    state = advance_plan(sc, load_plan(plan, sc), to)
+    Path(output).write_text(json.dumps(state.to_dict(), indent=1) + "\n", encoding="utf-8")
+    counts = {s: sum(1 for t in state.tickets if t.status == s) for s in ("done", "started")}
+    out.print(
+        f"{output}: the scenario at {state.now:%Y-%m-%d %H:%M}; {counts['done']} tickets done, "
+        f"{counts['started']} started"
+    )
 
 
 @main.command()

@@ -4,9 +4,10 @@ Events are JSON objects with a `type` and the moment `at` they became known; the
 like scenarios (every problem named with its path and a fix) and applied in time order. Applying
 moves the scenario's `now` to the latest event, so a re-plan starts from there.
 
-A `started` ticket's `duration_min` is read by the solver as the work left from `now` (the contract
-has no field for work already done); a job overrun therefore sets it to the minutes from `now` to
-the expected end, and its appointment windows are cleared: they were met when the work started.
+A ticket reported `started` gets `started_at` (the event's `at`), so the work left at a later
+`now` is what remains of `duration_min`; a job overrun makes the job end at the expected end (from
+`started_at`, or, for a started ticket without it, `duration_min` becomes the minutes from `now`),
+and the appointment windows are cleared: they were met when the work started.
 """
 
 from __future__ import annotations
@@ -250,7 +251,11 @@ def _job_overrun(raw: dict, ev: JobOverrun) -> None:
         raise _Refused(
             f"expected_end {_iso(ev.expected_end)} is not after {_iso(now)}; fix: report the job done"
         )
-    t["duration_min"] = round((ev.expected_end - now).total_seconds() / 60, 2)
+    if t.get("started_at"):  # the whole job then ends at expected_end
+        began = _t(t["started_at"])
+        t["duration_min"] = round((ev.expected_end - began).total_seconds() / 60, 2)
+    else:  # duration_min is the work left from now
+        t["duration_min"] = round((ev.expected_end - now).total_seconds() / 60, 2)
     t["windows"] = []
     e = _find(raw, "engineers", t["engineer"])
     _break_after(e, ev.expected_end)
@@ -297,6 +302,7 @@ def _ticket_status(raw: dict, ev: TicketStatus) -> None:
     t["status"] = ev.status
     if ev.status == "started":
         t["windows"] = []  # met: the work has begun
+        t.setdefault("started_at", _iso(ev.at))  # so a later re-plan knows how much is left
         _break_after(
             _find(raw, "engineers", engineer), ev.at + timedelta(minutes=t["duration_min"])
         )

@@ -193,6 +193,7 @@ class Ticket(_Model):
     engineer: str | None = None
     zone: str | None = None
     status: Literal["open", "en_route", "started", "done"] = "open"
+    started_at: LocalTime | None = None  # started work: when it began (see Scenario.work_left)
 
     @property
     def frozen(self) -> bool:
@@ -255,9 +256,31 @@ class Scenario(_Model):
         object.__setattr__(self, "_engineers_by_id", {e.id: e for e in self.engineers})
         object.__setattr__(self, "_tickets_by_id", {t.id: t for t in self.tickets})
         object.__setattr__(self, "_depots_by_id", {d.id: d for d in self.depots})
+        # Started work with `started_at`: the planning core reads `duration_min` as the work left
+        # at `now`, so it is set to that here, once; `to_dict` gives the document back as written.
+        given = {}
+        for t in self.tickets:
+            if t.status == "started" and t.started_at is not None and self.now is not None:
+                given[t.id] = t.duration_min
+                object.__setattr__(t, "duration_min", work_left(t, self.now))
+        object.__setattr__(self, "_given_duration", given)
+
+    def given_duration_min(self, ticket: Ticket) -> float:
+        """`duration_min` as the document gave it: for started work with `started_at` the whole
+        job, while the parsed ticket's `duration_min` is the work left at `now`."""
+        return self._given_duration.get(ticket.id, ticket.duration_min)
 
     def to_dict(self) -> dict:
-        return self.model_dump(mode="json", exclude_unset=True)
+        out = self.model_dump(mode="json", exclude_unset=True)
+        for t in out["tickets"]:
+            if t["id"] in self._given_duration:
+                t["duration_min"] = self._given_duration[t["id"]]
+        return out
+
+
+def work_left(t: Ticket, now: datetime) -> float:
+    """Minutes of a started job left at `now` (contract: max(0, started_at + duration_min - now))."""
+    return max(0.0, t.duration_min - (now - t.started_at).total_seconds() / 60)
 
 
 # ---------------------------------------------------------------- validation
@@ -519,10 +542,26 @@ def _ticket_problems(tickets: list, tiers: list[str], engineer_ids: set) -> list
             out.append(
                 f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field"
             )
+        if getattr(t, "started_at", None) is not None and t.status != "started":
+            out.append(
+                f"{where}.started_at: given for a ticket with status {t.status!r}; fix: set "
+                f"status to 'started' or remove started_at"
+            )
         if t.status in FROZEN_STATUSES and t.engineer is None:
             out.append(
                 f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "
                 f"who is on it, or set status to 'open'"
+            )
+    return out
+
+
+def _started_problems(sc: Scenario) -> list[str]:
+    out = []
+    for i, t in enumerate(sc.tickets):
+        if t.started_at is not None and sc.now is not None and t.started_at > sc.now:
+            out.append(
+                f"tickets[{i}] (id {t.id!r}).started_at: {t.started_at.isoformat()} is after now "
+                f"{sc.now.isoformat()}; fix: give when the work began, at or before now"
             )
     return out
 
@@ -537,6 +576,7 @@ def _problems(sc: Scenario) -> list[str]:
         out
         + _location_problems(sc)
         + _engineer_problems(sc)
+        + _started_problems(sc)
         + _ticket_problems(sc.tickets, list(sc.tiers), {e.id for e in sc.engineers})
     )
 

@@ -20,6 +20,7 @@ from .checker import check
 from .construct import _best_insertion, seeded_routes
 from .eligibility import compute_eligibility
 from .events import apply_events, parse_events
+from .io import plan_problems
 from .model import Scenario, ScenarioError, Ticket, parse_scenario, unknown_fields
 from .plan import Plan
 from .solver import SolveParams, _Model, solve
@@ -362,6 +363,65 @@ def simulate_day(
     return DayReport(pd.DataFrame(kpis).set_index("policy"), pd.DataFrame(rows), report_plans)
 
 
+def advance(scenario: Scenario | dict, plan: Plan, now: datetime | str) -> Scenario:
+    """The scenario at `now` had `plan` been carried out as planned: visits ended by then are done
+    (their parts used), the visit under way is `started` (its `duration_min` the work left), the
+    next one `en_route`, restocks ended are taken, and each engineer's `position` is the last
+    place reached (on the way to a visit: that visit). What the field reports (events) overrides
+    it; this is what a re-plan at a later `now` should start from when nothing was reported."""
+    sc = scenario if isinstance(scenario, Scenario) else parse_scenario(scenario)
+    when = now if isinstance(now, datetime) else _moment(now)
+    if sc.now is not None and when < sc.now:
+        raise ScenarioError(
+            [
+                f"now: {when.isoformat()} is before the scenario's now {sc.now.isoformat()}; "
+                f"fix: advance to a later moment"
+            ]
+        )
+    problems = plan_problems(plan.to_dict(), sc)
+    if problems:
+        raise ScenarioError(problems)
+    return parse_scenario(_advance(sc.to_dict(), plan, when, {}))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        when = None
+    if when is None or when.tzinfo is not None:
+        raise ScenarioError(
+            [f"now: got {text!r}; fix: give a local date-time such as 2026-11-23T11:00"]
+        )
+    return when
+
+
+def overdue_visits(scenario: Scenario, previous: Plan) -> list[str]:
+    """Visits of the plan in force that should have started by the scenario's `now` while their
+    tickets are still open: nothing reported them started or done. A re-plan cannot start them in
+    the past, so it plans them again from `now`; this says so, one line per visit."""
+    if scenario.now is None:
+        return []
+    out = []
+    for r in previous.routes:
+        for s in r.visits:
+            t = _ticket(scenario, s.ticket)
+            if t is not None and t.status == "open" and s.start < scenario.now:
+                out.append(
+                    f"{s.ticket}: planned with {r.engineer} at {s.start:%H:%M}, before now "
+                    f"({scenario.now:%H:%M}), but still open: planned again from now; fix: report "
+                    f"it started or done (ticket_status), or carry the plan out first (advance)"
+                )
+    return out
+
+
+def _ticket(sc: Scenario, tid: str | None):
+    try:
+        return sc.ticket(tid)
+    except KeyError:
+        return None
+
+
 def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
     """The scenario at `now` if the plan was carried out: visits ended are done (their parts used), the visit
     under way is started (its duration the work left), the next one en route; restocks ended are taken. The
@@ -416,6 +476,7 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                     windows=[],  # overflow a tight shift
                     duration_min=left,
                 )
+                tickets[s.ticket].pop("started_at", None)  # duration_min is now the work left
                 where = place
                 break
             else:
