@@ -90,7 +90,8 @@ class _Checker:
         self.tickets = {t.id: t for t in sc.tickets}
         self.engineers = {e.id: e for e in sc.engineers}
         self.depots = {d.id: d for d in sc.depots}
-        self.routes: list[_Route] = []
+        self.routes: list[_Route] = []  # with stops: the ones to check
+        self.listed_routes: list[_Route] = []
         self.first: dict[str, _Route] = {}  # engineer id -> route of the earliest planned shift
         self.listed: list[
             str
@@ -146,6 +147,7 @@ class _Checker:
                     f"plan: routes[{i}]: {r.name} has a second route; one route per shift"
                 )
             shifts.add((r.eng.id, r.shift))
+            self.listed_routes.append(r)  # an empty one too: it may be the one under way
             if r.stops:  # a route without stops means the engineer stays home
                 self.routes.append(r)
         for i, u in enumerate(unassigned if isinstance(unassigned, list) else []):
@@ -231,7 +233,9 @@ class _Checker:
         def row(key: tuple, loc) -> int:
             return rows.setdefault(key, (len(rows), loc))[0]
 
-        for r in sorted(self.routes, key=lambda r: r.eng.shifts[r.shift].start):
+        # the engineer's first route in the plan continues from `position` (as the referee reads
+        # rule 7), even one without stops
+        for r in sorted(self.listed_routes, key=lambda r: r.eng.shifts[r.shift].start):
             self.first.setdefault(r.eng.id, r)
         seqs = []
         for r in self.routes:

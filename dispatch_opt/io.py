@@ -23,8 +23,8 @@ MAX_BYTES = 256 * 2**20  # far above any real day (large.json is a few MB); refu
 
 def read_json(source: str | PathLike | dict, what: str) -> Any:
     """The JSON document at a path, in a string, or as given; ScenarioError says what is wrong."""
-    if isinstance(source, (dict, list)):
-        return source
+    if not isinstance(source, (str, bytes, PathLike)):
+        return source  # already a document (a dict, a list, or a value the parser will name)
     text = str(source)
     if isinstance(source, str) and text.lstrip()[:1] in ("{", "["):
         name = "the given text"

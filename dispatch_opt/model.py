@@ -542,11 +542,6 @@ def _ticket_problems(tickets: list, tiers: list[str], engineer_ids: set) -> list
             out.append(
                 f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field"
             )
-        if getattr(t, "started_at", None) is not None and t.status != "started":
-            out.append(
-                f"{where}.started_at: given for a ticket with status {t.status!r}; fix: set "
-                f"status to 'started' or remove started_at"
-            )
         if t.status in FROZEN_STATUSES and t.engineer is None:
             out.append(
                 f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "

@@ -484,6 +484,9 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                     tickets[s.ticket].update(status="en_route", engineer=r.engineer)
                     where = place  # on the way there: counted as arrived (optimistic by the rest of the drive)
                 break
+        else:  # every stop carried out: on the way home, counted as there (optimistic, as above)
+            if r.stops and max(s.end for s in r.stops) <= now:
+                where = e.get("end") or e["start"]
         e["position"] = where
     raw["now"] = now.isoformat(timespec="seconds")
     return raw
