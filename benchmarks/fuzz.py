@@ -346,11 +346,13 @@ def mutate(rng: random.Random, raw: dict) -> tuple[str, Any]:
     nodes = [(p, c) for p, c in _nodes(doc) if (isinstance(c, dict) and c) or (isinstance(c, list) and c)]
     path, node = rng.choice(nodes)
     where = "/".join(map(str, path)) or "(top)"
-    if op == "id":
-        items = [x for x in doc.get("engineers", []) + doc.get("tickets", []) if isinstance(x, dict)]
+    items = [x for x in doc.get("engineers", []) + doc.get("tickets", []) if isinstance(x, dict)]
+    if op == "id" and items:
         x = rng.choice(items)
-        x["id"] = rng.choice(["", "  ", "é" * 3, {"id": 1}, 7, None, doc["tickets"][0]["id"]])
+        x["id"] = rng.choice(["", "  ", "é" * 3, {"id": 1}, 7, None, items[0].get("id")])
         return f"id set to {x['id']!r}", doc
+    if op == "id":
+        op = "type"
     key = rng.choice(list(node)) if isinstance(node, dict) else rng.randrange(len(node))
     if op == "type":
         value = rng.choice(ODD_VALUES)
@@ -427,9 +429,51 @@ def run_malformed(seed: int, document: tuple[str, Any] | None = None) -> dict:
         plan = do.solve(sc, do.SolveParams(time_limit_s=0))
     except Exception as exc:  # noqa: BLE001
         return {**row, "outcome": "fail", "detail": f"accepted, then solve raised {_exc(exc)}"}
-    problems = _possible(plan_problems(sc.to_dict(), plan), plan)
+    try:
+        problems = _possible(plan_problems(sc.to_dict(), plan), plan)
+    except Exception as exc:  # noqa: BLE001
+        return {**row, "outcome": "fail", "detail": f"accepted, then checking raised {_exc(exc)}"}
+    referee = [p for p in problems if "REFEREE RAISED" in p]
+    if referee and len(referee) == len(problems):  # the shared referee's bug, not the engine's
+        return {**row, "outcome": "referee crash", "detail": referee[0][:160]}
     if problems:
         return {**row, "outcome": "fail", "detail": "accepted, then " + "; ".join(problems[:2])}
+    return {**row, "outcome": "accepted", "detail": ""}
+
+
+def run_documents(seed: int) -> dict:
+    """A malformed plan given back, events or caller's ticket through the API: a ScenarioError
+    naming the field, or (still valid) a clean re-plan, slot offer or event application."""
+    rng = random.Random(seed)
+    raw = random_scenario(rng, max_tickets=10)
+    raw.setdefault("now", _iso(DAY + timedelta(hours=8)))
+    sc = do.load_scenario(raw)
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0))
+    which = ("plan", "events", "ticket")[seed % 3]
+    if which == "plan":
+        what, doc = mutate(rng, json.loads(plan.to_json()))
+    elif which == "events":
+        events = [random_event(rng, sc, sc.now + timedelta(minutes=30 * (i + 1)), i, plan) for i in range(3)]
+        what, doc = mutate(rng, {"events": events})
+    else:
+        caller = {"id": "CALLER", "location": raw["tickets"][0]["location"], "priority": next(iter(sc.tiers)), "duration_min": 30}
+        what, doc = mutate(rng, caller)
+    row = {"kind": "documents", "seed": seed, "mutation": f"{which}: {what}"[:80]}
+    try:
+        if which == "plan":
+            previous = do.load_plan(doc, sc)
+            do.solve(sc, do.SolveParams(time_limit_s=0), previous=previous)
+        elif which == "events":
+            do.apply_events(sc, doc if not isinstance(doc, str) else _as_file(doc).read_text())
+        else:
+            do.offer_slots(sc, plan, doc, horizon_days=1)
+    except do.ScenarioError as exc:
+        problems = check_error(exc)
+        if problems:
+            return {**row, "outcome": "fail", "detail": "; ".join(problems[:2])}
+        return {**row, "outcome": "refused", "detail": exc.problems[0][:100]}
+    except Exception as exc:  # noqa: BLE001
+        return {**row, "outcome": "fail", "detail": f"raised {_exc(exc)}"}
     return {**row, "outcome": "accepted", "detail": ""}
 
 
@@ -613,6 +657,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--valid", type=int, default=1000)
     ap.add_argument("--malformed", type=int, default=1000)
+    ap.add_argument("--documents", type=int, default=1000, help="plans, events, callers' tickets")
     ap.add_argument("--cli", type=int, default=300)
     ap.add_argument("--streams", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
@@ -636,6 +681,7 @@ def main() -> None:
     for what, text in special_documents():
         rows.append(run_malformed(-1, (what, text)))
         print(f"  special {what}: {rows[-1]['outcome']} {rows[-1]['detail'][:80]}")
+    batch("documents", args.documents, run_documents)
     batch("cli", args.cli, run_cli)
     if not args.no_big_file:
         rows.append(run_big_file())
@@ -648,19 +694,23 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from common import write_results
 
-    kinds = ["valid", "malformed", "cli", "stream"]
+    kinds = ["valid", "malformed", "documents", "cli", "stream"]
     lines = [
         f"# Fuzzing, {date.today().isoformat()} (seed {args.seed})",
         "",
-        "| kind | cases | ok / refused (exit 2) | accepted (still valid, solved cleanly) | failures |",
-        "|---|---|---|---|---|",
+        "| kind | cases | ok / refused (exit 2) | accepted (still valid, solved cleanly) "
+        "| referee crashed | failures |",
+        "|---|---|---|---|---|---|",
     ]
     for k in kinds:
         n = sum(v for (kk, _), v in total.items() if kk == k)
         lines.append(
             f"| {k} | {n} | {total[(k, 'ok')] + total[(k, 'refused')]} | {total[(k, 'accepted')]} "
-            f"| {total[(k, 'fail')]} |"
+            f"| {total[(k, 'referee crash')]} | {total[(k, 'fail')]} |"
         )
+    crashes = [r for r in rows if r["outcome"] == "referee crash"]
+    lines += ["", "Referee crashes (../shared/tools/check_plan.py, not the engine):", ""]
+    lines += [f"- {r['kind']} seed {r['seed']} ({r.get('mutation', '')}): {r['detail']}" for r in crashes]
     lines += ["", "Failures:", ""] + [f"- {r['kind']} seed {r['seed']}: {r['detail']}" for r in fails]
     write_results(stem, rows, ["kind", "seed", "outcome", "mutation", "tickets", "time_limit_s", "elapsed_s", "served", "detail"], "\n".join(lines) + "\n")
 

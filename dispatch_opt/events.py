@@ -144,7 +144,8 @@ def _unknown_event_fields(raw: list) -> list[str]:
     by_type = {m.model_fields["type"].annotation.__args__[0]: m for m in _EVENT_MODELS}
     out = []
     for i, ev in enumerate(raw):
-        model = by_type.get(ev.get("type")) if isinstance(ev, dict) else None
+        kind = ev.get("type") if isinstance(ev, dict) else None
+        model = by_type.get(kind) if isinstance(kind, str) else None
         if model is None:
             continue  # not an object or no known type: the structure check says so
         out += unknown_fields(ev, model, f"events[{i}]", meta=())

@@ -26,11 +26,15 @@ def read_json(source: str | PathLike | dict, what: str) -> Any:
     if not isinstance(source, (str, bytes, PathLike)):
         return source  # already a document (a dict, a list, or a value the parser will name)
     text = str(source)
+    if isinstance(source, str) and not text.strip():
+        raise ScenarioError(
+            [f"{what}: got empty text; fix: give a path to a {what} file or its JSON text"]
+        )
     if isinstance(source, str) and text.lstrip()[:1] in ("{", "["):
         name = "the given text"
     else:
         path = Path(source)
-        name = str(path)
+        name = str(path) if str(path).isprintable() else repr(str(path))
         try:
             if path.stat().st_size > MAX_BYTES:
                 raise ScenarioError(

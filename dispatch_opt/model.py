@@ -9,6 +9,7 @@ so a planner can correct the export without reading a traceback.
 from __future__ import annotations
 
 import difflib
+import functools
 import types
 import typing
 from datetime import datetime, timedelta
@@ -315,13 +316,20 @@ def unknown_fields(
                     f"(or name your field x_{key})"
                 )
         else:
-            near = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
+            near = nearest(str(key), tuple(known))
             hint = f"did you mean {near[0]!r}? " if near else ""
             fix = (
                 f"rename it {near[0]!r}" if near else f"use one of {', '.join(sorted(known))}"
             ) + " (data of your own: prefix the name with x_ or put it under meta)"
             out.append(f"{path}: unknown field; {hint}fix: {fix}")
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def nearest(name: str, known: tuple[str, ...]) -> list[str]:
+    """The known name closest to a misspelt one (empty if none is close); cached, since an export
+    repeats the same misspelling on every row."""
+    return difflib.get_close_matches(name, known, n=1, cutoff=0.6)
 
 
 def _walk(value: Any, ann: Any, path: str, out: list[str], meta: tuple[str, ...]) -> None:
@@ -604,18 +612,65 @@ def _raw_problems(raw: dict) -> list[str]:
     return out + _ticket_problems(lists["tickets"], tiers, ids)
 
 
+MAX_DEPTH = 64  # a scenario is about 8 deep; `meta` may nest, but not without end
+
+
+def too_deep(raw: Any, what: str = "scenario") -> str | None:
+    """A problem line if the document nests deeper than MAX_DEPTH (checked without recursion):
+    deeper data would only break the serialising of plans and scenarios later on."""
+    stack = [(raw, 0, what)]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_DEPTH:
+            return (
+                f"{path}: nested more than {MAX_DEPTH} levels deep; fix: flatten it "
+                f"(a scenario needs about 8 levels)"
+            )
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        for k, v in items:
+            if isinstance(v, (dict, list)):
+                stack.append(
+                    (v, depth + 1, f"{path}[{k}]" if isinstance(k, int) else f"{path}.{k}")
+                )
+    return None
+
+
 def parse_scenario(raw: Any) -> Scenario:
     """Validate a contract-v1 dict; raise ScenarioError listing every problem found."""
     if not isinstance(raw, dict):
         raise ScenarioError(
             [f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"]
         )
+    deep = too_deep(raw)
+    if deep:
+        raise ScenarioError([deep])
     problems = unknown_fields(raw, Scenario)
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(problems + _pydantic_problems(err, raw) + _raw_problems(raw)) from None
+        problems += _pydantic_problems(err, raw) + _raw_problems(raw)
+        raise ScenarioError(_at_most(problems)) from None
     problems += _problems(sc)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_at_most(problems))
     return sc
+
+
+MAX_PROBLEMS = 200
+
+
+def _at_most(problems: list[str]) -> list[str]:
+    """A broken export can have a hundred thousand problems; the first ones tell what to fix."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [
+        f"scenario: {more:,} more problems not shown; fix: mend the ones above first (an export "
+        f"usually repeats the same fault on every row)"
+    ]

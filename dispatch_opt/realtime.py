@@ -78,6 +78,10 @@ def offer_slots(
         raise ValueError(f"rank: got {rank!r}; fix: use 'earliest' or 'cost'")
     params = params or SolveParams()
     raw = scenario.to_dict()
+    if not isinstance(ticket, dict) and not hasattr(ticket, "model_dump"):
+        raise ScenarioError(
+            [f"ticket: got a JSON {type(ticket).__name__}; fix: give the caller's ticket as an object"]
+        )
     t = dict(
         ticket.model_dump(mode="json", exclude_unset=True)
         if hasattr(ticket, "model_dump")
