@@ -78,7 +78,10 @@ def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
         if kind == "planar":
             return {"x": round(rng.uniform(-20, 20), 2), "y": round(rng.uniform(-20, 20), 2)}
         if kind == "geo":
-            return {"lat": round(44.45 + rng.uniform(-0.1, 0.1), 5), "lon": round(11.3 + rng.uniform(-0.1, 0.1), 5)}
+            return {
+                "lat": round(44.45 + rng.uniform(-0.1, 0.1), 5),
+                "lon": round(11.3 + rng.uniform(-0.1, 0.1), 5),
+            }
         return {"node": next(locs)}
 
     days = rng.randint(1, 3)
@@ -100,7 +103,9 @@ def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
         for d in range(days):
             if rng.random() < 0.85 or not shifts:
                 a = DAY + timedelta(days=d, hours=rng.choice([7, 8, 9]))
-                shifts.append({"start": _iso(a), "end": _iso(a + timedelta(hours=rng.choice([4, 8, 9])))})
+                shifts.append(
+                    {"start": _iso(a), "end": _iso(a + timedelta(hours=rng.choice([4, 8, 9])))}
+                )
         e = {
             "id": f"{prefix}{i}",
             "start": loc(),
@@ -150,7 +155,9 @@ def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
             d = rng.randrange(days)
             h = rng.choice([8, 10, 13, 15])
             a = DAY + timedelta(days=d, hours=h)
-            t["windows"] = [{"start": _iso(a), "end": _iso(a + timedelta(hours=rng.choice([1, 2, 4])))}]
+            t["windows"] = [
+                {"start": _iso(a), "end": _iso(a + timedelta(hours=rng.choice([1, 2, 4])))}
+            ]
             if rng.random() < 0.3:
                 b = a + timedelta(days=1)
                 t["windows"].append({"start": _iso(b), "end": _iso(b + timedelta(hours=2))})
@@ -180,7 +187,11 @@ def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
                     t.update(status=rng.choice(["en_route", "started"]), engineer=e["id"])
                     t.pop("windows", None)
                     t["skills"] = [s for s in t.get("skills", []) if s in e["skills"]]
-                    t["parts"] = {p: q for p, q in t.get("parts", {}).items() if e.get("van", {}).get(p, 0) >= q}
+                    t["parts"] = {
+                        p: q
+                        for p, q in t.get("parts", {}).items()
+                        if e.get("van", {}).get(p, 0) >= q
+                    }
                     t["tools"] = [x for x in t.get("tools", []) if x in e.get("tools", [])]
                     t["duration_min"] = min(t["duration_min"], 60)
                     if t["status"] == "started" and rng.random() < 0.5:
@@ -256,11 +267,20 @@ def _possible(problems: list[str], plan: do.Plan) -> list[str]:
 def run_valid(seed: int, time_limit_s: float = 0.0) -> dict:
     rng = random.Random(seed)
     raw = random_scenario(rng)
-    row = {"kind": "valid", "seed": seed, "tickets": len(raw["tickets"]), "time_limit_s": time_limit_s}
+    row = {
+        "kind": "valid",
+        "seed": seed,
+        "tickets": len(raw["tickets"]),
+        "time_limit_s": time_limit_s,
+    }
     try:
         sc = do.load_scenario(copy.deepcopy(raw))
     except do.ScenarioError as exc:  # the generator's fault, but worth knowing
-        return {**row, "outcome": "fail", "detail": f"generated scenario invalid: {exc.problems[:2]}"}
+        return {
+            **row,
+            "outcome": "fail",
+            "detail": f"generated scenario invalid: {exc.problems[:2]}",
+        }
     t0 = time.monotonic()
     try:
         plan = do.solve(sc, do.SolveParams(time_limit_s=time_limit_s, seed=seed))
@@ -285,8 +305,26 @@ def _exc(exc: BaseException) -> str:
 # ---------------------------------------------------------------- malformed inputs
 
 ODD_VALUES: list[Any] = [
-    None, True, "text", "", "🚀🚀", 12, -5, 0, 1e308, -1e308, float("nan"), float("inf"),
-    10**30, [], {}, {"a": 1}, [1, 2], "2026-13-45T99:99", "2026-11-30T08:00+02:00", "x" * 10_000,
+    None,
+    True,
+    "text",
+    "",
+    "🚀🚀",
+    12,
+    -5,
+    0,
+    1e308,
+    -1e308,
+    float("nan"),
+    float("inf"),
+    10**30,
+    [],
+    {},
+    {"a": 1},
+    [1, 2],
+    "2026-13-45T99:99",
+    "2026-11-30T08:00+02:00",
+    "x" * 10_000,
 ]
 
 
@@ -335,15 +373,24 @@ def mutate(rng: random.Random, raw: dict) -> tuple[str, Any]:
             return "truncated JSON", text[: rng.randrange(1, len(text))]
         if how == "garbage":
             i = rng.randrange(len(text))
-            return "garbage in JSON", text[:i] + rng.choice(["}", "]", ",", '"', "\\", "\x00"]) + text[i:]
+            return "garbage in JSON", text[:i] + rng.choice(
+                ["}", "]", ",", '"', "\\", "\x00"]
+            ) + text[i:]
         if how == "nan":
-            return "NaN literal", text.replace('"duration_min": ', '"duration_min": NaN, "x_was": ', 1)
+            return "NaN literal", text.replace(
+                '"duration_min": ', '"duration_min": NaN, "x_was": ', 1
+            )
         return "BOM", "\ufeff" + text
     if op == "top":
         return "top-level " + (kind := rng.choice(["list", "string", "number", "null"])), {
-            "list": [raw], "string": "scenario", "number": 3, "null": None
+            "list": [raw],
+            "string": "scenario",
+            "number": 3,
+            "null": None,
         }[kind]
-    nodes = [(p, c) for p, c in _nodes(doc) if (isinstance(c, dict) and c) or (isinstance(c, list) and c)]
+    nodes = [
+        (p, c) for p, c in _nodes(doc) if (isinstance(c, dict) and c) or (isinstance(c, list) and c)
+    ]
     path, node = rng.choice(nodes)
     where = "/".join(map(str, path)) or "(top)"
     items = [x for x in doc.get("engineers", []) + doc.get("tickets", []) if isinstance(x, dict)]
@@ -382,7 +429,10 @@ def special_documents() -> list[tuple[str, str]]:
         "engineers": [],
         "tickets": [{"id": f"T{i}", "skils": []} for i in range(20_000)],
     }
-    meta_deep = '{"format": "dispatch-opt.scenario/1", "name": "m", "engineers": [], "tickets": [], "meta": ' + '{"a":' * 900 + "1" + "}" * 900 + "}"
+    meta_deep = (
+        '{"format": "dispatch-opt.scenario/1", "name": "m", "engineers": [], "tickets": [], '
+        '"meta": ' + '{"a":' * 900 + "1" + "}" * 900 + "}"
+    )
     return [
         ("deeply nested list", deep),
         ("deeply nested object", deep_obj),
@@ -415,7 +465,9 @@ def run_malformed(seed: int, document: tuple[str, Any] | None = None) -> dict:
     row = {"kind": "malformed", "seed": seed, "mutation": what[:80]}
     t0 = time.monotonic()
     try:
-        sc = do.load_scenario(doc if not isinstance(doc, str) or doc.lstrip()[:1] in "{[" else _as_file(doc))
+        sc = do.load_scenario(
+            doc if not isinstance(doc, str) or doc.lstrip()[:1] in "{[" else _as_file(doc)
+        )
     except do.ScenarioError as exc:
         problems = check_error(exc)
         row["elapsed_s"] = round(time.monotonic() - t0, 3)
@@ -453,10 +505,18 @@ def run_documents(seed: int) -> dict:
     if which == "plan":
         what, doc = mutate(rng, json.loads(plan.to_json()))
     elif which == "events":
-        events = [random_event(rng, sc, sc.now + timedelta(minutes=30 * (i + 1)), i, plan) for i in range(3)]
+        events = [
+            random_event(rng, sc, sc.now + timedelta(minutes=30 * (i + 1)), i, plan)
+            for i in range(3)
+        ]
         what, doc = mutate(rng, {"events": events})
     else:
-        caller = {"id": "CALLER", "location": raw["tickets"][0]["location"], "priority": next(iter(sc.tiers)), "duration_min": 30}
+        caller = {
+            "id": "CALLER",
+            "location": raw["tickets"][0]["location"],
+            "priority": next(iter(sc.tiers)),
+            "duration_min": 30,
+        }
         what, doc = mutate(rng, caller)
     row = {"kind": "documents", "seed": seed, "mutation": f"{which}: {what}"[:80]}
     try:
@@ -517,7 +577,9 @@ def run_big_file(size_mb: int = 100) -> dict:
     path = _TMP / "big.json"
     pad = "x" * (size_mb * 2**20)
     path.write_text(
-        '{"format": "dispatch-opt.scenario/1", "name": "big", "engineers": [], "tickets": "' + pad + '"}'
+        '{"format": "dispatch-opt.scenario/1", "name": "big", "engineers": [], "tickets": "'
+        + pad
+        + '"}'
     )
     del pad
     code = (
@@ -528,13 +590,20 @@ def run_big_file(size_mb: int = 100) -> dict:
         "print(r.returncode, round(peak), r.stderr.splitlines()[:1])\n"
     )
     t0 = time.monotonic()
-    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300
+    )
     elapsed = time.monotonic() - t0
     path.unlink()
-    row = {"kind": "cli", "seed": -1, "mutation": f"{size_mb} MB file", "elapsed_s": round(elapsed, 2)}
+    row = {
+        "kind": "cli",
+        "seed": -1,
+        "mutation": f"{size_mb} MB file",
+        "elapsed_s": round(elapsed, 2),
+    }
     out = run.stdout.strip()
     rc, peak = (int(x) for x in out.split()[:2]) if out else (-1, -1)
-    row["detail"] = f"exit {rc}, peak {peak} MB, {elapsed:.1f} s: {out[out.find('['):][:100]}"
+    row["detail"] = f"exit {rc}, peak {peak} MB, {elapsed:.1f} s: {out[out.find('[') :][:100]}"
     ok = rc == 2 and "tickets" in out and "fix:" in out and peak < 2000 and elapsed < 60
     return {**row, "outcome": "refused" if ok else "fail"}
 
@@ -556,12 +625,22 @@ def random_event(
                 sc.ticket(s.ticket).location.model_dump(exclude_none=True)
             )
     kind = rng.choice(
-        ["new_ticket", "new_ticket", "cancel_ticket", "engineer_unavailable", "job_overrun",
-         "position_update", "window_change", "ticket_status"]
+        [
+            "new_ticket",
+            "new_ticket",
+            "cancel_ticket",
+            "engineer_unavailable",
+            "job_overrun",
+            "position_update",
+            "window_change",
+            "ticket_status",
+        ]
     )
     ev: dict[str, Any] = {"type": kind, "at": _iso(at)}
     loc = (open_ or live or [None])[0]
-    location = loc.location.model_dump(exclude_none=True) if loc else e.start.model_dump(exclude_none=True)
+    location = (
+        loc.location.model_dump(exclude_none=True) if loc else e.start.model_dump(exclude_none=True)
+    )
     if kind == "new_ticket":
         ev["ticket"] = {
             "id": f"N{n}",
@@ -576,16 +655,26 @@ def random_event(
         if rng.random() < 0.5:
             ev["until"] = _iso(at + timedelta(hours=2))
     elif kind == "job_overrun" and started:
-        ev.update(ticket=rng.choice(started).id, expected_end=_iso(at + timedelta(minutes=rng.choice([30, 90]))))
+        ev.update(
+            ticket=rng.choice(started).id,
+            expected_end=_iso(at + timedelta(minutes=rng.choice([30, 90]))),
+        )
     elif kind == "position_update":  # from the van's tracker: where it is or is heading
         here = (e.position or e.start).model_dump(exclude_none=True)
         ev.update(engineer=e.id, position=rng.choice([here] + [p for p in heading.get(e.id, [])]))
     elif kind == "window_change" and open_:
-        ev.update(ticket=rng.choice(open_).id, windows=[{"start": _iso(at + timedelta(hours=1)), "end": _iso(at + timedelta(hours=3))}])
+        ev.update(
+            ticket=rng.choice(open_).id,
+            windows=[
+                {"start": _iso(at + timedelta(hours=1)), "end": _iso(at + timedelta(hours=3))}
+            ],
+        )
     elif kind == "ticket_status" and live:
         # as the field would report it: by an engineer who can do the job and is on shift
         t = rng.choice(live)
-        if t.windows and not any(w.start <= at + timedelta(hours=1) and at <= w.end for w in t.windows):
+        if t.windows and not any(
+            w.start <= at + timedelta(hours=1) and at <= w.end for w in t.windows
+        ):
             t = rng.choice([x for x in live if not x.windows] or [t])
         able = [
             x
@@ -642,7 +731,11 @@ def run_stream(seed: int, steps: int = 6) -> dict:
                 if t.frozen and where.get(t.id) != t.engineer and codes.get(t.id) != "frozen":
                     problems.append(f"frozen {t.id} of {t.engineer} moved to {where.get(t.id)}")
             if problems:
-                return {**row, "outcome": "fail", "detail": f"step {step} {ev['type']}: " + "; ".join(problems[:2])}
+                return {
+                    **row,
+                    "outcome": "fail",
+                    "detail": f"step {step} {ev['type']}: " + "; ".join(problems[:2]),
+                }
             sc, plan = new_sc, new
     except Exception as exc:  # noqa: BLE001
         return {**row, "outcome": "fail", "detail": _exc(exc)}
@@ -661,7 +754,9 @@ def main() -> None:
     ap.add_argument("--cli", type=int, default=300)
     ap.add_argument("--streams", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--search-every", type=int, default=25, help="every Nth valid case searches 0.5 s")
+    ap.add_argument(
+        "--search-every", type=int, default=25, help="every Nth valid case searches 0.5 s"
+    )
     ap.add_argument("--no-big-file", action="store_true")
     args = ap.parse_args()
     rows: list[dict] = []
@@ -710,9 +805,28 @@ def main() -> None:
         )
     crashes = [r for r in rows if r["outcome"] == "referee crash"]
     lines += ["", "Referee crashes (../shared/tools/check_plan.py, not the engine):", ""]
-    lines += [f"- {r['kind']} seed {r['seed']} ({r.get('mutation', '')}): {r['detail']}" for r in crashes]
-    lines += ["", "Failures:", ""] + [f"- {r['kind']} seed {r['seed']}: {r['detail']}" for r in fails]
-    write_results(stem, rows, ["kind", "seed", "outcome", "mutation", "tickets", "time_limit_s", "elapsed_s", "served", "detail"], "\n".join(lines) + "\n")
+    lines += [
+        f"- {r['kind']} seed {r['seed']} ({r.get('mutation', '')}): {r['detail']}" for r in crashes
+    ]
+    lines += ["", "Failures:", ""] + [
+        f"- {r['kind']} seed {r['seed']}: {r['detail']}" for r in fails
+    ]
+    write_results(
+        stem,
+        rows,
+        [
+            "kind",
+            "seed",
+            "outcome",
+            "mutation",
+            "tickets",
+            "time_limit_s",
+            "elapsed_s",
+            "served",
+            "detail",
+        ],
+        "\n".join(lines) + "\n",
+    )
 
 
 if __name__ == "__main__":

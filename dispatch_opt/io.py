@@ -17,7 +17,6 @@ import pandas as pd
 from .model import PLAN_FORMAT, SCENARIO_FORMAT, Scenario, ScenarioError, parse_scenario
 from .plan import Plan
 
-
 MAX_BYTES = 256 * 2**20  # far above any real day (large.json is a few MB); refuse, do not swap
 
 
@@ -51,7 +50,8 @@ def read_json(source: str | PathLike | dict, what: str) -> Any:
         except UnicodeDecodeError as exc:
             raise ScenarioError(
                 [
-                    f"{name}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); "
+                    f"{name}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at position "
+                    f"{exc.start}); "
                     f"fix: save the {what} as UTF-8"
                 ]
             ) from None
@@ -60,7 +60,8 @@ def read_json(source: str | PathLike | dict, what: str) -> Any:
     except RecursionError:
         raise ScenarioError(
             [
-                f"{name}: nested too deeply to be a {what}; fix: write the {what} as CONTRACT.md shows"
+                f"{name}: nested too deeply to be a {what}; fix: write the {what} as "
+                f"CONTRACT.md shows"
             ]
         ) from None
     except json.JSONDecodeError as exc:
@@ -73,7 +74,8 @@ def read_json(source: str | PathLike | dict, what: str) -> Any:
 
 
 def load_scenario(source: str | PathLike | dict | Scenario) -> Scenario:
-    """A validated Scenario from a path, a JSON string, a dict or a Scenario; ScenarioError lists every problem."""
+    """A validated Scenario from a path, a JSON string, a dict or a Scenario; ScenarioError lists
+    every problem."""
     if isinstance(source, Scenario):
         return source
     return parse_scenario(read_json(source, "scenario"))
@@ -156,7 +158,7 @@ def _unknown(raw: dict, known: tuple[str, ...], where: str) -> list[str]:
 
 
 class _Refs:
-    """The ids a plan for this scenario may name: tickets, engineers (with their shift count), depots."""
+    """The ids a plan for this scenario may name: tickets, engineers (and shift counts), depots."""
 
     def __init__(self, sc: Scenario):
         self.tickets = {t.id for t in sc.tickets}

@@ -80,7 +80,9 @@ def offer_slots(
     raw = scenario.to_dict()
     if not isinstance(ticket, dict) and not hasattr(ticket, "model_dump"):
         raise ScenarioError(
-            [f"ticket: got a JSON {type(ticket).__name__}; fix: give the caller's ticket as an object"]
+            [
+                f"ticket: got a JSON {type(ticket).__name__}; fix: give the caller's ticket as an object"
+            ]
         )
     t = dict(
         ticket.model_dump(mode="json", exclude_unset=True)

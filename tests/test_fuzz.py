@@ -5,7 +5,6 @@ found, kept as a small regression case."""
 from __future__ import annotations
 
 import copy
-import json
 import sys
 
 import pytest
