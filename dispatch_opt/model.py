@@ -304,7 +304,11 @@ def unknown_fields(
         return out
     known = model.model_fields
     for key, value in raw.items():
-        path = f"{where}.{key}" if where else str(key)
+        path = (
+            f"{where}.{shown(key, 40)[1:-1] if len(str(key)) > 40 else key}"
+            if where
+            else (shown(key, 40) if len(str(key)) > 40 else str(key))
+        )
         if key in known:
             _walk(value, known[key].annotation, path, out, meta)
         elif isinstance(key, str) and key.startswith("x_"):
@@ -353,7 +357,7 @@ def _walk(value: Any, ann: Any, path: str, out: list[str], meta: tuple[str, ...]
     elif origin is list and isinstance(value, list):
         (item,) = typing.get_args(ann)
         for i, x in enumerate(value):
-            label = f" (id {x['id']!r})" if isinstance(x, dict) and "id" in x else ""
+            label = f" (id {shown(x['id'])})" if isinstance(x, dict) and "id" in x else ""
             _walk(x, item, f"{path}[{i}]{label}", out, meta)
     elif origin is dict and isinstance(value, dict):
         item = typing.get_args(ann)[1]
@@ -418,6 +422,14 @@ _FIX_BY_TYPE = {
 }
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value for a problem line: its repr, cut short (a field may hold a 100 MB string)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _path(loc: tuple, raw: Any) -> str:
     """`tickets[3] (id 'T4').duration_min`: the path plus the item's id, for finding it in a file."""
     out, node = "", raw
@@ -427,7 +439,7 @@ def _path(loc: tuple, raw: Any) -> str:
             try:
                 node = node[part]
                 if isinstance(node, dict) and "id" in node:
-                    out += f" (id {node['id']!r})"
+                    out += f" (id {shown(node['id'])})"
             except (IndexError, KeyError, TypeError):
                 node = None
         else:
@@ -445,7 +457,7 @@ def _pydantic_problems(
         loc = tuple(p for p in e["loc"] if p not in ("haversine", "euclidean", "matrix"))
         field = next((p for p in reversed(loc) if isinstance(p, str)), "")
         msg = e["msg"].removeprefix("Value error, ")
-        value = "" if e["type"] == "missing" else f"got {e.get('input')!r}; "
+        value = "" if e["type"] == "missing" else f"got {shown(e.get('input'))}; "
         if isinstance(e.get("input"), (dict, list)):
             value = ""
         if "; fix: " not in msg:
@@ -468,7 +480,7 @@ def _duplicates(items: list, what: str) -> list[str]:
             continue  # a missing or mistyped id is reported by the structure check
         if x.id in seen:
             out.append(
-                f"{what}[{i}].id: {x.id!r} is used twice; fix: give every {what[:-1]} a unique id"
+                f"{what}[{i}].id: {shown(x.id)} is used twice; fix: give every {what[:-1]} a unique id"
             )
         seen.add(x.id)
     return out
@@ -479,9 +491,13 @@ def _locations(sc: Scenario) -> list[tuple[str, Location]]:
     for i, e in enumerate(sc.engineers):
         for f in ("start", "end", "position"):
             if getattr(e, f) is not None:
-                out.append((f"engineers[{i}] (id {e.id!r}).{f}", getattr(e, f)))
-    out += [(f"tickets[{i}] (id {t.id!r}).location", t.location) for i, t in enumerate(sc.tickets)]
-    out += [(f"depots[{i}] (id {d.id!r}).location", d.location) for i, d in enumerate(sc.depots)]
+                out.append((f"engineers[{i}] (id {shown(e.id)}).{f}", getattr(e, f)))
+    out += [
+        (f"tickets[{i}] (id {shown(t.id)}).location", t.location) for i, t in enumerate(sc.tickets)
+    ]
+    out += [
+        (f"depots[{i}] (id {shown(d.id)}).location", d.location) for i, d in enumerate(sc.depots)
+    ]
     return out
 
 
@@ -531,7 +547,7 @@ def _engineer_problems(sc: Scenario) -> list[str]:
         for (ia, a), (ib, b) in zip(shifts, shifts[1:]):
             if b.start < a.end:
                 out.append(
-                    f"engineers[{i}] (id {e.id!r}).shifts[{ib}]: starts {b.start.isoformat()} before "
+                    f"engineers[{i}] (id {shown(e.id)}).shifts[{ib}]: starts {b.start.isoformat()} before "
                     f"shifts[{ia}] ends {a.end.isoformat()}; fix: shifts of one engineer must not overlap"
                 )
     return out
@@ -540,19 +556,19 @@ def _engineer_problems(sc: Scenario) -> list[str]:
 def _ticket_problems(tickets: list, tiers: list[str], engineer_ids: set) -> list[str]:
     out = []
     for i, t in enumerate(tickets):
-        where = f"tickets[{i}] (id {t.id!r})"
+        where = f"tickets[{i}] (id {shown(t.id)})"
         if isinstance(t.priority, str) and t.priority not in tiers:
             out.append(
-                f"{where}.priority: got {t.priority!r}; not an SLA tier; fix: use one of {list(tiers)} "
+                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; fix: use one of {list(tiers)} "
                 f"or add the tier to 'sla'"
             )
         if isinstance(t.engineer, str) and t.engineer not in engineer_ids:
             out.append(
-                f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field"
+                f"{where}.engineer: got {shown(t.engineer)}; no such engineer; fix: use an engineer id or remove the field"
             )
         if t.status in FROZEN_STATUSES and t.engineer is None:
             out.append(
-                f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "
+                f"{where}.engineer: missing for a ticket with status {shown(t.status)}; fix: name the engineer "
                 f"who is on it, or set status to 'open'"
             )
     return out
@@ -563,7 +579,7 @@ def _started_problems(sc: Scenario) -> list[str]:
     for i, t in enumerate(sc.tickets):
         if t.started_at is not None and sc.now is not None and t.started_at > sc.now:
             out.append(
-                f"tickets[{i}] (id {t.id!r}).started_at: {t.started_at.isoformat()} is after now "
+                f"tickets[{i}] (id {shown(t.id)}).started_at: {t.started_at.isoformat()} is after now "
                 f"{sc.now.isoformat()}; fix: give when the work began, at or before now"
             )
     return out
