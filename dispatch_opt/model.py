@@ -304,11 +304,8 @@ def unknown_fields(
         return out
     known = model.model_fields
     for key, value in raw.items():
-        path = (
-            f"{where}.{shown(key, 40)[1:-1] if len(str(key)) > 40 else key}"
-            if where
-            else (shown(key, 40) if len(str(key)) > 40 else str(key))
-        )
+        label = str(key) if len(str(key)) <= 40 else shown(key, 40)
+        path = f"{where}.{label}" if where else label
         if key in known:
             _walk(value, known[key].annotation, path, out, meta)
         elif isinstance(key, str) and key.startswith("x_"):

@@ -61,6 +61,16 @@ def test_a_top_level_number_is_a_field_named_error_not_a_type_error():
         do.load_scenario(3)
 
 
+def test_a_huge_value_or_key_is_shown_cut_short_in_the_problem_line():
+    """Found with the 100 MB file: the problem line quoted the whole value."""
+    raw = scenario([engineer("E1")], "x" * 1_000_000)
+    raw["y" * 100_000] = 1
+    with pytest.raises(do.ScenarioError) as info:
+        do.load_scenario(raw)
+    assert len(info.value.problems) == 2
+    assert all(len(line) < 400 for line in info.value.problems), info.value.problems
+
+
 def test_an_event_type_that_is_a_list_is_a_field_named_error():
     with pytest.raises(do.ScenarioError) as info:
         do.parse_events([{"type": [], "at": at("10:00")}])
