@@ -785,7 +785,8 @@ def main() -> None:
     total = Counter((r["kind"], r["outcome"]) for r in rows)
     fails = [r for r in rows if r["outcome"] == "fail"]
     print(f"{len(rows)} cases in {time.monotonic() - t0:.0f} s; {len(fails)} failures")
-    stem = ROOT / "benchmarks" / "results" / f"fuzz-{date.today().isoformat()}"
+    seed = f"-seed{args.seed}" if args.seed else ""
+    stem = ROOT / "benchmarks" / "results" / f"fuzz-{date.today().isoformat()}{seed}"
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from common import write_results
 
