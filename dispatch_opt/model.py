@@ -70,7 +70,7 @@ def _local_time(v: datetime) -> datetime:
 # 64 bits; far beyond any real dispatch day, so they only ever catch typos and garbage.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_MINUTES = 366 * 24 * 60  # a year
-MAX_HOURS = 10 * 366 * 24  # ten years (SLA promises)
+MAX_HOURS = 25 * 366 * 24  # 25 years (SLA promises; literature imports use 100,000 h)
 MAX_KM = 100_000.0  # planar coordinates and matrix distances
 MAX_QUANTITY = 10**9
 
@@ -194,7 +194,7 @@ class Ticket(_Model):
     engineer: str | None = None
     zone: str | None = None
     status: Literal["open", "en_route", "started", "done"] = "open"
-    started_at: LocalTime | None = None  # started work: when it began (see Scenario.work_left)
+    started_at: LocalTime | None = None  # started work: when it began (see work_left)
 
     @property
     def frozen(self) -> bool:
