@@ -159,18 +159,20 @@ def test_an_engineer_who_cannot_get_home_in_time_from_position():
     assert_valid(raw, plan)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the event streams (seed 1000145, --seed 1): inside construct/solver. "
-    "Two en-route tickets of one engineer needing 2 seals each, 3 on the van: both are kept as "
-    "frozen heads without a stock check, so the plan is short of a seal (rule 4); one should be "
-    "unassigned with code `frozen` instead.",
-)
 def test_frozen_work_beyond_the_van_stock_is_not_planned_short_of_parts():
+    """Found by the event streams (seed 1000145, --seed 1): two en-route tickets of one engineer,
+    2 seals each, 3 on the van, were both kept as frozen heads and the plan was a seal short. Now
+    the second is unassigned with code `frozen` (the scenario asks the impossible: rule 6 is then
+    the only rule broken, as the README says)."""
     e = engineer("E1", position={"x": 0, "y": 0}, van={"seal": 3})
     frozen = {"status": "en_route", "engineer": "E1", "parts": {"seal": 2}}
     raw = scenario(
         [e], [ticket("T1", 5, 0, **frozen), ticket("T2", 9, 0, **frozen)], now=at("12:00")
     )
-    plan = do.solve(do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=0))
-    assert_valid(raw, plan)
+    sc = do.load_scenario(copy.deepcopy(raw))
+    for seconds in (0, 0.5):
+        plan = do.solve(sc, do.SolveParams(time_limit_s=seconds))
+        assert visit(plan, "T1")
+        u = next(u for u in plan.unassigned if u.ticket == "T2")
+        assert u.code == "frozen" and "seal" in u.reason
+        assert do.check(sc, plan).violations == ["T2: en_route, so it must stay planned for E1"]
