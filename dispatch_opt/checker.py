@@ -64,6 +64,7 @@ class _Route:
     ret: float
     legs_min: np.ndarray | None = None  # travel per leg: origin -> each visit/restock -> home
     legs_km: np.ndarray | None = None
+    timed: bool = True  # False: no stops and no times, the engineer stays home
 
     @property
     def name(self) -> str:
@@ -148,8 +149,8 @@ class _Checker:
                 )
             shifts.add((r.eng.id, r.shift))
             self.listed_routes.append(r)  # an empty one too: it may be the one under way
-            if r.stops:  # a route without stops means the engineer stays home
-                self.routes.append(r)
+            if r.stops or r.timed:  # an empty route with times is checked as the referee does
+                self.routes.append(r)  # (it leaves, goes home, keeps its breaks)
         for i, u in enumerate(unassigned if isinstance(unassigned, list) else []):
             if not isinstance(u, dict) or not isinstance(u.get("ticket"), str):
                 self.bad.append(f"plan: unassigned[{i}] needs a 'ticket' id")
@@ -183,8 +184,8 @@ class _Checker:
             )
         where += f" ({eng.id} shift {k})"
         stops = [self._stop(f"{where}.stops[{j}]", s) for j, s in enumerate(raw["stops"])]
-        if not stops:
-            return _Route(eng, k, [], 0.0, 0.0)
+        if not stops and ("depart" not in raw or "return" not in raw):
+            return _Route(eng, k, [], 0.0, 0.0, timed=False)  # the engineer stays home
         return _Route(
             eng, k, stops, self._time(raw, "depart", where), self._time(raw, "return", where)
         )
