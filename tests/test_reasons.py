@@ -6,7 +6,7 @@ search."""
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, assert_valid, engineer, reason, scenario, solve_checked, ticket
+from conftest import ROOT, assert_valid, at, engineer, reason, scenario, solve_checked, ticket
 
 import dispatch_opt as do
 from dispatch_opt.eligibility import compute_eligibility
@@ -115,3 +115,40 @@ def test_every_code_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for code in CODES:
         assert f"`{code}`" in readme, code
+
+
+# ---------------------------------------------------------------- the codes from eligibility
+
+ONE_SHIFT = (("08:00", "10:00"),)
+ELIGIBILITY = {
+    # code: (engineers, the ticket left out, words its reason must hold)
+    "skill": ([engineer("E1")], ticket("T1", 1, 0, skills=["boiler"]), ["boiler"]),
+    "engineer": (
+        [engineer("E1"), engineer("E2", shifts=())],
+        ticket("T1", 1, 0, engineer="E2"),
+        ["E2", "fix:"],
+    ),
+    "tool": ([engineer("E1")], ticket("T1", 1, 0, tools=["recovery_unit"]), ["recovery_unit"]),
+    "part": ([engineer("E1", van={"pump": 1})], ticket("T1", 1, 0, parts={"pump": 2}), ["pump"]),
+    "window": (
+        [engineer("E1", shifts=ONE_SHIFT)],
+        ticket("T1", 1, 0, windows=[{"start": "2026-11-30T14:00", "end": "2026-11-30T15:00"}]),
+        ["14:00", "fix:"],
+    ),
+    "reach": ([engineer("E1", shifts=ONE_SHIFT)], ticket("T1", 200, 0), ["too far"]),
+    "frozen": (
+        [engineer("E1", shifts=ONE_SHIFT, position={"x": 0, "y": 0})],
+        ticket("T1", 1, 0, duration=600, status="started", engineer="E1"),
+        ["E1", "fix:"],
+    ),
+}
+
+
+@pytest.mark.parametrize("code", list(ELIGIBILITY))
+def test_each_eligibility_code_in_its_exact_situation(code):
+    engineers, left_out_ticket, words = ELIGIBILITY[code]
+    raw = scenario(engineers, [left_out_ticket], now=at("08:00"))
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=0))
+    u = reason(plan, "T1")
+    assert u.code == code, u
+    assert all(w in u.reason for w in words), u.reason
