@@ -6,7 +6,8 @@ Valid scenarios (1 to 60 tickets, every contract feature mixed in) are solved, m
 time_limit_s=0 (the deterministic insertion path) and every 25th with a short search: solve never
 raises, returns within its time limit plus setup, every plan passes the package checker and the
 contract's referee (../shared/tools/check_plan.py, when present), every live ticket is accounted
-for. Malformed inputs go through the API (load_scenario, apply_events, load_plan) and the CLI
+for. Malformed inputs go through the API (load_scenario, apply_events, load_plan, offer_slots,
+scenario_from_frames) and the CLI
 (in-process, plus a few real processes, one with a 100 MB file): each must end in a ScenarioError
 (exit 2) whose every line names a field and a fix, no traceback, in bounded time and memory; a
 mutation that still yields a valid scenario must then solve cleanly. Event streams carry a plan
@@ -542,6 +543,79 @@ def run_documents(seed: int) -> dict:
     return {**row, "outcome": "accepted", "detail": ""}
 
 
+def random_frames(rng: random.Random) -> tuple:
+    """A ticketing-system export as two pandas frames (engineers one row per shift, tickets)."""
+    import pandas as pd
+
+    engineers = []
+    for i in range(rng.randint(1, 4)):
+        for d in range(rng.randint(1, 2)):
+            row = {
+                "id": f"E{i}",
+                "lat": 44.49 + rng.uniform(-0.05, 0.05),
+                "lon": 11.34 + rng.uniform(-0.05, 0.05),
+                "shift_start": f"2026-11-{30 - d}T08:00",
+                "shift_end": f"2026-11-{30 - d}T17:00",
+                "skills": rng.choice(["gas", "gas,boiler", "", None]),
+                "van_pump": rng.randint(0, 2),
+            }
+            engineers.append(row)
+    tickets = [
+        {
+            "id": f"T{i}",
+            "lat": 44.49 + rng.uniform(-0.05, 0.05),
+            "lon": 11.34 + rng.uniform(-0.05, 0.05),
+            "created": "2026-11-28T10:00",
+            "priority": rng.choice(["emergency", "normal", "low"]),
+            "duration_min": rng.choice([30, 45.5, 60]),
+            "part_pump": rng.choice([0, 1]),
+            "window_start": rng.choice([None, "2026-11-30T13:00"]),
+            "window_end": "2026-11-30T15:00",
+        }
+        for i in range(rng.randint(1, 12))
+    ]
+    return pd.DataFrame(engineers), pd.DataFrame(tickets)
+
+
+def run_frames(seed: int) -> dict:
+    """A random fault in an export (a dropped or misspelt column, an odd cell, not a frame):
+    a ScenarioError naming the field, or (still valid) a clean solve."""
+    rng = random.Random(seed)
+    frames = list(random_frames(rng))
+    k = rng.randrange(2)
+    frame = frames[k]
+    op = rng.choice(["drop", "rename", "cell", "cell", "cell", "not a frame"])
+    col = rng.choice(list(frame.columns))
+    if op == "drop":
+        frames[k] = frame.drop(columns=[col])
+    elif op == "rename":
+        frames[k] = frame.rename(columns={col: _misspell(rng, col)})
+    elif op == "cell":
+        frame = frame.astype(object)
+        frame.at[rng.randrange(len(frame)), col] = rng.choice(ODD_VALUES)
+        frames[k] = frame
+    else:
+        frames[k] = rng.choice([None, [1, 2], frame.to_dict("records")])
+    row = {"kind": "frames", "seed": seed, "mutation": f"{['engineers', 'tickets'][k]}: {op} {col}"}
+    try:
+        sc = do.scenario_from_frames(*frames)
+    except do.ScenarioError as exc:
+        problems = check_error(exc)
+        if problems:
+            return {**row, "outcome": "fail", "detail": "; ".join(problems[:2])}
+        return {**row, "outcome": "refused", "detail": exc.problems[0][:100]}
+    except Exception as exc:  # noqa: BLE001
+        return {**row, "outcome": "fail", "detail": f"raised {_exc(exc)}"}
+    try:
+        plan = do.solve(sc, do.SolveParams(time_limit_s=0))
+        problems = _possible(plan_problems(sc.to_dict(), plan), plan)
+    except Exception as exc:  # noqa: BLE001
+        return {**row, "outcome": "fail", "detail": f"accepted, then raised {_exc(exc)}"}
+    if problems:
+        return {**row, "outcome": "fail", "detail": "accepted, then " + "; ".join(problems[:2])}
+    return {**row, "outcome": "accepted", "detail": ""}
+
+
 _TMP = Path(tempfile.mkdtemp(prefix="dispatch-fuzz-"))
 
 
@@ -756,6 +830,7 @@ def main() -> None:
     ap.add_argument("--valid", type=int, default=1000)
     ap.add_argument("--malformed", type=int, default=1000)
     ap.add_argument("--documents", type=int, default=1000, help="plans, events, callers' tickets")
+    ap.add_argument("--frames", type=int, default=1000, help="scenario_from_frames exports")
     ap.add_argument("--cli", type=int, default=300)
     ap.add_argument("--streams", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
@@ -782,6 +857,7 @@ def main() -> None:
         rows.append(run_malformed(-1, (what, text)))
         print(f"  special {what}: {rows[-1]['outcome']} {rows[-1]['detail'][:80]}")
     batch("documents", args.documents, run_documents)
+    batch("frames", args.frames, run_frames)
     batch("cli", args.cli, run_cli)
     if not args.no_big_file:
         rows.append(run_big_file())
@@ -795,7 +871,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from common import write_results
 
-    kinds = ["valid", "malformed", "documents", "cli", "stream"]
+    kinds = ["valid", "malformed", "documents", "frames", "cli", "stream"]
     lines = [
         f"# Fuzzing, {date.today().isoformat()} (seed {args.seed})",
         "",

@@ -39,6 +39,10 @@ def test_malformed_plans_events_and_callers_tickets_are_refused_with_field_named
     assert _failures([fuzz.run_documents(seed) for seed in range(90)]) == []
 
 
+def test_malformed_exports_to_scenario_from_frames_are_refused_with_field_named_lines():
+    assert _failures([fuzz.run_frames(seed) for seed in range(60)]) == []
+
+
 def test_malformed_files_through_the_cli_exit_2_without_a_traceback():
     assert _failures([fuzz.run_cli(seed) for seed in range(30)]) == []
 
