@@ -73,8 +73,11 @@ class _AfterPlan:
     def in_depots(self, part: str) -> int:
         return sum(max(0, stock[part]) for stock in self.depot.values())
 
-    def tool_depots(self, tool: str) -> list[str]:
-        return sorted(d for d, tools in self.depot_tools.items() if tool in tools)
+    def holders(self, kind: str, item: str) -> list[str]:
+        """Depots that can still hand out the part (some left) or the tool (never runs out)."""
+        if kind == "part":
+            return sorted(d for d, stock in self.depot.items() if stock[item] > 0)
+        return sorted(d for d, tools in self.depot_tools.items() if item in tools)
 
 
 def _who(engineers: list[Engineer]) -> str:
@@ -111,14 +114,17 @@ def _reason(
                 "stock",
             )
         needs = sorted(
-            {f"part {p!r}" for e in refillable for p in after.short(t, e)}
-            | {f"tool {x!r}" for e in refillable for x in set(t.tools) - after.tools[e.id]}
+            {("part", p) for e in refillable for p in after.short(t, e)}
+            | {("tool", x) for e in refillable for x in set(t.tools) - after.tools[e.id]}
+        )
+        what = ", ".join(
+            f"{kind} {item!r} (at {', '.join(after.holders(kind, item))})" for kind, item in needs
         )
         return Unassigned(
             t.id,
-            f"needs a depot pick-up ({', '.join(needs)}: on no qualified van after this plan, "
-            f"held by a depot) that fits into no day of {_who(refillable)}; fix: load it onto "
-            f"a van before the shift, or make room for the detour (a longer shift or overtime)",
+            f"needs a depot pick-up of {what}: on no qualified van after this plan, and the "
+            f"detour fits into no day of {_who(refillable)}; fix: load it onto a van before the "
+            f"shift, or make room for the detour (a longer shift or overtime)",
             "depot",
         )
     if timed_out:
