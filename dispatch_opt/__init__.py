@@ -7,7 +7,16 @@ from .io import load_plan, load_scenario, save_plan, scenario_from_frames
 from .model import Scenario, ScenarioError
 from .plan import Plan, PlanDiff, Route, Stop, Unassigned
 from .plan import diff_plans as diff
-from .realtime import DayReport, Slot, SlotOffer, day_events, offer_slots, simulate_day
+from .realtime import (
+    DayReport,
+    Slot,
+    SlotOffer,
+    advance,
+    day_events,
+    offer_slots,
+    overdue_visits,
+    simulate_day,
+)
 from .solver import Progress, SolveParams, solve
 
 __all__ = [
@@ -19,10 +28,12 @@ __all__ = [
     "PlanDiff",
     "Slot",
     "SlotOffer",
+    "advance",
     "apply_events",
     "day_events",
     "diff",
     "offer_slots",
+    "overdue_visits",
     "parse_events",
     "simulate_day",
     "Progress",

@@ -64,6 +64,7 @@ class _Route:
     ret: float
     legs_min: np.ndarray | None = None  # travel per leg: origin -> each visit/restock -> home
     legs_km: np.ndarray | None = None
+    timed: bool = True  # False: no stops and no times, the engineer stays home
 
     @property
     def name(self) -> str:
@@ -90,7 +91,8 @@ class _Checker:
         self.tickets = {t.id: t for t in sc.tickets}
         self.engineers = {e.id: e for e in sc.engineers}
         self.depots = {d.id: d for d in sc.depots}
-        self.routes: list[_Route] = []
+        self.routes: list[_Route] = []  # with stops: the ones to check
+        self.listed_routes: list[_Route] = []
         self.first: dict[str, _Route] = {}  # engineer id -> route of the earliest planned shift
         self.listed: list[
             str
@@ -146,8 +148,9 @@ class _Checker:
                     f"plan: routes[{i}]: {r.name} has a second route; one route per shift"
                 )
             shifts.add((r.eng.id, r.shift))
-            if r.stops:  # a route without stops means the engineer stays home
-                self.routes.append(r)
+            self.listed_routes.append(r)  # an empty one too: it may be the one under way
+            if r.stops or r.timed:  # an empty route with times is checked as the referee does
+                self.routes.append(r)  # (it leaves, goes home, keeps its breaks)
         for i, u in enumerate(unassigned if isinstance(unassigned, list) else []):
             if not isinstance(u, dict) or not isinstance(u.get("ticket"), str):
                 self.bad.append(f"plan: unassigned[{i}] needs a 'ticket' id")
@@ -181,8 +184,8 @@ class _Checker:
             )
         where += f" ({eng.id} shift {k})"
         stops = [self._stop(f"{where}.stops[{j}]", s) for j, s in enumerate(raw["stops"])]
-        if not stops:
-            return _Route(eng, k, [], 0.0, 0.0)
+        if not stops and ("depart" not in raw or "return" not in raw):
+            return _Route(eng, k, [], 0.0, 0.0, timed=False)  # the engineer stays home
         return _Route(
             eng, k, stops, self._time(raw, "depart", where), self._time(raw, "return", where)
         )
@@ -231,7 +234,9 @@ class _Checker:
         def row(key: tuple, loc) -> int:
             return rows.setdefault(key, (len(rows), loc))[0]
 
-        for r in sorted(self.routes, key=lambda r: r.eng.shifts[r.shift].start):
+        # the engineer's first route in the plan continues from `position` (as the referee reads
+        # rule 7), even one without stops
+        for r in sorted(self.listed_routes, key=lambda r: r.eng.shifts[r.shift].start):
             self.first.setdefault(r.eng.id, r)
         seqs = []
         for r in self.routes:

@@ -17,10 +17,11 @@ from rich.table import Table
 
 from .checker import check as check_plan
 from .events import apply_events
-from .io import load_plan, load_scenario, read_json, save_plan
+from .io import load_plan, load_scenario, plan_problems, read_json, save_plan
 from .model import Scenario, ScenarioError
 from .plan import Plan, diff_plans
-from .realtime import offer_slots
+from .realtime import advance as advance_plan
+from .realtime import offer_slots, overdue_visits
 from .solver import Progress, SolveParams
 from .solver import solve as solve_scenario
 
@@ -104,13 +105,14 @@ def solve(
 ) -> None:
     """Plan SCENARIO and write the plan; print a summary a planner can read (and, with --previous, what changed)."""
     sc = load_scenario(scenario)
+    # the plan in force is one for the scenario as given (events may cancel tickets it holds)
+    previous = load_plan(previous_path, sc, what="--previous plan") if previous_path else None
     if events_path:
         sc = apply_events(sc, read_json(events_path, "events"))
         state = Path(plan_path).with_suffix(".scenario.json")
         state.write_text(json.dumps(sc.to_dict(), indent=1) + "\n", encoding="utf-8")
         if not quiet:
             out.print(f"scenario after the events written to {state}")
-    previous = load_plan(previous_path, sc) if previous_path else None
     if time_limit == 0 and previous is None:
         raise ScenarioError(
             ["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"]
@@ -128,6 +130,8 @@ def solve(
             plan = solve_scenario(sc, params, previous=previous, on_progress=show)
     else:
         plan = solve_scenario(sc, params, previous=previous)
+    if previous is not None:  # not silently: say which planned visits were not reported
+        plan.notes += overdue_visits(sc, previous)
     save_plan(plan, plan_path)
     result = check_plan(sc, plan)
     if not quiet:
@@ -160,7 +164,11 @@ def solve(
 def check(scenario: str, plan: str, json_path: str | None) -> None:
     """Check PLAN against SCENARIO: every hard rule, and the KPIs recomputed."""
     sc = load_scenario(scenario)
-    result = check_plan(sc, load_plan(plan, sc).to_dict())
+    raw = read_json(plan, "plan")
+    problems = plan_problems(raw)  # the form only: what the plan says is the checker's business
+    if problems:
+        raise ScenarioError(problems)
+    result = check_plan(sc, raw)
     if json_path:
         _write_json(
             json_path,
@@ -249,6 +257,26 @@ def slots(
         _write_json(json_path, offer.to_dict())
         out.print(f"offer written to {json_path}")
     sys.exit(0 if offer.slots else 1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("plan", type=click.Path(dir_okay=False))
+@click.option("--to", "to", required=True, help="The moment to carry the plan out to (local time).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Scenario JSON to write."
+)
+@_guard
+def advance(scenario: str, plan: str, to: str, output: str) -> None:
+    """Carry PLAN out up to --to: the scenario at that moment (work done, started, en route)."""
+    sc = load_scenario(scenario)
+    state = advance_plan(sc, load_plan(plan, sc), to)
+    Path(output).write_text(json.dumps(state.to_dict(), indent=1) + "\n", encoding="utf-8")
+    counts = {s: sum(1 for t in state.tickets if t.status == s) for s in ("done", "started")}
+    out.print(
+        f"{output}: the scenario at {state.now:%Y-%m-%d %H:%M}; {counts['done']} tickets done, "
+        f"{counts['started']} started"
+    )
 
 
 @main.command()

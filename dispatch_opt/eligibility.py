@@ -188,7 +188,32 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
             el.unplannable[t.id] = verdict
         else:
             el.allowed[t.id] = verdict
+    _frozen_stock(sc, el)
     return el
+
+
+def _frozen_stock(sc: Scenario, el: Eligibility) -> None:
+    """Frozen work comes first in its engineer's route, before any restock: it must be done from
+    what is on the van now. Started work first, then en route, in scenario order (the order the
+    routes take them); what the van cannot cover is unplannable (`frozen`), not planned short."""
+    van = {e.id: dict(e.van) for e in sc.engineers}
+    frozen = [t for t in sc.live_tickets if t.frozen and t.id in el.allowed]
+    for t in sorted(frozen, key=lambda t: t.status != "started"):
+        e = sc.engineer(t.engineer)
+        short = {p: q for p, q in t.parts.items() if van[e.id].get(p, 0) < q}
+        tools = sorted(set(t.tools) - set(e.tools))
+        if short or tools:
+            what = [f"part {p!r} x{q} (van holds {van[e.id].get(p, 0)})" for p, q in short.items()]
+            what += [f"tool {x!r}" for x in tools]
+            del el.allowed[t.id]
+            el.unplannable[t.id] = Unplannable(
+                "frozen",
+                f"{t.status} with {e.id}, but the van lacks {', '.join(what)} for it after the "
+                f"engineer's other work under way; fix: release the ticket or correct the van stock",
+            )
+            continue
+        for p, q in t.parts.items():
+            van[e.id][p] -= q
 
 
 def _eligible(

@@ -4,9 +4,10 @@ Events are JSON objects with a `type` and the moment `at` they became known; the
 like scenarios (every problem named with its path and a fix) and applied in time order. Applying
 moves the scenario's `now` to the latest event, so a re-plan starts from there.
 
-A `started` ticket's `duration_min` is read by the solver as the work left from `now` (the contract
-has no field for work already done); a job overrun therefore sets it to the minutes from `now` to
-the expected end, and its appointment windows are cleared: they were met when the work started.
+A ticket reported `started` gets `started_at` (the event's `at`), so the work left at a later
+`now` is what remains of `duration_min`; a job overrun makes the job end at the expected end (from
+`started_at`, or, for a started ticket without it, `duration_min` becomes the minutes from `now`),
+and the appointment windows are cleared: they were met when the work started.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ from .model import (
     Location,
     Scenario,
     ScenarioError,
+    Ticket,
     TimeWindow,
     _pydantic_problems,
     parse_scenario,
+    unknown_fields,
 )
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    # extra="allow" keeps `x_` fields; any other unknown field is refused by `unknown_fields` first
+    model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
     at: LocalTime
 
 
@@ -91,18 +95,16 @@ class TicketStatus(_Event):
     engineer: str | None = None
 
 
-Event = Annotated[
-    Union[
-        NewTicket,
-        CancelTicket,
-        EngineerUnavailable,
-        JobOverrun,
-        PositionUpdate,
-        WindowChange,
-        TicketStatus,
-    ],
-    Field(discriminator="type"),
-]
+_EVENT_MODELS = (
+    NewTicket,
+    CancelTicket,
+    EngineerUnavailable,
+    JobOverrun,
+    PositionUpdate,
+    WindowChange,
+    TicketStatus,
+)
+Event = Annotated[Union[_EVENT_MODELS], Field(discriminator="type")]
 _EVENTS = TypeAdapter(list[Event])
 EVENT_TYPES = (
     "new_ticket",
@@ -126,15 +128,30 @@ def parse_events(raw: Any) -> list:
                 f"(or an object with an `events` list)"
             ]
         )
+    problems = _unknown_event_fields(raw)
     try:
         events = _EVENTS.validate_python(raw)
     except ValidationError as err:
-        fixes = {
-            "union_tag_invalid": f"use one of {', '.join(EVENT_TYPES)}",
-            "extra_forbidden": "remove the field (README, Real-time events, lists each event's fields)",
-        }
-        raise ScenarioError([f"events{p}" for p in _pydantic_problems(err, raw, fixes)]) from None
+        fixes = {"union_tag_invalid": f"use one of {', '.join(EVENT_TYPES)}"}
+        problems += [f"events{p}" for p in _pydantic_problems(err, raw, fixes)]
+    if problems:
+        raise ScenarioError(problems)
     return sorted(events, key=lambda e: e.at)
+
+
+def _unknown_event_fields(raw: list) -> list[str]:
+    """Unknown fields of each event, and of the ticket a `new_ticket` event carries."""
+    by_type = {m.model_fields["type"].annotation.__args__[0]: m for m in _EVENT_MODELS}
+    out = []
+    for i, ev in enumerate(raw):
+        kind = ev.get("type") if isinstance(ev, dict) else None
+        model = by_type.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            continue  # not an object or no known type: the structure check says so
+        out += unknown_fields(ev, model, f"events[{i}]", meta=())
+        if model is NewTicket:
+            out += unknown_fields(ev.get("ticket"), Ticket, f"events[{i}].ticket")
+    return out
 
 
 def apply_events(scenario: Scenario | dict, events: Any) -> Scenario:
@@ -235,7 +252,11 @@ def _job_overrun(raw: dict, ev: JobOverrun) -> None:
         raise _Refused(
             f"expected_end {_iso(ev.expected_end)} is not after {_iso(now)}; fix: report the job done"
         )
-    t["duration_min"] = round((ev.expected_end - now).total_seconds() / 60, 2)
+    if t.get("started_at"):  # the whole job then ends at expected_end
+        began = _t(t["started_at"])
+        t["duration_min"] = round((ev.expected_end - began).total_seconds() / 60, 2)
+    else:  # duration_min is the work left from now
+        t["duration_min"] = round((ev.expected_end - now).total_seconds() / 60, 2)
     t["windows"] = []
     e = _find(raw, "engineers", t["engineer"])
     _break_after(e, ev.expected_end)
@@ -282,6 +303,7 @@ def _ticket_status(raw: dict, ev: TicketStatus) -> None:
     t["status"] = ev.status
     if ev.status == "started":
         t["windows"] = []  # met: the work has begun
+        t.setdefault("started_at", _iso(ev.at))  # so a later re-plan knows how much is left
         _break_after(
             _find(raw, "engineers", engineer), ev.at + timedelta(minutes=t["duration_min"])
         )

@@ -8,7 +8,11 @@ so a planner can correct the export without reading a traceback.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+import types
+import typing
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Union
 
@@ -37,7 +41,8 @@ class ScenarioError(ValueError):
 
 
 class _Model(BaseModel):
-    # extra="allow": fields beyond the contract are kept, never silently dropped
+    # extra="allow" so that `meta` and `x_` fields pass through untouched; any other unknown field
+    # is refused before parsing (`unknown_fields`), since a misspelt field would drop a constraint
     model_config = ConfigDict(frozen=True, extra="allow", allow_inf_nan=False)
 
 
@@ -55,20 +60,34 @@ def _local_time(v: datetime) -> datetime:
         raise ValueError(
             "has a UTC offset; fix: write local time without offset, e.g. 2026-11-23T09:00"
         )
+    if not FIRST_YEAR <= v.year <= LAST_YEAR:
+        raise ValueError(
+            f"year {v.year} is out of range; fix: use a date between {FIRST_YEAR} and {LAST_YEAR}"
+        )
     return v
 
 
+# Bounds that keep every date-time sum inside Python's calendar and every solver number inside
+# 64 bits; far beyond any real dispatch day, so they only ever catch typos and garbage.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+MAX_MINUTES = 366 * 24 * 60  # a year
+MAX_HOURS = 25 * 366 * 24  # 25 years (SLA promises; literature imports use 100,000 h)
+MAX_KM = 100_000.0  # planar coordinates and matrix distances
+MAX_QUANTITY = 10**9
+
 LocalTime = Annotated[datetime, BeforeValidator(_text_time), AfterValidator(_local_time)]
-Minutes = Annotated[float, Field(gt=0)]
-Quantity = Annotated[int, Field(ge=0)]
+Minutes = Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+Hours = Annotated[float, Field(gt=0, le=MAX_HOURS)]
+Speed = Annotated[float, Field(ge=0.1, le=10_000)]
 
 
 class Location(_Model):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    x: float | None = None
-    y: float | None = None
-    node: int | None = Field(default=None, ge=0)
+    x: float | None = Field(default=None, ge=-MAX_KM, le=MAX_KM)
+    y: float | None = Field(default=None, ge=-MAX_KM, le=MAX_KM)
+    node: int | None = Field(default=None, ge=0, le=10**7)
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Location":
@@ -115,8 +134,8 @@ class Break(TimeWindow):
 
 
 class SlaTier(_Model):
-    arrive_within_h: Annotated[float, Field(gt=0)]
-    by_zone: dict[str, Annotated[float, Field(gt=0)]] = {}
+    arrive_within_h: Hours
+    by_zone: dict[str, Hours] = {}
 
     def hours(self, zone: str | None) -> float:
         return self.by_zone.get(zone, self.arrive_within_h) if zone else self.arrive_within_h
@@ -124,19 +143,19 @@ class SlaTier(_Model):
 
 class HaversineTravel(_Model):
     model: Literal["haversine"]
-    speed_kmh: Annotated[float, Field(gt=0)] = 30.0
-    detour: Annotated[float, Field(ge=1)] = 1.3
+    speed_kmh: Speed = 30.0
+    detour: Annotated[float, Field(ge=1, le=10)] = 1.3
 
 
 class EuclideanTravel(_Model):
     model: Literal["euclidean"]
-    speed_kmh: Annotated[float, Field(gt=0)] = 60.0
+    speed_kmh: Speed = 60.0
 
 
 class MatrixTravel(_Model):
     model: Literal["matrix"]
-    minutes: list[list[Annotated[float, Field(ge=0)]]]
-    km: list[list[Annotated[float, Field(ge=0)]]] | None = None
+    minutes: list[list[Annotated[float, Field(ge=0, le=MAX_MINUTES)]]]
+    km: list[list[Annotated[float, Field(ge=0, le=MAX_KM)]]] | None = None
 
 
 Travel = Annotated[
@@ -151,7 +170,7 @@ class Engineer(_Model):
     shifts: list[
         TimeWindow
     ]  # may be empty: an engineer off for the whole plan (e.g. after a sick call)
-    max_overtime_min: Annotated[float, Field(ge=0)] = 0.0
+    max_overtime_min: Annotated[float, Field(ge=0, le=MAX_MINUTES)] = 0.0
     skills: list[str] = []
     van: dict[str, Quantity] = {}
     tools: list[str] = []
@@ -178,6 +197,7 @@ class Ticket(_Model):
     status: Literal["open", "en_route", "started", "done"] = "open"
     fault: str | None = None  # a type of the scenario's `faults` catalogue, already resolved
     preferred_engineer: str | None = None  # soft: kept when it costs little
+    started_at: LocalTime | None = None  # started work: when it began (see work_left)
 
     @property
     def frozen(self) -> bool:
@@ -235,7 +255,7 @@ class Depot(_Model):
     location: Location
     parts: dict[str, Quantity] = {}
     tools: list[str] = []
-    restock_min: Annotated[float, Field(ge=0)] = 15.0
+    restock_min: Annotated[float, Field(ge=0, le=MAX_MINUTES)] = 15.0
 
 
 class Scenario(_Model):
@@ -248,6 +268,7 @@ class Scenario(_Model):
     tickets: list[Ticket]
     depots: list[Depot] = []
     faults: dict[str, FaultType] | None = None
+    literature: dict[str, Any] | None = None  # extension: where an imported instance came from
 
     @property
     def tiers(self) -> dict[str, SlaTier]:
@@ -286,22 +307,137 @@ class Scenario(_Model):
         object.__setattr__(self, "_engineers_by_id", {e.id: e for e in self.engineers})
         object.__setattr__(self, "_tickets_by_id", {t.id: t for t in self.tickets})
         object.__setattr__(self, "_depots_by_id", {d.id: d for d in self.depots})
+        # Started work with `started_at`: the planning core reads `duration_min` as the work left
+        # at `now`, so it is set to that here, once; `to_dict` gives the document back as written.
+        given = {}
+        for t in self.tickets:
+            if t.status == "started" and t.started_at is not None and self.now is not None:
+                given[t.id] = t.duration_min
+                object.__setattr__(t, "duration_min", work_left(t, self.now))
+        object.__setattr__(self, "_given_duration", given)
+
+    def given_duration_min(self, ticket: Ticket) -> float:
+        """`duration_min` as the document gave it: for started work with `started_at` the whole
+        job, while the parsed ticket's `duration_min` is the work left at `now`."""
+        return self._given_duration.get(ticket.id, ticket.duration_min)
 
     def to_dict(self) -> dict:
-        return self.model_dump(mode="json", exclude_unset=True)
+        out = self.model_dump(mode="json", exclude_unset=True)
+        for t in out["tickets"]:
+            if t["id"] in self._given_duration:
+                t["duration_min"] = self._given_duration[t["id"]]
+        return out
+
+
+def work_left(t: Ticket, now: datetime) -> float:
+    """Minutes of a started job left at `now` (contract: max(0, started_at + duration_min - now))."""
+    return max(0.0, t.duration_min - (now - t.started_at).total_seconds() / 60)
 
 
 # ---------------------------------------------------------------- validation
 
+# Where the contract lets a document carry a `meta` object of its own (and `x_` fields anywhere).
+META_HOLDERS = ("Scenario", "Engineer", "Ticket", "Depot")
+
+
+def unknown_fields(
+    raw: Any, model: type[BaseModel], where: str = "", *, meta: tuple[str, ...] = META_HOLDERS
+) -> list[str]:
+    """One line per field the contract does not define, with the nearest known name.
+
+    Walks the raw document along the model's declared fields (lists, dicts and the travel union
+    included), so a misspelt field deep inside is found even when other fields are broken too;
+    `x_` fields anywhere and a `meta` object on the models named in `meta` pass through untouched.
+    """
+    out: list[str] = []
+    if not isinstance(raw, dict):
+        return out
+    known = model.model_fields
+    for key, value in raw.items():
+        label = str(key) if len(str(key)) <= 40 else shown(key, 40)
+        path = f"{where}.{label}" if where else label
+        if key in known:
+            _walk(value, known[key].annotation, path, out, meta)
+        elif isinstance(key, str) and key.startswith("x_"):
+            continue
+        elif key == "meta" and model.__name__ in meta:
+            if not isinstance(value, dict):
+                out.append(
+                    f"{path}: got a {type(value).__name__}; fix: make meta a JSON object "
+                    f"(or name your field x_{key})"
+                )
+        else:
+            near = nearest(str(key), tuple(known))
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            fix = (
+                f"rename it {near[0]!r}" if near else f"use one of {', '.join(sorted(known))}"
+            ) + " (data of your own: prefix the name with x_ or put it under meta)"
+            out.append(f"{path}: unknown field; {hint}fix: {fix}")
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def nearest(name: str, known: tuple[str, ...]) -> list[str]:
+    """The known name closest to a misspelt one (empty if none is close); cached, since an export
+    repeats the same misspelling on every row."""
+    return difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+
+
+def _walk(value: Any, ann: Any, path: str, out: list[str], meta: tuple[str, ...]) -> None:
+    """Follow an annotation into the raw value: models, lists, dicts, optionals, unions."""
+    origin = typing.get_origin(ann)
+    if origin is Annotated:
+        _walk(value, typing.get_args(ann)[0], path, out, meta)
+    elif origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if len(args) == 1:
+            _walk(value, args[0], path, out, meta)
+        elif models and isinstance(value, dict):
+            fits = [m for m in models if _tags_match(m, value)]
+            if len(fits) == 1:
+                out += unknown_fields(value, fits[0], path, meta=meta)
+        else:
+            for a in args:  # e.g. list[X] | None written as a union with non-model members
+                if typing.get_origin(a) in (list, dict, Annotated):
+                    _walk(value, a, path, out, meta)
+    elif origin is list and isinstance(value, list):
+        (item,) = typing.get_args(ann)
+        for i, x in enumerate(value):
+            label = f" (id {shown(x['id'])})" if isinstance(x, dict) and "id" in x else ""
+            _walk(x, item, f"{path}[{i}]{label}", out, meta)
+    elif origin is dict and isinstance(value, dict):
+        item = typing.get_args(ann)[1]
+        for k, x in value.items():
+            _walk(x, item, f"{path}.{k}", out, meta)
+    elif isinstance(ann, type) and issubclass(ann, BaseModel):
+        out += unknown_fields(value, ann, path, meta=meta)
+
+
+def _tags_match(model: type[BaseModel], value: dict) -> bool:
+    """A union member fits when each of its Literal fields (the discriminator) matches the value."""
+    for name, f in model.model_fields.items():
+        if typing.get_origin(f.annotation) is Literal and value.get(name) not in typing.get_args(
+            f.annotation
+        ):
+            return False
+    return True
+
+
 _FIX_BY_FIELD = {
     "format": f"set it to '{SCENARIO_FORMAT}'",
-    "duration_min": "give the on-site service time in minutes, greater than 0",
+    "duration_min": "give the on-site service time in minutes, greater than 0 (at most a year)",
     "lat": "use decimal degrees between -90 and 90",
     "lon": "use decimal degrees between -180 and 180",
     "priority": "use one of the SLA tier names",
-    "max_overtime_min": "use 0 or a positive number of minutes",
-    "restock_min": "use 0 or a positive number of minutes",
-    "arrive_within_h": "give the SLA promise in hours, greater than 0",
+    "max_overtime_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
+    "restock_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
+    "speed_kmh": "give a speed in km/h between 0.1 and 10000",
+    "detour": "give a detour factor between 1 and 10",
+    "x": f"give planar km between -{MAX_KM:g} and {MAX_KM:g}",
+    "y": f"give planar km between -{MAX_KM:g} and {MAX_KM:g}",
+    "arrive_within_h": f"give the SLA promise in hours, greater than 0 and at most {MAX_HOURS}",
+    "by_zone": f"give the SLA promise in hours, greater than 0 and at most {MAX_HOURS}",
     "shifts": "give each engineer a list of shifts {start, end}",
     "status": "use open, en_route, started or done",
     "model": "use haversine, euclidean or matrix",
@@ -313,6 +449,11 @@ _FIX_BY_TYPE = {
     "datetime_type": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
     "greater_than_equal": "use a value that is not negative",
     "less_than_equal": "use a smaller value",
+    "less_than": "use a smaller value",
+    "greater_than": "use a larger value",
+    "int_type": "use a whole number",
+    "float_type": "use a number",
+    "bool_type": "use true or false",
     "finite_number": "use a finite number (not NaN or infinity)",
     "int_parsing": "use a whole number",
     "int_from_float": "use a whole number",
@@ -328,6 +469,14 @@ _FIX_BY_TYPE = {
 }
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value for a problem line: its repr, cut short (a field may hold a 100 MB string)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _path(loc: tuple, raw: Any) -> str:
     """`tickets[3] (id 'T4').duration_min`: the path plus the item's id, for finding it in a file."""
     out, node = "", raw
@@ -337,7 +486,7 @@ def _path(loc: tuple, raw: Any) -> str:
             try:
                 node = node[part]
                 if isinstance(node, dict) and "id" in node:
-                    out += f" (id {node['id']!r})"
+                    out += f" (id {shown(node['id'])})"
             except (IndexError, KeyError, TypeError):
                 node = None
         else:
@@ -355,7 +504,7 @@ def _pydantic_problems(
         loc = tuple(p for p in e["loc"] if p not in ("haversine", "euclidean", "matrix"))
         field = next((p for p in reversed(loc) if isinstance(p, str)), "")
         msg = e["msg"].removeprefix("Value error, ")
-        value = "" if e["type"] == "missing" else f"got {e.get('input')!r}; "
+        value = "" if e["type"] == "missing" else f"got {shown(e.get('input'))}; "
         if isinstance(e.get("input"), (dict, list)):
             value = ""
         if "; fix: " not in msg:
@@ -378,7 +527,7 @@ def _duplicates(items: list, what: str) -> list[str]:
             continue  # a missing or mistyped id is reported by the structure check
         if x.id in seen:
             out.append(
-                f"{what}[{i}].id: {x.id!r} is used twice; fix: give every {what[:-1]} a unique id"
+                f"{what}[{i}].id: {shown(x.id)} is used twice; fix: give every {what[:-1]} a unique id"
             )
         seen.add(x.id)
     return out
@@ -389,9 +538,13 @@ def _locations(sc: Scenario) -> list[tuple[str, Location]]:
     for i, e in enumerate(sc.engineers):
         for f in ("start", "end", "position"):
             if getattr(e, f) is not None:
-                out.append((f"engineers[{i}] (id {e.id!r}).{f}", getattr(e, f)))
-    out += [(f"tickets[{i}] (id {t.id!r}).location", t.location) for i, t in enumerate(sc.tickets)]
-    out += [(f"depots[{i}] (id {d.id!r}).location", d.location) for i, d in enumerate(sc.depots)]
+                out.append((f"engineers[{i}] (id {shown(e.id)}).{f}", getattr(e, f)))
+    out += [
+        (f"tickets[{i}] (id {shown(t.id)}).location", t.location) for i, t in enumerate(sc.tickets)
+    ]
+    out += [
+        (f"depots[{i}] (id {shown(d.id)}).location", d.location) for i, d in enumerate(sc.depots)
+    ]
     return out
 
 
@@ -441,7 +594,7 @@ def _engineer_problems(sc: Scenario) -> list[str]:
         for (ia, a), (ib, b) in zip(shifts, shifts[1:]):
             if b.start < a.end:
                 out.append(
-                    f"engineers[{i}] (id {e.id!r}).shifts[{ib}]: starts {b.start.isoformat()} before "
+                    f"engineers[{i}] (id {shown(e.id)}).shifts[{ib}]: starts {b.start.isoformat()} before "
                     f"shifts[{ia}] ends {a.end.isoformat()}; fix: shifts of one engineer must not overlap"
                 )
     return out
@@ -452,7 +605,7 @@ def _ticket_problems(
 ) -> list[str]:
     out = []
     for i, t in enumerate(tickets):
-        where = f"tickets[{i}] (id {t.id!r})"
+        where = f"tickets[{i}] (id {shown(t.id)})"
         if isinstance(t.fault, str) and t.fault not in (faults or {}):
             known = f"one of {sorted(faults)}" if faults else "a fault type"
             out.append(
@@ -466,17 +619,28 @@ def _ticket_problems(
             )
         if isinstance(t.priority, str) and t.priority not in tiers:
             out.append(
-                f"{where}.priority: got {t.priority!r}; not an SLA tier; fix: use one of {list(tiers)} "
+                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; fix: use one of {list(tiers)} "
                 f"or add the tier to 'sla'"
             )
         if isinstance(t.engineer, str) and t.engineer not in engineer_ids:
             out.append(
-                f"{where}.engineer: got {t.engineer!r}; no such engineer; fix: use an engineer id or remove the field"
+                f"{where}.engineer: got {shown(t.engineer)}; no such engineer; fix: use an engineer id or remove the field"
             )
         if t.status in FROZEN_STATUSES and t.engineer is None:
             out.append(
-                f"{where}.engineer: missing for a ticket with status {t.status!r}; fix: name the engineer "
+                f"{where}.engineer: missing for a ticket with status {shown(t.status)}; fix: name the engineer "
                 f"who is on it, or set status to 'open'"
+            )
+    return out
+
+
+def _started_problems(sc: Scenario) -> list[str]:
+    out = []
+    for i, t in enumerate(sc.tickets):
+        if t.started_at is not None and sc.now is not None and t.started_at > sc.now:
+            out.append(
+                f"tickets[{i}] (id {shown(t.id)}).started_at: {t.started_at.isoformat()} is after now "
+                f"{sc.now.isoformat()}; fix: give when the work began, at or before now"
             )
     return out
 
@@ -491,6 +655,7 @@ def _problems(sc: Scenario) -> list[str]:
         out
         + _location_problems(sc)
         + _engineer_problems(sc)
+        + _started_problems(sc)
         + _ticket_problems(
             sc.tickets, list(sc.tiers), {e.id for e in sc.engineers}, sc.faults or {}
         )
@@ -522,8 +687,37 @@ def _raw_problems(raw: dict) -> list[str]:
         else list(DEFAULT_SLA_HOURS)
     )
     faults = raw.get("faults") if isinstance(raw.get("faults"), dict) else {}
-    engineer_ids = {e.id for e in lists["engineers"]}
-    return out + _ticket_problems(lists["tickets"], tiers, engineer_ids, faults)
+    ids = {e.id for e in lists["engineers"] if isinstance(e.id, str)}
+    return out + _ticket_problems(lists["tickets"], tiers, ids, faults)
+
+
+MAX_DEPTH = 64  # a scenario is about 8 deep; `meta` may nest, but not without end
+
+
+def too_deep(raw: Any, what: str = "scenario") -> str | None:
+    """A problem line if the document nests deeper than MAX_DEPTH (checked without recursion):
+    deeper data would only break the serialising of plans and scenarios later on."""
+    stack = [(raw, 0, what)]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > MAX_DEPTH:
+            return (
+                f"{path}: nested more than {MAX_DEPTH} levels deep; fix: flatten it "
+                f"(a scenario needs about 8 levels)"
+            )
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        for k, v in items:
+            if isinstance(v, (dict, list)):
+                stack.append(
+                    (v, depth + 1, f"{path}[{k}]" if isinstance(k, int) else f"{path}.{k}")
+                )
+    return None
 
 
 def parse_scenario(raw: Any) -> Scenario:
@@ -532,13 +726,32 @@ def parse_scenario(raw: Any) -> Scenario:
         raise ScenarioError(
             [f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"]
         )
+    deep = too_deep(raw)
+    if deep:
+        raise ScenarioError([deep])
+    problems = unknown_fields(raw, Scenario)  # on the user's own fields, before the catalogue
     raw, borrowed = resolve_faults(raw)
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:
         lines = [x for x in _pydantic_problems(err, raw) if _not_borrowed(x, borrowed)]
-        raise ScenarioError(lines + _raw_problems(raw)) from None
-    problems = _problems(sc)
+        problems += lines + _raw_problems(raw)
+        raise ScenarioError(_at_most(problems)) from None
+    problems += _problems(sc)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_at_most(problems))
     return sc
+
+
+MAX_PROBLEMS = 200
+
+
+def _at_most(problems: list[str]) -> list[str]:
+    """A broken export can have a hundred thousand problems; the first ones tell what to fix."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [
+        f"scenario: {more:,} more problems not shown; fix: mend the ones above first (an export "
+        f"usually repeats the same fault on every row)"
+    ]

@@ -261,10 +261,10 @@ def finalize_routes(sc: Scenario, el: "Eligibility", routes: list[Route]) -> lis
     """Sort stops, drop restocks that picked nothing up, and fill arrival, depart, return and travel."""
     vehicle_of = {(v.engineer.id, v.shift): i for i, v in enumerate(el.vehicles)}
     out = []
-    for r in routes:
+    for r in routes + _from_position(el, routes):
         v = vehicle_of[(r.engineer, r.shift)]
         start_loc, end_loc = (int(x) for x in el.vehicle_loc[v])
-        stops = sorted(r.stops, key=lambda s: (s.start, s.type != "break"))
+        stops = sorted(r.stops, key=lambda s: (s.start, s.type == "break"))
         stops = [
             s
             for s in stops
@@ -306,7 +306,30 @@ def _without_needless_waiting(sc: Scenario, el: "Eligibility", stops: list[Stop]
             later = min(later, _floor_s(cap) - s.start)
         if later > timedelta(0):
             out[k] = replace(s, start=s.start + later, end=s.end + later)
-    return sorted(out + brks, key=lambda s: (s.start, s.type != "break"))
+    return sorted(out + brks, key=lambda s: (s.start, s.type == "break"))
+
+
+def _from_position(el: "Eligibility", routes: list[Route]) -> list[Route]:
+    """Empty routes for the shifts under way that continue from `position` but got no stops, where
+    the engineer works a later shift: checkers take the engineer's first route in the plan as the
+    one that leaves from `position` (rule 7), so it is listed rather than left out, as a route with
+    no stops may be; else the later shift, planned from `start`, would look like it."""
+    have = {(r.engineer, r.shift) for r in routes}
+    working = {r.engineer for r in routes}
+    return [
+        Route(
+            v.engineer.id,
+            v.shift,
+            [],
+            el.horizon.time(v.earliest_depart),
+            el.horizon.time(v.latest_return),
+        )
+        for v in el.vehicles
+        if v.first_live
+        and v.start is not v.engineer.start
+        and v.engineer.id in working
+        and (v.engineer.id, v.shift) not in have
+    ]
 
 
 def _loc(el: "Eligibility", s: Stop) -> int:
@@ -359,7 +382,7 @@ def _timed(el: "Eligibility", r: Route, stops: list[Stop], start_loc: int, end_l
     ret = t + timedelta(minutes=leg + sum(_minutes(b.start, b.end) for b in brks if b.start >= t))
     ret = max(ret, max((b.end for b in brks), default=ret))
     ret = min(r.return_, _ceil_s(ret))
-    all_stops = sorted(timed + brks, key=lambda s: (s.start, s.type != "break"))
+    all_stops = sorted(timed + brks, key=lambda s: (s.start, s.type == "break"))
     return Route(r.engineer, r.shift, all_stops, depart, ret, float(travel), float(km))
 
 

@@ -20,7 +20,8 @@ import pandas as pd
 from .checker import check
 from .eligibility import compute_eligibility
 from .events import apply_events, parse_events
-from .model import Scenario, ScenarioError, parse_scenario
+from .io import plan_problems
+from .model import Scenario, ScenarioError, Ticket, parse_scenario, unknown_fields
 from .params import SolveParams
 from .plan import Plan
 from .problem import ProblemData
@@ -99,11 +100,20 @@ def offer_slots(
         raise ValueError(f"rank: got {rank!r}; fix: use 'earliest' or 'cost'")
     params = params or SolveParams()
     raw = scenario.to_dict()
+    if not isinstance(ticket, dict) and not hasattr(ticket, "model_dump"):
+        raise ScenarioError(
+            [
+                f"ticket: got a JSON {type(ticket).__name__}; fix: give the caller's ticket as an object"
+            ]
+        )
     t = dict(
         ticket.model_dump(mode="json", exclude_unset=True)
         if hasattr(ticket, "model_dump")
         else ticket
     )
+    unknown = unknown_fields(t, Ticket, "ticket")
+    if unknown:  # a misspelt `skils` would offer slots the visit cannot keep
+        raise ScenarioError(unknown)
     t0 = scenario.planning_start
     t.setdefault("created", t0.isoformat(timespec="seconds"))
     t.pop("windows", None)
@@ -375,6 +385,65 @@ def simulate_day(
     return DayReport(pd.DataFrame(kpis).set_index("policy"), pd.DataFrame(rows), report_plans)
 
 
+def advance(scenario: Scenario | dict, plan: Plan, now: datetime | str) -> Scenario:
+    """The scenario at `now` had `plan` been carried out as planned: visits ended by then are done
+    (their parts used), the visit under way is `started` (its `duration_min` the work left), the
+    next one `en_route`, restocks ended are taken, and each engineer's `position` is the last
+    place reached (on the way to a visit: that visit). What the field reports (events) overrides
+    it; this is what a re-plan at a later `now` should start from when nothing was reported."""
+    sc = scenario if isinstance(scenario, Scenario) else parse_scenario(scenario)
+    when = now if isinstance(now, datetime) else _moment(now)
+    if sc.now is not None and when < sc.now:
+        raise ScenarioError(
+            [
+                f"now: {when.isoformat()} is before the scenario's now {sc.now.isoformat()}; "
+                f"fix: advance to a later moment"
+            ]
+        )
+    problems = plan_problems(plan.to_dict(), sc)
+    if problems:
+        raise ScenarioError(problems)
+    return parse_scenario(_advance(sc.to_dict(), plan, when, {}))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        when = None
+    if when is None or when.tzinfo is not None:
+        raise ScenarioError(
+            [f"now: got {text!r}; fix: give a local date-time such as 2026-11-23T11:00"]
+        )
+    return when
+
+
+def overdue_visits(scenario: Scenario, previous: Plan) -> list[str]:
+    """Visits of the plan in force that should have started by the scenario's `now` while their
+    tickets are still open: nothing reported them started or done. A re-plan cannot start them in
+    the past, so it plans them again from `now`; this says so, one line per visit."""
+    if scenario.now is None:
+        return []
+    out = []
+    for r in previous.routes:
+        for s in r.visits:
+            t = _ticket(scenario, s.ticket)
+            if t is not None and t.status == "open" and s.start < scenario.now:
+                out.append(
+                    f"{s.ticket}: planned with {r.engineer} at {s.start:%H:%M}, before now "
+                    f"({scenario.now:%H:%M}), but still open: planned again from now; fix: report "
+                    f"it started or done (ticket_status), or carry the plan out first (advance)"
+                )
+    return out
+
+
+def _ticket(sc: Scenario, tid: str | None):
+    try:
+        return sc.ticket(tid)
+    except KeyError:
+        return None
+
+
 def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
     """The scenario at `now` if the plan was carried out: visits ended are done (their parts used), the visit
     under way is started (its duration the work left), the next one en route; restocks ended are taken. The
@@ -429,6 +498,7 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                     windows=[],  # overflow a tight shift
                     duration_min=left,
                 )
+                tickets[s.ticket].pop("started_at", None)  # duration_min is now the work left
                 where = place
                 break
             else:
@@ -436,6 +506,9 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                     tickets[s.ticket].update(status="en_route", engineer=r.engineer)
                     where = place  # on the way there: counted as arrived (optimistic by the rest of the drive)
                 break
+        else:  # every stop carried out: on the way home, counted as there (optimistic, as above)
+            if r.stops and max(s.end for s in r.stops) <= now:
+                where = e.get("end") or e["start"]
         e["position"] = where
     raw["now"] = now.isoformat(timespec="seconds")
     return raw

@@ -24,6 +24,7 @@ from .problem import ProblemData
 from .search.construct import first_state, frozen_state, waiting_for_depot
 from .search.improve import Stop, improve
 from .search.timeline import plan_routes, start_routes
+from .reasons import left_out
 
 __all__ = ["Progress", "SolveParams", "solve"]
 MIN_POLISH_S = 0.2  # OR-Tools is not started for less time than this
@@ -150,7 +151,7 @@ def _solve(
                 scenario,
                 el,
                 routes,
-                unassigned + _dropped(el, dropped, False),
+                unassigned + _dropped(scenario, el, dropped, routes, False),
                 t0,
                 setup_s,
                 status,
@@ -165,7 +166,7 @@ def _solve(
             # broken plan; the search core's plan stands instead
             status = f"the OR-Tools plan broke a hard rule ({broken[0]}); the search core's plan"
     routes, dropped = plan_routes(problem, state)
-    unassigned += _dropped(el, dropped, not complete)
+    unassigned += _dropped(scenario, el, dropped, routes, not complete)
     if limit <= 0:
         status = "inserted without search"
     plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status)
@@ -203,25 +204,12 @@ def _frozen_unassigned(t) -> Unassigned:
     )
 
 
-def _dropped(el: Eligibility, dropped: list[str], timed_out: bool) -> list[Unassigned]:
-    """Eligible tickets left out: cut by the clock (only when the first plan was stopped before
-    trying them all) or for lack of room."""
-    if timed_out:
-        why = "not planned: the time limit ran out before a place was sought for every ticket"
-        return [
-            Unassigned(tid, f"{why}; fix: allow more time (--time-limit)", "time_limit")
-            for tid in dropped
-        ]
-    return [Unassigned(tid, _capacity_reason(el, tid), "capacity") for tid in dropped]
-
-
-def _capacity_reason(el: Eligibility, tid: str) -> str:
-    engineers = sorted({el.vehicles[v].engineer.id for v in el.allowed[tid]})
-    who = engineers[0] if len(engineers) == 1 else f"{len(engineers)} qualified engineers"
-    return (
-        f"not enough capacity: left out in favour of higher-priority or better-placed work "
-        f"({who} could serve it; their shifts are full at the times it can be served)"
-    )
+def _dropped(
+    sc: Scenario, el: Eligibility, dropped: list[str], routes: list, timed_out: bool
+) -> list[Unassigned]:
+    """Eligible tickets left out, each with its true reason (reasons.py, from the final routes):
+    `time_limit` only when the first plan was stopped by the clock before trying them all."""
+    return left_out(sc, el, dropped, routes, timed_out=timed_out)
 
 
 def _plan(sc, el, routes, unassigned, t0, setup_s, status, objective=None) -> Plan:

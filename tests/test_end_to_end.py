@@ -156,6 +156,8 @@ def test_a_time_limit_too_short_for_the_search_still_returns_the_greedy_plan():
         "reach",
         "capacity",
         "time_limit",
+        "stock",  # a part ran out on the vans and no depot refills it
+        "depot",  # a depot pick-up that fits no day
     }
 
 

@@ -135,7 +135,7 @@ def test_van_stock_is_used_up_and_carried_over_to_the_next_shift():
         ),
     ]
     plan = solve_checked(scenario([e], tickets))
-    assert len(served_by(plan)) == 1 and plan.unassigned[0].code == "capacity"
+    assert len(served_by(plan)) == 1 and plan.unassigned[0].code == "stock"  # no depot refills
 
 
 def test_part_nobody_holds_is_unassigned_naming_the_part():

@@ -182,24 +182,50 @@ def test_the_same_scenario_loads_from_a_file_and_from_json_text(tmp_path: Path):
     )
 
 
-def test_unknown_extra_fields_are_kept_and_round_trip():
+def test_a_misspelt_field_is_an_error_naming_the_nearest_known_field():
     raw = copy.deepcopy(MINIMAL)
-    raw["source"] = {"system": "ServiceDesk", "export": 42}  # top level
-    raw["engineers"][0]["employee_no"] = "0815"  # engineer
-    raw["tickets"][0]["customer_ref"] = "CR-2026-001"  # ticket
-    raw["tickets"][0]["location"]["address"] = "Dam 1, Amsterdam"  # nested object
+    raw["tickets"][0]["skils"] = ["gas"]  # would silently drop the skill requirement
+    raw["engineers"][0]["shifts_"] = []  # beside the real shifts
+    raw["tickets"][0]["location"]["lng"] = 4.9  # nested object
+    problems = problems_of(raw)
+    assert len(problems) == 3, problems
+    assert any(_matches(p, ["tickets[0]", ".skils", "unknown field", "'skills'"]) for p in problems)
+    assert any(_matches(p, ["engineers[0]", ".shifts_", "did you mean 'shifts'"]) for p in problems)
+    assert any(_matches(p, ["location.lng", "unknown field"]) for p in problems)
+
+
+def test_an_unknown_field_is_reported_beside_other_faults():
+    raw = copy.deepcopy(MINIMAL)
+    raw["tickets"][0]["duration_min"] = 0
+    raw["sorce"] = "ServiceDesk"
+    problems = problems_of(raw)
+    assert len(problems) == 2, problems
+    assert any(_matches(p, ["sorce", "unknown field", "x_"]) for p in problems)
+
+
+def test_meta_and_x_fields_pass_through_untouched_and_round_trip():
+    raw = copy.deepcopy(MINIMAL)
+    raw["meta"] = {"system": "ServiceDesk", "export": 42}  # top level
+    raw["engineers"][0]["x_employee_no"] = "0815"  # engineer
+    raw["tickets"][0]["meta"] = {"customer_ref": "CR-2026-001", "skils": "not checked in here"}
+    raw["tickets"][0]["location"]["x_address"] = "Dam 1, Amsterdam"  # nested object
+    raw["tickets"][0]["x_notes"] = None
     out = load_scenario(raw).to_dict()
-    assert out["source"] == {"system": "ServiceDesk", "export": 42}
-    assert out["engineers"][0]["employee_no"] == "0815"
-    assert out["tickets"][0]["customer_ref"] == "CR-2026-001"
-    assert out["tickets"][0]["location"]["address"] == "Dam 1, Amsterdam"
+    assert out["meta"] == {"system": "ServiceDesk", "export": 42}
+    assert out["engineers"][0]["x_employee_no"] == "0815"
+    assert out["tickets"][0]["meta"]["customer_ref"] == "CR-2026-001"
+    assert out["tickets"][0]["location"]["x_address"] == "Dam 1, Amsterdam"
+    assert out["tickets"][0]["x_notes"] is None
     assert load_scenario(out).to_dict() == out  # stable: a second round trip changes nothing
 
 
-def test_an_extra_field_with_a_null_value_is_kept():
+def test_meta_is_only_for_scenario_engineer_ticket_and_depot_and_must_be_an_object():
     raw = copy.deepcopy(MINIMAL)
-    raw["tickets"][0]["notes"] = None
-    assert "notes" in load_scenario(raw).to_dict()["tickets"][0]
+    raw["tickets"][0]["location"]["meta"] = {"a": 1}
+    raw["engineers"][0]["meta"] = "text"
+    problems = problems_of(raw)
+    assert any(_matches(p, ["location.meta", "unknown field"]) for p in problems)
+    assert any(_matches(p, ["engineers[0]", "meta", "JSON object"]) for p in problems)
 
 
 # ------------------------------------------------------------ CLI: exit code 2
