@@ -1,311 +1,117 @@
 """Baseline dispatchers to measure dispatch_opt against: how tickets are assigned by hand today, and VROOM.
 
-Both take a `dispatch_opt.Scenario` and return a contract-v1 `dispatch_opt.Plan` whose times come from
-one scheduler (`_Day`, below), in whole seconds with travel and service rounded up, so a plan that fits
-here also holds with exact times; `dispatch_opt.plan.finalize_routes` then fills arrival, depart, return
-and travel. Benchmarks verify every plan with `dispatch_opt.check`.
+Both take a `dispatch_opt.Scenario` and return a contract-v1 `dispatch_opt.Plan` whose times come
+from dispatch_opt's one scheduler, the search core's route-evaluation kernel (whole seconds, travel
+and service rounded up; an owed break where it costs nothing or cannot wait), so a plan that fits
+here also holds with exact times; `dispatch_opt.plan.finalize_routes` then fills arrival, depart,
+return and travel. Benchmarks verify every plan with `dispatch_opt.check`.
 
 - `manual_dispatch(scenario)`: tickets highest tier first, then by SLA deadline; each goes to the
   nearest qualified engineer (skills, required engineer, tools on the van, parts still on the van)
   whose day can still take it appended at the end of the route: travel from where that engineer's
-  route now ends, wait if early, start inside a window and the shift, back by shift end plus overtime.
-  On several days, the earliest day that can take it wins, then the nearest engineer on it. An owed
-  break is taken as soon as its interval opens while the engineer is free (before travelling to the
-  next visit, or while waiting there), else after the visit; an engineer whose break no longer fits is
-  skipped. No restocks: a ticket needs its tools and parts on the van, and van stock is tracked over
-  the engineer's shifts.
+  route now ends, wait if early, start inside a window and the shift, back by shift end plus
+  overtime, breaks kept. On several days, the earliest day that can take it wins, then the nearest
+  engineer on it. No restocks: a ticket needs its tools and parts on the van, and van stock is
+  tracked over the engineer's shifts.
 - `vroom_plan(scenario, time_limit_s)`: VROOM (pyvroom, extra `[bench]`) on the same integer data; see
   its docstring for the mapping and what cannot be expressed.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
 
 from dispatch_opt import Plan, Scenario
-from dispatch_opt.eligibility import Eligibility, Vehicle, compute_eligibility
+from dispatch_opt.eligibility import Eligibility, compute_eligibility
 from dispatch_opt.model import Ticket
-from dispatch_opt.plan import Route, Stop, Unassigned, build_kpis, finalize_routes
+from dispatch_opt.params import SolveParams
+from dispatch_opt.plan import Unassigned, build_kpis, finalize_routes
+from dispatch_opt.problem import ProblemData
+from dispatch_opt.search import ready
+from dispatch_opt.search.construct import frozen_state
+from dispatch_opt.search.kernel import INF
+from dispatch_opt.search.routes import RouteState, put, stock_ok, take
+from dispatch_opt.search.timeline import plan_routes
 
-BREAK = -1  # a break as an item of an explicit sequence (vroom_plan), taken where the engineer is
-VROOM_PRIORITY = (
-    100,
-    10,
-    1,
-    0,
-)  # by tier rank (VROOM's 0..100; assigned priority is maximised first)
-
-
-# ---------------------------------------------------------------- integer data shared by both baselines
+VROOM_PRIORITY = (100, 10, 1, 0)  # by tier rank (VROOM's 0..100; assigned priority is maximised first)
 
 
-class _Data:
-    """Seconds from the eligibility horizon: travel and service rounded up, windows and breaks per vehicle."""
-
-    def __init__(self, sc: Scenario, el: Eligibility):
-        self.sc, self.el, self.hz = sc, el, el.horizon
-        self.travel = (
-            np.ceil(el.minutes * 60 - 1e-6).astype(np.int64)
-            if len(el.locations)
-            else np.zeros((0, 0), int)
-        )
-        self.rank = {k: i for i, k in enumerate(sc.tiers)}
-        self._breaks: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-
-    def service(self, t: Ticket) -> int:
-        return math.ceil(t.duration_min * 60 - 1e-6)
-
-    def spans(self, t: Ticket, veh: Vehicle) -> list[tuple[int, int]]:
-        """When a visit of `t` by `veh` may start: its windows (or the shift), not before it was raised."""
-        hz = self.hz
-        lo = max(veh.earliest_depart, veh.shift_start, hz.seconds(t.created, up=True))
-        raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [
-            (lo, veh.shift_end)
-        ]
-        return [
-            (max(a, lo), min(b, veh.shift_end))
-            for a, b in raw
-            if max(a, lo) <= min(b, veh.shift_end)
-        ]
-
-    def breaks(self, veh: Vehicle) -> list[tuple[int, int, int]]:
-        """(interval start, interval end, duration) of the breaks this engineer-shift could owe (rule 5)."""
-        key = (veh.engineer_index, veh.shift)
-        if key in self._breaks:
-            return list(self._breaks[key])
-        out = []
-        for b in veh.engineer.breaks:
-            b0, b1 = self.hz.seconds(b.start, up=True), self.hz.seconds(b.end)
-            if b0 < veh.earliest_depart or b1 > veh.latest_return:
-                continue  # the route cannot be under way across the whole interval: never owed
-            out.append((b0, b1, math.ceil(b.duration_min * 60 - 1e-6)))
-        self._breaks[key] = sorted(out)
-        return list(self._breaks[key])
+def _start(sc: Scenario) -> tuple[Eligibility, ProblemData, RouteState, list[Unassigned]]:
+    """Eligibility, the problem data, routes holding the frozen work, and what cannot be planned."""
+    ready()
+    el = compute_eligibility(sc)
+    p = ProblemData(sc, el, SolveParams())
+    s, stuck = frozen_state(p)
+    unassigned = [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
+    for tid in stuck:
+        x = p.nodes.tickets.index(tid)
+        v = int(s.where[x])
+        take(p.arrays, s, v, int(np.flatnonzero(s.seq[v, : s.n[v]] == x)[0]))
+        unassigned.append(Unassigned(tid, "frozen but does not fit the shift", "frozen"))
+    return el, p, s, unassigned
 
 
-def _start_in(spans: list[tuple[int, int]], t: int) -> int | None:
-    for a, b in spans:
-        if t <= b:
-            return max(a, t)
-    return None
-
-
-@dataclass
-class _Day:
-    """One engineer-shift being filled in visiting order; `stops` are (ticket id or None for a break, start, end)."""
-
-    v: int
-    loc: int
-    t: int  # free from
-    pending: list[tuple[int, int, int]]  # breaks still owed if the route runs across their interval
-    stops: list[tuple[str | None, int, int]] = field(default_factory=list)
-
-    def copy(self) -> "_Day":
-        return _Day(self.v, self.loc, self.t, list(self.pending), list(self.stops))
-
-
-def _new_day(data: _Data, v: int) -> _Day:
-    veh = data.el.vehicles[v]
-    return _Day(v, int(data.el.vehicle_loc[v][0]), veh.earliest_depart, data.breaks(veh))
-
-
-def _take_break(day: _Day) -> bool:
-    """Take the first pending break now (at the engineer's location, from `day.t`); False if it no longer fits."""
-    b0, b1, d = day.pending[0]
-    start = max(day.t, b0)
-    if start + d > b1:
+def _appended(p: ProblemData, s: RouteState, v: int, x: int) -> bool:
+    """Ticket node x at the end of route v, if the route still holds (else left as it was)."""
+    k = int(s.n[v])
+    put(p.arrays, s, v, k, x)
+    if s.cost[v] == INF:
+        take(p.arrays, s, v, k)
         return False
-    day.pending.pop(0)
-    day.stops.append((None, start, start + d))
-    day.t = start + d
     return True
 
 
-def _visit(data: _Data, day: _Day, t: Ticket, take: int | None) -> _Day | None:
-    """`day` with `t` appended (a new object), or None. `take` pending breaks are taken in the gap before the
-    visit (None: every one whose interval opens before the visit would start), each as soon as its interval
-    opens: on the way (the engineer stops), or while waiting for the window; the gap covers travel plus breaks."""
-    veh = data.el.vehicles[day.v]
-    loc = data.el.ticket_loc[t.id]
-    spans = data.spans(t, veh)
-    leg = int(data.travel[day.loc, loc])
-    day = day.copy()
-    origin_free, pause, taken = day.t, 0, 0
-    start = _start_in(spans, day.t + leg)
-    while (
-        start is not None
-        and day.pending
-        and (taken < take if take is not None else day.pending[0][0] <= start)
-    ):
-        if not _take_break(day):
-            return None
-        taken += 1
-        pause += day.stops[-1][2] - day.stops[-1][1]
-        start = _start_in(spans, max(day.t, origin_free + leg + pause))
-    if start is None:
-        return None
-    day.stops.append((t.id, start, start + data.service(t)))
-    day.loc, day.t = loc, start + data.service(t)
-    return day
-
-
-def _close(data: _Data, day: _Day) -> int | None:
-    """The return time if the engineer goes home now, taking the breaks still owed; None if that breaks a rule."""
-    veh = data.el.vehicles[day.v]
-    home = int(data.travel[day.loc, data.el.vehicle_loc[day.v][1]])
-    t, skipped = day.t, []
-    for b0, b1, d in day.pending:
-        if t + home < b1:  # back before the interval ends: not owed
-            skipped.append(b1)
-            continue
-        start = max(t, b0)
-        if start + d > b1:
-            return None
-        t = start + d
-    ret = t + home
-    if ret > veh.latest_return or any(ret >= b1 for b1 in skipped):
-        return None
-    return ret
-
-
-def _closed_stops(data: _Data, day: _Day) -> list[tuple[str | None, int, int]]:
-    """The day's stops plus the breaks taken on the way home (as `_close` decides)."""
-    home = int(data.travel[day.loc, data.el.vehicle_loc[day.v][1]])
-    t, out = day.t, list(day.stops)
-    for b0, b1, d in day.pending:
-        if t + home < b1:
-            continue
-        start = max(t, b0)
-        out.append((None, start, start + d))
-        t = start + d
-    return out
-
-
-def _append(data: _Data, day: _Day, t: Ticket) -> _Day | None:
-    """`day` with `t` at the end, breaks handled as a dispatcher would, still closable; else None."""
-    for take in (None, 0):
-        new = _visit(data, day, t, take)
-        if new is not None and _close(data, new) is not None:
-            return new
-    return None
-
-
-def _routes(data: _Data, days: dict[int, _Day]) -> list[Route]:
-    hz, sc, out = data.hz, data.sc, []
-    for v, day in sorted(days.items()):
-        if not any(tid is not None for tid, _, _ in day.stops):
-            continue
-        veh = data.el.vehicles[v]
-        stops = []
-        for tid, s, e in _closed_stops(data, day):
-            if tid is None:
-                stops.append(Stop("break", hz.time(s), hz.time(e)))
-            else:
-                start = hz.time(s)
-                stops.append(
-                    Stop(
-                        "visit",
-                        start,
-                        start + timedelta(minutes=sc.ticket(tid).duration_min),
-                        ticket=tid,
-                    )
-                )
-        out.append(
-            Route(
-                veh.engineer.id,
-                veh.shift,
-                stops,
-                hz.time(veh.earliest_depart),
-                hz.time(veh.latest_return),
-            )
-        )
-    return out
-
-
-def _plan(
-    sc: Scenario,
-    el: Eligibility,
-    data: _Data,
-    days: dict[int, _Day],
-    unassigned: list[Unassigned],
-    t0: float,
-    setup_s: float,
-    status: str,
-    notes: list[str],
-) -> Plan:
-    routes = finalize_routes(sc, el, _routes(data, days))
-    plan = Plan(sc.name, routes, unassigned, notes=notes, scenario=sc)
+def _plan(sc, el, p, s, unassigned, t0, setup_s, status, notes) -> Plan:
+    routes, _ = plan_routes(p, s)
+    plan = Plan(sc.name, finalize_routes(sc, el, routes), unassigned, notes=notes, scenario=sc)
     plan.kpis = build_kpis(sc, plan, solve_s=time.monotonic() - t0, setup_s=setup_s, status=status)
     return plan
-
-
-def _unplannable(el: Eligibility) -> list[Unassigned]:
-    return [Unassigned(tid, u.reason, u.code) for tid, u in el.unplannable.items()]
 
 
 # ---------------------------------------------------------------- manual dispatch
 
 
 def manual_dispatch(scenario: Scenario) -> Plan:
-    """How tickets are assigned by hand today (module docstring): tier, then SLA deadline; nearest qualified
-    engineer whose day can still take the ticket at the end of the route; no restocks."""
+    """How tickets are assigned by hand today (module docstring): tier, then SLA deadline; nearest
+    qualified engineer whose day can still take the ticket at the end of the route; no restocks."""
     t0 = time.monotonic()
     sc = scenario
-    el = compute_eligibility(sc)
-    data = _Data(sc, el)
+    el, p, s, unassigned = _start(sc)
+    a = p.arrays
     setup_s = time.monotonic() - t0
-    unassigned = _unplannable(el)
-    days = {v: _new_day(data, v) for v in range(len(el.vehicles))}
-    stock = {e.id: dict(e.van) for e in sc.engineers}
-    tickets = [sc.ticket(tid) for tid in el.allowed]
-    frozen = sorted((t for t in tickets if t.frozen), key=lambda t: (t.status != "started", t.id))
-    for t in frozen:  # work under way stays with its engineer, first in the first open route
-        v = el.allowed[t.id][0]
-        new = _visit(data, days[v], t, 0)
-        if new is None:
-            unassigned.append(
-                Unassigned(t.id, f"frozen with {t.engineer} but does not fit the shift", "frozen")
-            )
-            continue
-        days[v] = new
-        for p, q in t.parts.items():
-            stock[t.engineer][p] = stock[t.engineer].get(p, 0) - q
+    rank = {k: i for i, k in enumerate(sc.tiers)}
     order = sorted(
-        (t for t in tickets if not t.frozen),
-        key=lambda t: (data.rank[t.priority], sc.deadline(t), t.id),
+        (x for x, tid in enumerate(p.nodes.tickets) if not p.ticket_of[tid].frozen),
+        key=lambda x: (rank[p.ticket_of[p.nodes.tickets[x]].priority], a.deadline[x],
+                       p.nodes.tickets[x]),
     )
-    for t in order:
+    for x in order:
+        t = p.ticket_of[p.nodes.tickets[x]]
         best, lacking = None, set()
-        for v in el.allowed[t.id]:
+        for v in p.allowed_vehicles[x]:
             veh = el.vehicles[v]
-            e = veh.engineer
-            if not set(t.tools) <= set(e.tools):
+            if not a.allowed[x, v]:
                 lacking.add("tool")
                 continue
-            if any(stock[e.id].get(p, 0) < q for p, q in t.parts.items()):
+            if not stock_ok(a, s, v, x):
                 lacking.add("part")
                 continue
-            day = days[v]
-            new = _append(data, day, t)
-            if new is None:
+            if not _appended(p, s, v, x):
                 lacking.add("time")
                 continue
-            key = (veh.shift_start // 86400, float(el.minutes[day.loc, el.ticket_loc[t.id]]), v)
+            take(a, s, v, int(s.n[v]) - 1)
+            last = a.v_start[v] if s.n[v] == 0 else s.seq[v, s.n[v] - 1]
+            key = (veh.shift_start // 86400, int(a.travel[last, x]), int(v))
             if best is None or key < best[0]:
-                best = (key, v, new)
+                best = (key, int(v))
         if best is None:
             unassigned.append(_manual_reason(el, t, lacking))
             continue
-        _, v, new = best
-        days[v] = new
-        for p, q in t.parts.items():
-            stock[el.vehicles[v].engineer.id][p] -= q
-    return _plan(sc, el, data, days, unassigned, t0, setup_s, "manual dispatch", [])
+        _appended(p, s, best[1], x)
+    return _plan(sc, el, p, s, unassigned, t0, setup_s, "manual dispatch", [])
 
 
 def _manual_reason(el: Eligibility, t: Ticket, lacking: set[str]) -> Unassigned:
@@ -351,27 +157,27 @@ def vroom_plan(
     carries over between shifts, which VROOM cannot express; this is the safe approximation); breaks are
     VROOM breaks (VROOM takes them on every used route, owed or not). Durations are the travel matrix in
     whole seconds rounded up; costs are the true travel seconds. SLA deadlines cannot be expressed: they
-    are only measured. VROOM's order per route is kept and timed again by this module's scheduler
-    (earliest start, breaks where VROOM put them); a visit that does not fit then is left unassigned.
+    are only measured. VROOM's order per route is kept and timed again by dispatch_opt's scheduler
+    (earliest start, breaks by its rule); a visit that does not fit then is left unassigned.
     """
     import vroom
 
     t0 = time.monotonic()
     sc = scenario
-    el = compute_eligibility(sc)
-    data = _Data(sc, el)
-    unassigned = _unplannable(el)
+    el, p, s, unassigned = _start(sc)
+    arrays = p.arrays
     tickets = sorted(el.allowed)
     if not tickets or not el.vehicles:
-        return _plan(sc, el, data, {}, unassigned, t0, time.monotonic() - t0, "nothing to plan", [])
+        return _plan(sc, el, p, s, unassigned, t0, time.monotonic() - t0, "nothing to plan", [])
+    travel = np.ceil(el.minutes * 60 - 1e-6).astype(np.int64)
     # durations: travel rounded up, less each vehicle's overtime into its own end location
-    durations = data.travel.copy()
+    durations = travel.copy()
     for v, veh in enumerate(el.vehicles):
         end = int(el.vehicle_loc[v][1])
         durations[:, end] = np.maximum(durations[:, end] - (veh.latest_return - veh.shift_end), 0)
     problem = vroom.Input()
     problem.set_durations_matrix("car", durations.astype(np.uint32))
-    problem.set_costs_matrix("car", data.travel.astype(np.uint32))
+    problem.set_costs_matrix("car", travel.astype(np.uint32))
     skill_ids: dict[str, int] = {}
 
     def sid(name: str) -> int:
@@ -390,7 +196,7 @@ def vroom_plan(
         van = [e.van.get(p, 0) if e.id not in first_seen else 0 for p in parts]
         first_seen.add(e.id)
         brks = []
-        for b0, b1, d in data.breaks(veh):
+        for b0, b1, d in p.break_windows[v]:
             if b1 - d <= veh.shift_end:
                 break_id += 1
                 brks.append(
@@ -422,12 +228,12 @@ def vroom_plan(
         skills = {sid(f"skill:{s}") for s in t.skills} | {sid(f"tool:{x}") for x in t.tools}
         if t.engineer:
             skills.add(sid(f"engineer:{t.engineer}"))
-        rank = data.rank[t.priority]
+        rank = p.rank[t.priority]
         problem.add_job(
             vroom.Job(
                 id=j,
                 location=el.ticket_loc[tid],
-                default_service=data.service(t),
+                default_service=int(arrays.service[p.nodes.tickets.index(tid)]),
                 delivery=vroom.Amount([t.parts.get(p, 0) for p in parts])
                 if parts
                 else vroom.Amount(),
@@ -442,18 +248,18 @@ def vroom_plan(
         exploration_level=exploration_level, nb_threads=threads, timeout=timedelta(seconds=left)
     )
     frame = solution.routes
-    days: dict[int, _Day] = {}
     notes, served = [], set()
     for v, rows in frame.groupby("vehicle_id", sort=True):
-        seq = [
-            tickets[int(r.id)] if r.type == "job" else BREAK
-            for r in rows.itertuples()
-            if r.type in ("job", "break")
-        ]
-        day, dropped = _timed(data, int(v), seq)
-        days[int(v)] = day
-        served |= {tid for tid, _, _ in day.stops if tid is not None}
-        for tid in dropped:
+        for r in rows.itertuples():  # VROOM's order, timed again by the kernel
+            if r.type != "job":
+                continue
+            tid = tickets[int(r.id)]
+            x = p.nodes.tickets.index(tid)
+            if p.ticket_of[tid].frozen:
+                continue  # frozen work: at the head of its route already, or unassigned
+            if _appended(p, s, int(v), x):
+                served.add(tid)
+                continue
             unassigned.append(
                 Unassigned(
                     tid,
@@ -462,38 +268,14 @@ def vroom_plan(
                     "capacity",
                 )
             )
-            notes.append(
-                f"{tid}: dropped from VROOM's route for {el.vehicles[int(v)].engineer.id} on re-timing"
-            )
-    dropped_ids = {u.ticket for u in unassigned}
+            engineer = el.vehicles[int(v)].engineer.id
+            notes.append(f"{tid}: dropped from VROOM's route for {engineer} on re-timing")
+    listed = {u.ticket for u in unassigned}
     for tid in tickets:
-        if tid not in served and tid not in dropped_ids:
+        x = p.nodes.tickets.index(tid)
+        if s.where[x] < 0 and tid not in listed:
             unassigned.append(_vroom_reason(el, sc.ticket(tid)))
-    return _plan(sc, el, data, days, unassigned, t0, setup_s, "vroom", notes)
-
-
-def _timed(data: _Data, v: int, seq: list) -> tuple[_Day, list[str]]:
-    """Time VROOM's sequence (ticket ids and BREAK) at the earliest, each break in the gap where VROOM put it
-    (breaks after the last visit only if owed); visits that do not fit are left out."""
-    sc = data.sc
-    day, dropped, breaks = _new_day(data, v), [], 0
-    kept: list[_Day] = [day]
-    for item in seq:
-        if item == BREAK:
-            breaks += 1
-            continue
-        t = sc.ticket(item)
-        new = _visit(data, day, t, min(breaks, len(day.pending))) or _visit(data, day, t, 0)
-        if new is None:
-            dropped.append(item)
-            continue
-        day, breaks = new, 0
-        kept.append(day)
-    while (
-        _close(data, kept[-1]) is None and len(kept) > 1
-    ):  # cannot get home in time: drop from the end
-        dropped.append(kept.pop().stops[-1][0])
-    return kept[-1], dropped
+    return _plan(sc, el, p, s, unassigned, t0, setup_s, "vroom", notes)
 
 
 def describe_code() -> str:

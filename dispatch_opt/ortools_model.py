@@ -311,11 +311,14 @@ class OrToolsModel:
         time_limit_s: float,
         start_routes: list[list[int]] | None = None,
         on_progress: Callable[[Progress], None] | None = None,
+        started: float | None = None,
     ):
         """Guided local search from `start_routes` (nodes per engineer-shift: the search core's
         plan); without them, from the first-solution strategy asked for, then the fallbacks (a
-        strategy can fail on side constraints). None if nothing was planned in time."""
+        strategy can fail on side constraints). None if nothing was planned in time. Progress
+        counts from `started` (time.monotonic(); default now)."""
         t0 = time.monotonic()
+        since = t0 if started is None else started
         nt = len(self.nodes.tickets)
         if on_progress is not None:
 
@@ -324,7 +327,7 @@ class OrToolsModel:
                     1 for n in range(nt) if self.routing.NextVar(self.idx[n]).Value() != self.idx[n]
                 )
                 cost = self.routing.CostVar().Value()
-                on_progress(Progress(time.monotonic() - t0, cost, planned, nt))
+                on_progress(Progress(time.monotonic() - since, cost, planned, nt))
 
             self.routing.AddAtSolutionCallback(report)
         if start_routes is not None:

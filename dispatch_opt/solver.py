@@ -144,7 +144,8 @@ def _solve(
     if ortools_alone or (polish >= MIN_POLISH_S and problem.nodes.tickets):
         model = OrToolsModel(problem)
         start = None if ortools_alone else start_routes(problem, state)
-        solution = model.solve(max(0.1, limit - (time.monotonic() - t0)), start, on_progress)
+        left = max(0.1, limit - (time.monotonic() - t0))
+        solution = model.solve(left, start, on_progress, started=t0)
         if solution is not None:
             routes, dropped = read_routes(scenario, model, solution)
             plan = _plan(

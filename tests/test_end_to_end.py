@@ -167,6 +167,6 @@ def test_progress_is_reported_from_the_first_plan_on_and_ends_with_the_plan_retu
     plan = do.solve(sc, do.SolveParams(time_limit_s=2), on_progress=reports.append)
     assert (
         reports[0].elapsed_s < 1.6
-    )  # ruin and recreate (the first 80 %) reports too, not only the search
+    )  # the search core reports too, not only OR-Tools
     assert [p.elapsed_s for p in reports] == sorted(p.elapsed_s for p in reports)
     assert reports[-1].planned == plan.kpis["served"]
