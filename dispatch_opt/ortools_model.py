@@ -217,19 +217,16 @@ class OrToolsModel:
 
     def _add_stability(self) -> None:
         """A re-plan keeps tickets with their engineer-shift and near their promised start, unless
-        moving
-        them buys more (a higher-tier SLA, much less travel). A visit has one soft upper bound:
-        where its
-        SLA deadline binds (see _add_priorities), that one wins over the promise."""
+        moving them buys more (a higher-tier SLA, much less travel). A visit has one soft upper
+        bound: where its SLA deadline binds (see _add_priorities), that one wins over the
+        promise."""
         self.stability_bound = 0
         move = round(self.params.move_cost_min * 60)
         movable = {n: v for n, v in self.was_on.items() if n not in self.frozen_nodes}
         if move and movable:
             # a "moved" counter per route: visiting a ticket that was on another engineer-shift adds
-            # one, and the
-            # route's span is charged per unit. (Soft same-vehicle constraints say the same but take
-            # seconds to
-            # close at a thousand tickets.)
+            # one, and the route's span is charged per unit. (Soft same-vehicle constraints say the
+            # same but take seconds to close at a thousand tickets.)
             callbacks = []
             for v in range(len(self.vehicles)):
                 moved = np.zeros(self.nodes.n, dtype=np.int64)
@@ -292,9 +289,8 @@ class OrToolsModel:
         )
         p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
         # the completion search (also used to restore a start assignment) must be allowed to place
-        # every
-        # engineer's break: the default 100 ms is not enough past about 60 engineer-shifts with
-        # breaks
+        # every engineer's break: the default 100 ms is not enough past about 60 engineer-shifts
+        # with breaks
         p.lns_time_limit.FromMilliseconds(max(100, int(min(10.0, time_limit_s / 3) * 1000)))
         p.log_search = self.params.log_search
         return p
@@ -480,8 +476,7 @@ def _owed_breaks(
 
 def _pickups(model: OrToolsModel, solution, v: int, seq) -> dict[int, tuple[dict, list]]:
     """Parts and tools taken at each restock stop: how much each stock dimension's cumul rises from
-    the
-    stop to the next node (nothing is used at a restock). Read from cumuls, not from the slack
+    the stop to the next node (nothing is used at a restock). Read from cumuls, not from the slack
     variables:
     in solutions from OR-Tools' own first-solution heuristics the slack values can be stale."""
     nt = len(model.nodes.tickets)

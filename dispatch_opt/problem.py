@@ -45,9 +45,8 @@ class ProblemData:
 
     Integer seconds from the horizon origin; travel rounded up, so that a schedule that holds here
     also holds with the exact travel times. Node layout: tickets, restock stops, each vehicle's
-    start,
-    each vehicle's end (see `Nodes`). `arrays` holds the same as plain numpy arrays for the compiled
-    kernel (search.kernel).
+    start, each vehicle's end (see `Nodes`). `arrays` holds the same as plain numpy arrays for the
+    compiled kernel (search.kernel).
     """
 
     def __init__(
@@ -83,8 +82,8 @@ class ProblemData:
     # ------------------------------------------------------------ layout
     def _restock_slots(self, tickets: list[str]) -> list[tuple[str, int]]:
         """A restock stop per (depot, engineer-shift) that might need one: any engineer-shift with
-        parts
-        work (a van can run short over several tickets), or one lacking a tool a ticket needs."""
+        parts work (a van can run short over several tickets), or one lacking a tool a ticket
+        needs."""
         if not self.sc.depots:
             return []
         needy = {
@@ -126,10 +125,9 @@ class ProblemData:
 
     def _previous(self, plan: Plan | None, warm: Plan | None) -> None:
         """What a re-plan keeps from the previous plan: each ticket's engineer-shift and promised
-        start
-        (`promised`, `was_on`); and the routes to start from (`seeds`, restocks with their
-        pickups): those
-        of `warm` (the previous plan with new work inserted), else of the previous plan."""
+        start (`promised`, `was_on`); and the routes to start from (`seeds`, restocks with their
+        pickups): those of `warm` (the previous plan with new work inserted), else of the previous
+        plan."""
         nt = len(self.nodes.tickets)
         self.promised: list[int | None] = [None] * nt
         self.was_on: dict[int, int] = {}

@@ -21,10 +21,10 @@ from .ortools_model import OrToolsModel, read_routes
 from .params import GREEDY, Progress, SolveParams
 from .plan import Plan, Unassigned, build_kpis, diff_plans, finalize_routes
 from .problem import ProblemData
+from .reasons import left_out
 from .search.construct import first_state, frozen_state, waiting_for_depot
 from .search.improve import Stop, improve
 from .search.timeline import plan_routes, start_routes
-from .reasons import left_out
 
 __all__ = ["Progress", "SolveParams", "solve"]
 MIN_POLISH_S = 0.2  # OR-Tools is not started for less time than this
@@ -41,13 +41,10 @@ def solve(
     """Plan every live ticket: routes for engineer-shifts, the rest unassigned with a reason.
 
     With `previous` (a plan of the same operation, e.g. this morning's), this is a re-plan: its
-    routes
-    are the warm start, and moving a ticket to another engineer or shifting its promised start costs
-    (SolveParams.move_cost_min, eta_*); the plan's KPIs then count the changes. With time_limit_s=0
-    there
-    is no search: the previous routes are kept as far as they still hold and new work is inserted
-    where
-    it costs least (the fast path for an emergency).
+    routes are the warm start, and moving a ticket to another engineer or shifting its promised
+    start costs (SolveParams.move_cost_min, eta_*); the plan's KPIs then count the changes. With
+    time_limit_s=0 there is no search: the previous routes are kept as far as they still hold and
+    new work is inserted where it costs least (the fast path for an emergency).
     """
     params = params or SolveParams()
     search.ready()  # compiled kernels: loaded (or compiled, once after install) off the clock
@@ -66,9 +63,8 @@ def _replan(
     previous: Plan,
     on_progress: Callable[[Progress], None] | None,
 ) -> Plan:
-    """The fast path first (new work inserted, nothing moved), then the search from there: a
-    re-plan with
-    search is never worse than the insertion alone, whatever the time limit."""
+    """The fast path first (new work inserted, nothing moved), then the search from there: a re-plan
+    with search is never worse than the insertion alone, whatever the time limit."""
     t0 = time.monotonic()
     el = compute_eligibility(scenario)
     fast = _solve(scenario, dataclasses.replace(params, time_limit_s=0), previous, el=el)
