@@ -1,4 +1,5 @@
-"""Baseline dispatchers to measure dispatch_opt against: how tickets are assigned by hand today, and VROOM.
+"""Baseline dispatchers to measure dispatch_opt against: how tickets are assigned by hand today,
+and VROOM.
 
 Both take a `dispatch_opt.Scenario` and return a contract-v1 `dispatch_opt.Plan` whose times come
 from dispatch_opt's one scheduler, the search core's route-evaluation kernel (whole seconds, travel
@@ -13,7 +14,8 @@ return and travel. Benchmarks verify every plan with `dispatch_opt.check`.
   overtime, breaks kept. On several days, the earliest day that can take it wins, then the nearest
   engineer on it. No restocks: a ticket needs its tools and parts on the van, and van stock is
   tracked over the engineer's shifts.
-- `vroom_plan(scenario, time_limit_s)`: VROOM (pyvroom, extra `[bench]`) on the same integer data; see
+- `vroom_plan(scenario, time_limit_s)`: VROOM (pyvroom, extra `[bench]`) on the same integer data;
+see
   its docstring for the mapping and what cannot be expressed.
 """
 
@@ -36,7 +38,8 @@ from dispatch_opt.search.kernel import INF
 from dispatch_opt.search.routes import RouteState, put, stock_ok, take
 from dispatch_opt.search.timeline import plan_routes
 
-VROOM_PRIORITY = (100, 10, 1, 0)  # by tier rank (VROOM's 0..100; assigned priority is maximised first)
+# by tier rank (VROOM's 0..100; assigned priority is maximised first)
+VROOM_PRIORITY = (100, 10, 1, 0)
 
 
 def _start(sc: Scenario) -> tuple[Eligibility, ProblemData, RouteState, list[Unassigned]]:
@@ -85,8 +88,11 @@ def manual_dispatch(scenario: Scenario) -> Plan:
     rank = {k: i for i, k in enumerate(sc.tiers)}
     order = sorted(
         (x for x, tid in enumerate(p.nodes.tickets) if not p.ticket_of[tid].frozen),
-        key=lambda x: (rank[p.ticket_of[p.nodes.tickets[x]].priority], a.deadline[x],
-                       p.nodes.tickets[x]),
+        key=lambda x: (
+            rank[p.ticket_of[p.nodes.tickets[x]].priority],
+            a.deadline[x],
+            p.nodes.tickets[x],
+        ),
     )
     for x in order:
         t = p.ticket_of[p.nodes.tickets[x]]
@@ -145,20 +151,21 @@ def vroom_plan(
 ) -> Plan:
     """VROOM (pyvroom) on the scenario, its routes turned back into a contract-v1 plan.
 
-    Mapping: each engineer-shift is a vehicle from its start to its end location, time window from the
-    earliest departure to shift end; the overtime allowance is taken off the travel into that vehicle's
-    own end location (so every visit starts inside the shift and the return stays within shift end plus
-    overtime, the way dispatch_opt's model does it); skills, the required engineer and the tools a ticket
-    needs (VROOM makes no restocks: tools must be on the van) are integer skill ids; a job's time windows
-    are its appointment windows from the moment it was raised (or from then on), service its duration;
-    VROOM priority 100, 10, 1, 0 by tier rank (VROOM maximises the total priority served first, so one
-    emergency outweighs ten urgent tickets, not any number); parts are capacity dimensions, one per part
-    with the van's stock on the engineer's FIRST open shift only and none on later shifts (van stock
-    carries over between shifts, which VROOM cannot express; this is the safe approximation); breaks are
-    VROOM breaks (VROOM takes them on every used route, owed or not). Durations are the travel matrix in
-    whole seconds rounded up; costs are the true travel seconds. SLA deadlines cannot be expressed: they
-    are only measured. VROOM's order per route is kept and timed again by dispatch_opt's scheduler
-    (earliest start, breaks by its rule); a visit that does not fit then is left unassigned.
+    Mapping: each engineer-shift is a vehicle from its start to its end location, time window from
+    the earliest departure to shift end; the overtime allowance is taken off the travel into that
+    vehicle's own end location (so every visit starts inside the shift and the return stays within
+    shift end plus overtime, the way dispatch_opt's model does it); skills, the required engineer
+    and the tools a ticket needs (VROOM makes no restocks: tools must be on the van) are integer
+    skill ids; a job's time windows are its appointment windows from the moment it was raised (or
+    from then on), service its duration; VROOM priority 100, 10, 1, 0 by tier rank (VROOM maximises
+    the total priority served first, so one emergency outweighs ten urgent tickets, not any number);
+    parts are capacity dimensions, one per part with the van's stock on the engineer's FIRST open
+    shift only and none on later shifts (van stock carries over between shifts, which VROOM cannot
+    express; this is the safe approximation); breaks are VROOM breaks (VROOM takes them on every
+    used route, owed or not). Durations are the travel matrix in whole seconds rounded up; costs are
+    the true travel seconds. SLA deadlines cannot be expressed: they are only measured. VROOM's
+    order per route is kept and timed again by dispatch_opt's scheduler (earliest start, breaks by
+    its rule); a visit that does not fit then is left unassigned.
     """
     import vroom
 
@@ -279,7 +286,8 @@ def vroom_plan(
 
 
 def describe_code() -> str:
-    """Which dispatch_opt was measured: the repository's commit, and whether the imported package matches it."""
+    """Which dispatch_opt was measured: the repository's commit, and whether the imported package
+    matches it."""
     import subprocess
     from pathlib import Path
 
@@ -300,7 +308,8 @@ def describe_code() -> str:
         git("ls-tree", "--name-only", "HEAD", "dispatch_opt/").replace("dispatch_opt/", "").split()
     )
     where = "" if pkg == root / "dispatch_opt" else f", imported from {pkg}"
-    return f"dispatch_opt {'as committed in' if same else 'with uncommitted changes over'} {head}{where}"
+    state = "as committed in" if same else "with uncommitted changes over"
+    return f"dispatch_opt {state} {head}{where}"
 
 
 def _vroom_reason(el: Eligibility, t: Ticket) -> Unassigned:

@@ -1,19 +1,23 @@
-"""dispatch_opt against the baselines on the bundled synthetic cities, all in one run on one machine.
+"""dispatch_opt against the baselines on the bundled synthetic cities, all in one run on one
+machine.
 
     python benchmarks/cities.py [--time-limit 30] [--scenarios small,medium,...] [--solvers ...]
 
 Solvers, one after the other on each scenario (scenarios/<name>.json):
 
 - `dispatch_opt`: `dispatch_opt.solve` with default SolveParams but the time limit;
-- `ortools_start`: the same dispatch_opt model started from OR-Tools' own PARALLEL_CHEAPEST_INSERTION
-  instead of dispatch_opt's greedy (core_solve.py's baseline). There is no plain OR-Tools model of these
-  scenarios (literature.py's plain OR-Tools runner covers VRPTW instances only: no skills, parts, breaks,
-  shifts or tiers), so this is the closest "OR-Tools without dispatch_opt's construction" baseline;
+- `ortools_start`: the same dispatch_opt model started from OR-Tools' own
+  PARALLEL_CHEAPEST_INSERTION instead of dispatch_opt's greedy (core_solve.py's baseline). There is
+  no plain OR-Tools model of these scenarios (literature.py's plain OR-Tools runner covers VRPTW
+  instances only: no skills, parts, breaks, shifts or tiers), so this is the closest "OR-Tools
+  without dispatch_opt's construction" baseline;
 - `vroom`: `baselines.vroom_plan` (pyvroom, one thread, exploration level 5, same time limit);
-- `manual`: `baselines.manual_dispatch` (tier, deadline, nearest qualified engineer, appended; no restocks).
+- `manual`: `baselines.manual_dispatch` (tier, deadline, nearest qualified engineer, appended; no
+restocks).
 
-Every plan is verified by `dispatch_opt.check`; figures are the checker's (recomputed from the plan), and a
-plan with violations is reported as a failure. Writes benchmarks/results/cities-<date>.csv and .md.
+Every plan is verified by `dispatch_opt.check`; figures are the checker's (recomputed from the
+plan), and a plan with violations is reported as a failure. Writes
+benchmarks/results/cities-<date>.csv and .md.
 """
 
 from __future__ import annotations
@@ -172,16 +176,24 @@ def markdown(
     lines = [
         f"# Synthetic cities: dispatch_opt vs baselines, {date}",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-        f"{platform.python_version()}; {code}; solvers run one after the other, one search thread each, "
-        f"{args.time_limit:g} s per solve (manual dispatch has no budget); {total_s / 60:.1f} min in all. "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} "
+        f"{platform.python_version()}; {code}; solvers run one after the other, one search thread "
+        f"each, "
+        f"{args.time_limit:g} s per solve (manual dispatch has no budget); {total_s / 60:.1f} min "
+        f"in all. "
         f"Command: `python benchmarks/cities.py --time-limit {args.time_limit:g}`.",
         "",
-        "Solvers: `dispatch_opt` (default SolveParams); `ortools_start` (dispatch_opt's model from OR-Tools' own "
-        "PARALLEL_CHEAPEST_INSERTION start, core_solve.py's baseline: there is no plain OR-Tools model of these "
-        "scenarios); `vroom` (pyvroom, see `benchmarks/baselines.py`: no restocks, van stock on the first shift "
-        "only, SLA deadlines not expressible); `manual` (tier, then SLA deadline, nearest qualified engineer, "
-        "appended to the route; no restocks). Figures are the checker's; on time counts served tickets that "
+        "Solvers: `dispatch_opt` (default SolveParams); `ortools_start` (dispatch_opt's model from "
+        "OR-Tools' own "
+        "PARALLEL_CHEAPEST_INSERTION start, core_solve.py's baseline: there is no plain OR-Tools "
+        "model of these "
+        "scenarios); `vroom` (pyvroom, see `benchmarks/baselines.py`: no restocks, van stock on "
+        "the first shift "
+        "only, SLA deadlines not expressible); `manual` (tier, then SLA deadline, nearest "
+        "qualified engineer, "
+        "appended to the route; no restocks). Figures are the checker's; on time counts served "
+        "tickets that "
         "started by their SLA deadline; a plan with violations is a failure.",
         "",
     ]
@@ -211,16 +223,21 @@ def markdown(
                 for t in TIERS
             )
             lines.append(
-                f"| {s} | {verdict} | {r['served']}/{r['tickets']} | {tiers} | {r['travel_min']:,.0f} | "
-                f"{r['distance_km']:,.0f} | {r['setup_s'] if r['setup_s'] != '' else '-'} | {r['wall_s']} |"
+                f"| {s} | {verdict} | {r['served']}/{r['tickets']} | {tiers} | "
+                f"{r['travel_min']:,.0f} | "
+                f"{r['distance_km']:,.0f} | {r['setup_s'] if r['setup_s'] != '' else '-'} | "
+                f"{r['wall_s']} |"
             )
         lines.append("")
     lines += [
         "## Where dispatch_opt is ahead or behind",
         "",
-        "Each baseline against dispatch_opt in the same run, judged in the contract's order: tickets served tier by "
-        "tier (highest first), then SLA lateness weighted 100/30/10/3 per minute by tier, then travel. "
-        "Differences are dispatch_opt minus the baseline. A failed plan (violations or error) is not compared.",
+        "Each baseline against dispatch_opt in the same run, judged in the contract's order: "
+        "tickets served tier by "
+        "tier (highest first), then SLA lateness weighted 100/30/10/3 per minute by tier, then "
+        "travel. "
+        "Differences are dispatch_opt minus the baseline. A failed plan (violations or error) is "
+        "not compared.",
         "",
         "| scenario | baseline | dispatch_opt is | deciding | differences |",
         "|---|---|---|---|---|",
@@ -264,7 +281,8 @@ def main() -> None:
         ap.error(f"unknown solver(s) {unknown}; choose from {list(SOLVERS)}")
     code = baselines.describe_code()
     print(
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {code}; "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{code}; "
         f"{args.time_limit:g} s per solve",
         flush=True,
     )
@@ -277,8 +295,10 @@ def main() -> None:
             if "served" in row:
                 tiers = tier_summary(row, TIERS)
                 print(
-                    f"{name:13s} {solver:13s} {'ok' if row['valid'] else 'INVALID':7s} served {row['served']:4d}/"
-                    f"{row['tickets']} [{tiers}] travel {row['travel_min']:8,.0f} min {row['distance_km']:7,.0f} km "
+                    f"{name:13s} {solver:13s} {'ok' if row['valid'] else 'INVALID':7s} served "
+                    f"{row['served']:4d}/"
+                    f"{row['tickets']} [{tiers}] travel {row['travel_min']:8,.0f} min "
+                    f"{row['distance_km']:7,.0f} km "
                     f"{row['wall_s']:6.1f} s",
                     flush=True,
                 )

@@ -1,4 +1,5 @@
-"""What the benchmark runners share: one line per tier for the console, and writing a result pair."""
+"""What the benchmark runners share: one line per tier for the console, and writing a result
+pair."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Core-engine figures for the README: each scenario solved with dispatch_opt's greedy start and with
-OR-Tools' own first-solution heuristic, same time budget, same machine, one after the other.
+"""Core-engine figures for the README: each scenario solved with dispatch_opt's greedy start and
+with OR-Tools' own first-solution heuristic, same time budget, same machine, one after the other.
 
     python benchmarks/core_solve.py [--time-limit 30] [--out benchmarks/results/core-solve-DATE.csv]
 
@@ -65,7 +65,8 @@ def main() -> None:
     )
     args = ap.parse_args()
     print(
-        f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"machine: {platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, "
         f"time limit {args.time_limit:g} s per solve"
     )
     rows = []
@@ -79,8 +80,10 @@ def main() -> None:
                 if t.endswith("_on_time")
             )
             print(
-                f"{name:13s} {strategy:28s} valid={row['valid']} served {row['served']}/{row['tickets']} "
-                f"on time (of served): {tiers}; travel {row['travel_min']:,.0f} min; setup {row['setup_s']} s"
+                f"{name:13s} {strategy:28s} valid={row['valid']} served "
+                f"{row['served']}/{row['tickets']} "
+                f"on time (of served): {tiers}; travel {row['travel_min']:,.0f} min; setup "
+                f"{row['setup_s']} s"
             )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as f:

@@ -1,4 +1,5 @@
-"""dispatch_opt against the literature: public VRPTW instances, gap to the best-known solutions (BKS).
+"""dispatch_opt against the literature: public VRPTW instances, gap to the best-known solutions
+(BKS).
 
     python benchmarks/literature.py --suite solomon [--time-limit 5] [--instances 'C1*']
                                     [--solvers dispatch_opt,ortools,pyvrp] [--seed 0]
@@ -7,7 +8,8 @@ Every instance is converted by `dispatch_opt.literature` under the BKS conventio
 distance = travel time = Euclidean truncated to one decimal, capacity and windows hard) and
 solved by each solver, one after the other, with the same time budget:
 
-- `dispatch_opt`: `dispatch_opt.solve` on the scenario (its defaults: greedy start, guided local search);
+- `dispatch_opt`: `dispatch_opt.solve` on the scenario (its defaults: greedy start, guided local
+search);
 - `ortools`: plain OR-Tools routing on the same instance, written directly with pywrapcp: distances
   and times in integer tenths (exact), time dimension with service times and slack, capacity
   dimension, default first-solution strategy, GUIDED_LOCAL_SEARCH, every customer mandatory;
@@ -15,7 +17,8 @@ solved by each solver, one after the other, with the same time budget:
 
 Every plan, whichever solver made it, is rebuilt as a contract-v1 plan and verified with
 `dispatch_opt.check`; a plan with violations or unserved customers is a failure, not a result.
-Writes `benchmarks/results/literature-<suite>-<date>.csv` and `.md` (gap per instance, mean per class).
+Writes `benchmarks/results/literature-<suite>-<date>.csv` and `.md` (gap per instance, mean per
+class).
 """
 
 from __future__ import annotations
@@ -74,7 +77,8 @@ def instance_class(name: str) -> str:
     return f"{m.group(1)}{m.group(2)}" if m else "?"
 
 
-# ------------------------------------------------------------------ solvers: each returns routes of ticket ids
+# ------------------------------------------------------------------ solvers: each returns routes of
+# ticket ids
 
 
 def solve_dispatch_opt(
@@ -231,7 +235,8 @@ def run_one(suite: str, path: Path, solver: str, time_limit: float, seed: int) -
         routes, detail = SOLVERS[base](
             inst, scenario, time_limit, seed, *([option] if option else [])
         )
-    except Exception as exc:  # noqa: BLE001 - a crash of one solver on one instance is a result to report, not a stop
+    # noqa: BLE001 - a crash of one solver on one instance is a result to report, not a stop
+    except Exception as exc:
         row.update(
             wall_s=round(time.monotonic() - t0, 2),
             status="error",
@@ -335,22 +340,29 @@ def markdown(
     lines = [
         f"# Literature benchmark: {suite}, {date}",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-        f"{platform.python_version()}; solvers run one after the other, {args.time_limit:g} s per instance per "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} "
+        f"{platform.python_version()}; solvers run one after the other, {args.time_limit:g} s per "
+        f"instance per "
         f"solver, seed {args.seed}; solver wall time {total_s / 60:.1f} min in all"
         + (f"; code {args.commit}" if getattr(args, "commit", "") else "")
         + ". "
-        f"Command: `python benchmarks/literature.py --suite {suite} --time-limit {args.time_limit:g}"
+        f"Command: `python benchmarks/literature.py --suite {suite} --time-limit "
+        f"{args.time_limit:g}"
         + (f" --instances '{args.instances}'" if args.instances else "")
         + f" --solvers {','.join(solvers)}"
         + (f" --tag {args.tag}" if args.tag else "")
         + "`.",
         "",
         (
-            "Convention of the best-known solutions (DIMACS 2021 VRPTW): distance = travel time = Euclidean "
-            "distance truncated to one decimal; capacity and time windows hard; objective total distance, any "
-            "number of vehicles up to the fleet. Gap = (distance - BKS) / BKS in %. Every plan is rebuilt as a "
-            "contract-v1 plan and verified by `dispatch_opt.check`; a plan with violations or unserved customers "
+            "Convention of the best-known solutions (DIMACS 2021 VRPTW): distance = travel time = "
+            "Euclidean "
+            "distance truncated to one decimal; capacity and time windows hard; objective total "
+            "distance, any "
+            "number of vehicles up to the fleet. Gap = (distance - BKS) / BKS in %. Every plan is "
+            "rebuilt as a "
+            "contract-v1 plan and verified by `dispatch_opt.check`; a plan with violations or "
+            "unserved customers "
             "counts as a failure and is left out of the mean gap."
         ),
         "",
@@ -434,7 +446,8 @@ def main() -> None:
     ap.add_argument(
         "--solvers",
         default="dispatch_opt,ortools",
-        help=f"comma-separated, of {','.join(SOLVERS)}; dispatch_opt:STRATEGY sets its first_solution",
+        help=f"comma-separated, of {','.join(SOLVERS)}; dispatch_opt:STRATEGY sets its "
+        f"first_solution",
     )
     ap.add_argument(
         "--tag", default="", help="suffix of the result files, e.g. 'pca' for a variant run"
@@ -512,7 +525,8 @@ def report(
     print(f"{'class':6s} {'n':>3s} " + " ".join(f"{s:>{max(20, len(s))}s}" for s in solvers))
     for line in summary(rows, solvers):
         print(
-            f"{line['class'].replace('all solved by every solver', 'common'):6s} {line['instances']:3d} "
+            f"{line['class'].replace('all solved by every solver', 'common'):6s} "
+            f"{line['instances']:3d} "
             + " ".join(
                 f"{line[f'{s}_gap']:>{max(14, len(s) - 6)}s} ({line[f'{s}_failures']:2d})"
                 for s in solvers

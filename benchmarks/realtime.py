@@ -1,13 +1,15 @@
 """Real-time figures: emergency insertion latency, appointment-slot latency, and a simulated day.
 
-    python benchmarks/realtime.py [--emergencies 30] [--callers 30] [--morning-time 20] [--replan-time 5]
+    python benchmarks/realtime.py [--emergencies 30] [--callers 30] [--morning-time 20]
+    [--replan-time 5]
 
 1. Emergencies (medium and large presets): the morning plan is carried out up to a random moment
-   of the day; an emergency is called in; latency = apply_events + solve(previous=plan, time_limit_s=0),
-   i.e. from the call to a plan with the emergency inserted. Every plan is checked by the package
-   checker (outside the timing); a plan with violations counts as a failure. Baseline in the same run,
-   on the first few emergencies: a re-plan with search (--replan-time seconds).
-2. Slots (medium): offer_slots for callers at known addresses; every offered slot of the first callers
+   of the day; an emergency is called in; latency = apply_events + solve(previous=plan,
+   time_limit_s=0), i.e. from the call to a plan with the emergency inserted. Every plan is checked
+   by the package checker (outside the timing); a plan with violations counts as a failure. Baseline
+   in the same run, on the first few emergencies: a re-plan with search (--replan-time seconds).
+2. Slots (medium): offer_slots for callers at known addresses; every offered slot of the first
+callers
    is booked and the resulting plan checked.
 3. A simulated day (medium, seeded events): re-planning with search vs greedy insertion only.
 
@@ -56,7 +58,8 @@ def emergencies(
     t0 = time.monotonic()
     morning = do.solve(sc, do.SolveParams(time_limit_s=morning_time))
     print(
-        f"{name}: morning plan {morning.kpis['served']}/{morning.kpis['tickets']} in {time.monotonic() - t0:.1f} s"
+        f"{name}: morning plan {morning.kpis['served']}/{morning.kpis['tickets']} in "
+        f"{time.monotonic() - t0:.1f} s"
     )
     rng = random.Random(seed)
     first = min(r.depart for r in morning.routes)
@@ -217,7 +220,8 @@ def main() -> None:
         "",
         f"Machine: {machine}, 2 cores; one process, one search thread.",
         "",
-        "| suite | scenario | policy | runs | p50 latency | p95 latency | max | valid | served | on time |",
+        "| suite | scenario | policy | runs | p50 latency | p95 latency | max | valid | served | "
+        "on time |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (suite, name, policy), g in df[df["suite"] != "day"].groupby(
@@ -235,7 +239,8 @@ def main() -> None:
         )
     lines += [
         "",
-        f"A simulated day on medium (seed {args.seed}; re-plan with {args.replan_time:g} s of search at each "
+        f"A simulated day on medium (seed {args.seed}; re-plan with {args.replan_time:g} s of "
+        f"search at each "
         f"event vs greedy insertion only):",
         "",
         _markdown(day_kpis),

@@ -1,16 +1,18 @@
 """How solve time, plan quality and memory grow with the size of the day: 50 to 2,000 tickets.
 
-    python benchmarks/scaling.py [--sizes 50,100,200,500,1000,2000] [--budgets 10,30] [--solvers ...]
+    python benchmarks/scaling.py [--sizes 50,100,200,500,1000,2000] [--budgets 10,30] [--solvers
+    ...]
 
-Each size is a synthetic Bologna day from `dispatch_opt.generate.generate_from_options` (one day, straight-line
-travel, emergencies raised the evening before, seed 1) with one engineer per 8 tickets. Each case (size,
-solver, budget) runs in a fresh Python subprocess that loads the scenario from a JSON file, solves, and
-reports its peak resident set size (`resource.getrusage(RUSAGE_SELF).ru_maxrss` read in the child right after
-solving: interpreter, imports, the scenario and the solve; the resident size just before solving is recorded
-too). The parent checks every plan with `dispatch_opt.check` (figures are the checker's; a plan with violations
-is a failure). Solvers: `dispatch_opt` (default SolveParams but the budget), `vroom` (baselines.vroom_plan,
-one thread) and `manual` (baselines.manual_dispatch, no budget: run once per size).
-Writes benchmarks/results/scaling-<date>.csv and .md.
+Each size is a synthetic Bologna day from `dispatch_opt.generate.generate_from_options` (one day,
+straight-line travel, emergencies raised the evening before, seed 1) with one engineer per 8
+tickets. Each case (size, solver, budget) runs in a fresh Python subprocess that loads the scenario
+from a JSON file, solves, and reports its peak resident set size
+(`resource.getrusage(RUSAGE_SELF).ru_maxrss` read in the child right after solving: interpreter,
+imports, the scenario and the solve; the resident size just before solving is recorded too). The
+parent checks every plan with `dispatch_opt.check` (figures are the checker's; a plan with
+violations is a failure). Solvers: `dispatch_opt` (default SolveParams but the budget), `vroom`
+(baselines.vroom_plan, one thread) and `manual` (baselines.manual_dispatch, no budget: run once per
+size). Writes benchmarks/results/scaling-<date>.csv and .md.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def _rss_mb() -> float:
 
 
 def child(solver: str, budget: float, scenario_path: str, plan_path: str) -> None:
-    """One case, in its own process: solve, write the plan, print timings and memory as one JSON line."""
+    """One case, in its own process: solve, write the plan, print timings and memory as one JSON
+    line."""
     import baselines
 
     import dispatch_opt as do
@@ -165,17 +168,25 @@ def markdown(
     lines = [
         f"# Scaling: 50 to 2,000 tickets, {date}",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-        f"{platform.python_version()}; {code}; cases run one after the other, each in a fresh subprocess, one "
-        f"search thread; {total_s / 60:.1f} min in all. Command: `python benchmarks/scaling.py --sizes "
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} "
+        f"{platform.python_version()}; {code}; cases run one after the other, each in a fresh "
+        f"subprocess, one "
+        f"search thread; {total_s / 60:.1f} min in all. Command: `python benchmarks/scaling.py "
+        f"--sizes "
         f"{args.sizes} --budgets {args.budgets}`.",
         "",
-        f"Scenarios: `generate_from_options(engineers=round(n / {TICKETS_PER_ENGINEER}), tickets=n, seed={SEED})` "
-        "(one Bologna day, straight-line travel, emergencies raised the evening before: an emergency raised at "
+        f"Scenarios: `generate_from_options(engineers=round(n / {TICKETS_PER_ENGINEER}), "
+        f"tickets=n, seed={SEED})` "
+        "(one Bologna day, straight-line travel, emergencies raised the evening before: an "
+        "emergency raised at "
         "night is already late at 08:00, so emergency on-time is low for every solver). Setup = "
-        "`plan.kpis['setup_s']` (eligibility and model building); solve = the whole call in the child, setup "
-        "included; peak memory = the child's `getrusage(RUSAGE_SELF).ru_maxrss` right after solving (Python, "
-        "imports, scenario and solve; the resident size before solving is in the CSV). Figures are the "
+        "`plan.kpis['setup_s']` (eligibility and model building); solve = the whole call in the "
+        "child, setup "
+        "included; peak memory = the child's `getrusage(RUSAGE_SELF).ru_maxrss` right after "
+        "solving (Python, "
+        "imports, scenario and solve; the resident size before solving is in the CSV). Figures are "
+        "the "
         "checker's; on time counts served tickets started by their SLA deadline.",
         "",
     ]
@@ -188,7 +199,8 @@ def markdown(
     for r in rows:
         if "served" not in r:
             lines.append(
-                f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | **error** "
+                f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | "
+                f"**error** "
                 f"{r.get('detail', '')} |" + " - |" * (len(TIERS) + 5)
             )
             continue
@@ -198,7 +210,8 @@ def markdown(
         )
         verdict = "ok" if r["valid"] else f"**{r['violations']} violations**"
         lines.append(
-            f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | {verdict} | "
+            f"| {r['tickets']} | {r['engineers']} | {r['solver']} | {r['budget_s'] or '-'} | "
+            f"{verdict} | "
             f"{r['setup_s']} | {r['solve_s']} | {r['served']} | {tiers} | {r['travel_min']:,.0f} | "
             f"{r['peak_rss_mb']:,.0f} |"
         )
@@ -206,8 +219,10 @@ def markdown(
         "",
         "## dispatch_opt against the baselines at each size and budget",
         "",
-        "Judged in the contract's order (served tier by tier, then tier-weighted lateness, then travel); "
-        "differences are dispatch_opt minus the baseline; VROOM at the same budget, manual dispatch has none.",
+        "Judged in the contract's order (served tier by tier, then tier-weighted lateness, then "
+        "travel); "
+        "differences are dispatch_opt minus the baseline; VROOM at the same budget, manual "
+        "dispatch has none.",
         "",
         "| tickets | budget s | baseline | dispatch_opt is | deciding | differences |",
         "|---|---|---|---|---|---|",
@@ -227,7 +242,8 @@ def markdown(
                 continue
             verdict, why = compare(r, b)
             lines.append(
-                f"| {r['tickets']} | {r['budget_s']} | {b['solver']} | **{verdict}** | {why} | {deltas(r, b)} |"
+                f"| {r['tickets']} | {r['budget_s']} | {b['solver']} | **{verdict}** | {why} | "
+                f"{deltas(r, b)} |"
             )
     fails = [r for r in rows if not r.get("valid")]
     lines += ["", "## Failures", ""]
@@ -282,14 +298,16 @@ def main() -> None:
                         tiers = tier_summary(row, TIERS)
                         print(
                             f"{n:5d} tickets {engineers:4d} eng {solver:12s} {budget or 0:4g} s "
-                            f"{'ok' if row['valid'] else 'INVALID'} setup {row['setup_s']} s solve {row['solve_s']} s "
+                            f"{'ok' if row['valid'] else 'INVALID'} setup {row['setup_s']} s solve "
+                            f"{row['solve_s']} s "
                             f"served {row['served']} [{tiers}] travel {row['travel_min']:,.0f} min "
                             f"peak {row['peak_rss_mb']:,.0f} MB",
                             flush=True,
                         )
                     else:
                         print(
-                            f"{n:5d} tickets {solver:12s} {budget or 0:4g} s ERROR {row.get('detail')}",
+                            f"{n:5d} tickets {solver:12s} {budget or 0:4g} s ERROR "
+                            f"{row.get('detail')}",
                             flush=True,
                         )
     date = str(dt.date.today())

@@ -21,7 +21,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +65,10 @@ def run(code: str, path: Path | None, scenario: Path, seconds: float) -> dict:
         env["PYTHONPATH"] = str(path.resolve())
     out = subprocess.run(
         [sys.executable, "-c", code, str(scenario), str(seconds)],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -100,8 +102,14 @@ def main() -> None:
     keys = list(rows[0])
     csv = "\n".join([",".join(keys)] + [",".join(str(r.get(k, "")) for k in keys) for r in rows])
     (args.out_dir / f"search-speed-{date}.csv").write_text(csv + "\n")
-    md = [f"# Search speed, {date}", "", f"{args.seconds:g} s per run; {machine}", "",
-          "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    md = [
+        f"# Search speed, {date}",
+        "",
+        f"{args.seconds:g} s per run; {machine}",
+        "",
+        "| " + " | ".join(keys) + " |",
+        "|" + "---|" * len(keys),
+    ]
     md += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in rows]
     (args.out_dir / f"search-speed-{date}.md").write_text("\n".join(md) + "\n")
 

@@ -103,7 +103,8 @@ class _Checker:
         return (dt - self.t0).total_seconds() / 60
 
     def t(self, minutes: float) -> str:
-        """A time for messages, with seconds only where they matter (a 0.02 min shortfall must show)."""
+        """A time for messages, with seconds only where they matter (a 0.02 min shortfall must
+        show)."""
         dt = self.t0 + timedelta(seconds=round(float(minutes) * 60))
         return dt.isoformat(timespec="seconds" if dt.second else "minutes")
 
@@ -289,7 +290,8 @@ class _Checker:
                 self.bad.append(f"{ticket.id}: {r.eng.id} lacks skills {missing}")
             if ticket.engineer and ticket.engineer != r.eng.id:
                 self.bad.append(
-                    f"{ticket.id}: requires engineer {ticket.engineer}, but is planned for {r.eng.id}"
+                    f"{ticket.id}: requires engineer {ticket.engineer}, but is planned for "
+                    f"{r.eng.id}"
                 )
 
     def _times(self, r: _Route) -> None:
@@ -308,7 +310,8 @@ class _Checker:
             s.end > r.ret + TOL for s in r.stops
         ):
             self.bad.append(
-                f"{r.name}: stops out of time order between departure {t(r.depart)} and return {t(r.ret)}"
+                f"{r.name}: stops out of time order between departure {t(r.depart)} and return "
+                f"{t(r.ret)}"
             )
         for s in r.stops:
             who = _who(r, s)
@@ -338,7 +341,8 @@ class _Checker:
                 self.bad.append(f"{who} starts {t(s.start)}, outside its windows {shown}")
 
     def _travel(self, r: _Route) -> None:
-        """Rules 3 and 5: each gap covers the travel, and up to the next start also the breaks taken in it."""
+        """Rules 3 and 5: each gap covers the travel, and up to the next start also the breaks
+        taken in it."""
         prev_end, prev, pause, legs = r.depart, "the route's start", 0.0, iter(r.legs_min)
         for s in r.stops:
             if s.kind == "break":
@@ -348,23 +352,27 @@ class _Checker:
             if s.arrival < prev_end + need - TOL:
                 self.bad.append(
                     f"{_who(r, s)} arrives {self.t(s.arrival)}, but {need:.1f} min from {prev} "
-                    f"(left {self.t(prev_end)}) reach it at {self.t(prev_end + need)} at the earliest"
+                    f"(left {self.t(prev_end)}) reach it at {self.t(prev_end + need)} at the "
+                    f"earliest"
                 )
             elif s.start < prev_end + need + pause - TOL:
                 self.bad.append(
-                    f"{_who(r, s)} starts {self.t(s.start)}, but {need:.1f} min from {prev} plus {pause:g}"
+                    f"{_who(r, s)} starts {self.t(s.start)}, but {need:.1f} min from {prev} plus "
+                    f"{pause:g}"
                     f" min of breaks allow {self.t(prev_end + need + pause)} at the earliest"
                 )
             prev_end, prev, pause = s.end, s.ref, 0.0
         need = float(next(legs))
         if r.ret < prev_end + need + pause - TOL:
             self.bad.append(
-                f"{r.name}: returns {self.t(r.ret)}, but {need:.1f} min home from {prev} plus {pause:g}"
+                f"{r.name}: returns {self.t(r.ret)}, but {need:.1f} min home from {prev} plus "
+                f"{pause:g}"
                 f" min of breaks allow {self.t(prev_end + need + pause)} at the earliest"
             )
 
     def _breaks(self, r: _Route) -> None:
-        """Rule 5: an owed break is a stop inside its interval, long enough, overlapping no visit or restock."""
+        """Rule 5: an owed break is a stop inside its interval, long enough, overlapping no visit
+        or restock."""
         stops = [s for s in r.stops if s.kind == "break"]
         free = list(stops)
         for b in r.eng.breaks:
@@ -395,7 +403,8 @@ class _Checker:
                     )
 
     def _stock(self) -> None:
-        """Rule 4: van stock along each engineer's shifts in order; depots hand out what they hold and list."""
+        """Rule 4: van stock along each engineer's shifts in order; depots hand out what they hold
+        and list."""
         given: dict[str, Counter] = defaultdict(Counter)
         takers: dict[str, set] = defaultdict(set)
         for e in self.sc.engineers:
@@ -429,18 +438,21 @@ class _Checker:
                     lacking = [x for x in ticket.tools if x not in tools]
                     if lacking:
                         self.bad.append(
-                            f"{ticket.id}: {e.id} has no tools {lacking} on the van at {self.t(s.start)}"
+                            f"{ticket.id}: {e.id} has no tools {lacking} on the van at "
+                            f"{self.t(s.start)}"
                         )
         for did, parts in given.items():
             for p, q in parts.items():
                 held = self.depots[did].parts.get(p, 0)
                 if q > held:
                     self.bad.append(
-                        f"{did}: hands out {q} x {p!r} (to {', '.join(sorted(takers[did]))}), holds {held}"
+                        f"{did}: hands out {q} x {p!r} (to {', '.join(sorted(takers[did]))}), "
+                        f"holds {held}"
                     )
 
     def _frozen(self) -> None:
-        """Rule 6: en_route/started tickets stay with their engineer, first in that engineer's first route."""
+        """Rule 6: en_route/started tickets stay with their engineer, first in that engineer's
+        first route."""
         where: dict[str, tuple[_Route, int]] = {}
         for r in self.routes:
             for i, s in enumerate(r.located):
@@ -451,23 +463,27 @@ class _Checker:
             if ticket.id not in where:
                 if ticket.id in unassigned:
                     self.bad.append(
-                        f"{ticket.id}: {ticket.status}, so it must stay planned for {ticket.engineer}"
+                        f"{ticket.id}: {ticket.status}, so it must stay planned for "
+                        f"{ticket.engineer}"
                     )
                 continue
             r, i = where[ticket.id]
             if r.eng.id != ticket.engineer:
                 self.bad.append(
-                    f"{ticket.id}: {ticket.status} with {ticket.engineer}, but planned for {r.eng.id}"
+                    f"{ticket.id}: {ticket.status} with {ticket.engineer}, but planned for "
+                    f"{r.eng.id}"
                 )
             elif r is not self.first[r.eng.id] or any(
                 s.kind != "visit" or not self.tickets[s.ref].frozen for s in r.located[:i]
             ):
                 self.bad.append(
-                    f"{ticket.id}: {ticket.status}, so it must come first in {r.eng.id}'s first route"
+                    f"{ticket.id}: {ticket.status}, so it must come first in {r.eng.id}'s first "
+                    f"route"
                 )
 
     def _now(self) -> None:
-        """Rule 7: only frozen visits start before `now`; a route under way leaves its position at or after it."""
+        """Rule 7: only frozen visits start before `now`; a route under way leaves its position at
+        or after it."""
         if self.sc.now is None:
             return
         now = self.m(self.sc.now)
@@ -479,7 +495,8 @@ class _Checker:
                     )
             if r.eng.position is not None and self.first[r.eng.id] is r and r.depart < now - TOL:
                 self.bad.append(
-                    f"{r.name}: under way, so it leaves its position at or after now {self.t(now)}, "
+                    f"{r.name}: under way, so it leaves its position at or after now "
+                    f"{self.t(now)}, "
                     f"not {self.t(r.depart)}"
                 )
 

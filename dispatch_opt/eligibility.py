@@ -122,8 +122,9 @@ def _parts_reason(t: Ticket, sc: Scenario, engineers: list[Engineer]) -> str | N
 
 
 def _time_ok(t: Ticket, el: Eligibility, vs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per engineer-shift in `vs`: (a window meets the shift, and it can be reached and finished within it).
-    Vectorised over engineer-shifts: with a thousand tickets this runs a hundred thousand times otherwise."""
+    """Per engineer-shift in `vs`: (a window meets the shift, and it can be reached and finished
+    within it). Vectorised over engineer-shifts: with a thousand tickets this runs a hundred
+    thousand times otherwise."""
     hz, loc = el.horizon, el.ticket_loc[t.id]
     shift = el.shift_seconds[vs]  # earliest depart, shift start, shift end, latest return
     travel_in = el.minutes[el.vehicle_loc[vs, 0], loc] * 60
@@ -209,7 +210,8 @@ def _frozen_stock(sc: Scenario, el: Eligibility) -> None:
             el.unplannable[t.id] = Unplannable(
                 "frozen",
                 f"{t.status} with {e.id}, but the van lacks {', '.join(what)} for it after the "
-                f"engineer's other work under way; fix: release the ticket or correct the van stock",
+                f"engineer's other work under way; fix: release the ticket or correct the van "
+                f"stock",
             )
             continue
         for p, q in t.parts.items():

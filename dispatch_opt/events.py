@@ -53,7 +53,8 @@ class CancelTicket(_Event):
 
 class EngineerUnavailable(_Event):
     """Sick call or breakdown: the engineer works no more from `since` (default `at`) until `until`
-    (default: the end of the plan). Their en-route and started tickets are released to the others."""
+    (default: the end of the plan). Their en-route and started tickets are released to the
+    others."""
 
     type: Literal["engineer_unavailable"]
     engineer: str
@@ -62,8 +63,9 @@ class EngineerUnavailable(_Event):
 
 
 class JobOverrun(_Event):
-    """A started job will end at `expected_end`, not when planned. A break it runs into is taken after it;
-    past the end of the shift, the engineer's overtime allowance grows to finish it (and an hour home)."""
+    """A started job will end at `expected_end`, not when planned. A break it runs into is taken
+    after it; past the end of the shift, the engineer's overtime allowance grows to finish it (and
+    an hour home)."""
 
     type: Literal["job_overrun"]
     ticket: str
@@ -118,7 +120,8 @@ EVENT_TYPES = (
 
 
 def parse_events(raw: Any) -> list:
-    """Validated events, in time order (stable for equal times); ScenarioError lists every problem."""
+    """Validated events, in time order (stable for equal times); ScenarioError lists every
+    problem."""
     if isinstance(raw, dict) and "events" in raw:
         raw = raw["events"]
     if not isinstance(raw, list):
@@ -211,7 +214,8 @@ def _cancel_ticket(raw: dict, ev: CancelTicket) -> None:
     t = _find(raw, "tickets", ev.ticket)
     if t.get("status") in ("started", "done"):
         raise _Refused(
-            f"ticket {ev.ticket!r} is {t['status']}; fix: a job under way or done cannot be cancelled"
+            f"ticket {ev.ticket!r} is {t['status']}; fix: a job under way or done cannot be "
+            f"cancelled"
             f"{'; report it done (ticket_status) instead' if t['status'] == 'started' else ''}"
         )
     raw["tickets"].remove(t)
@@ -250,7 +254,8 @@ def _job_overrun(raw: dict, ev: JobOverrun) -> None:
     now = max(ev.at, _t(raw["now"])) if raw.get("now") else ev.at
     if ev.expected_end <= now:
         raise _Refused(
-            f"expected_end {_iso(ev.expected_end)} is not after {_iso(now)}; fix: report the job done"
+            f"expected_end {_iso(ev.expected_end)} is not after {_iso(now)}; fix: report the job "
+            f"done"
         )
     if t.get("started_at"):  # the whole job then ends at expected_end
         began = _t(t["started_at"])

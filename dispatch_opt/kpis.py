@@ -100,7 +100,8 @@ def engineer_table(sc: Scenario, routes: Iterable[Any]) -> dict[str, dict]:
             if r.shift < len(e.shifts)
         )
         on_duty = sum(_minutes(r.depart, r.return_) for r in mine)
-        busy = sum(_minutes(s.start, s.end) for r in mine for s in r.stops)  # visits, restocks, breaks
+        # visits, restocks, breaks
+        busy = sum(_minutes(s.start, s.end) for r in mine for s in r.stops)
         out[e.id] = {
             "visits": len(visits),
             "working_min": round(service + travel, 1),

@@ -40,7 +40,8 @@ SCENARIO_FORMAT = "dispatch-opt.scenario/1"
 
 @dataclass(frozen=True)
 class Instance:
-    """A VRPTW instance; index 0 is the depot, 1..n the customers (numbered as in the `.sol` files)."""
+    """A VRPTW instance; index 0 is the depot, 1..n the customers (numbered as in the `.sol`
+    files)."""
 
     name: str
     source: str  # "solomon" | "vrplib"
@@ -58,7 +59,8 @@ class Instance:
         return len(self.x) - 1
 
     def tenths(self) -> list[list[int]]:
-        """Arc lengths in whole tenths: floor(10 * Euclidean distance), exact for integer coordinates."""
+        """Arc lengths in whole tenths: floor(10 * Euclidean distance), exact for integer
+        coordinates."""
         n = len(self.x)
         exact = all(float(v).is_integer() for v in self.x + self.y)
         out = [[0] * n for _ in range(n)]
@@ -230,7 +232,8 @@ def _minutes(iso: str) -> float:
 
 
 def to_scenario(inst: Instance) -> dict:
-    """The contract-v1 scenario dict of an instance (see the module docstring for the convention)."""
+    """The contract-v1 scenario dict of an instance (see the module docstring for the
+    convention)."""
     dist = inst.distances()
     depot = {"x": inst.x[0], "y": inst.y[0], "node": 0}
     shift = {"start": _iso(inst.ready[0]), "end": _iso(inst.due[0])}
@@ -297,7 +300,8 @@ def plan_from_routes(
     earliest times: leave the depot at shift start, start each visit at max(arrival, window start).
 
     Routes go to engineers in scenario order; tickets in no route are listed as unassigned. The
-    plan is not checked here: pass it to `dispatch_opt.check` (an infeasible route gives violations).
+    plan is not checked here: pass it to `dispatch_opt.check` (an infeasible route gives
+    violations).
     """
     minutes, km = (
         scenario["travel"]["minutes"],
@@ -368,7 +372,8 @@ def plan_routes(plan: Any) -> list[list[str]]:
 
 
 def plan_distance(scenario: dict, plan: Any) -> float:
-    """Total distance of a plan, recomputed from the scenario's `km` matrix (not the plan's figures)."""
+    """Total distance of a plan, recomputed from the scenario's `km` matrix (not the plan's
+    figures)."""
     km = scenario["travel"].get("km") or scenario["travel"]["minutes"]
     tickets = {t["id"]: t["location"]["node"] for t in scenario["tickets"]}
     engineers = {e["id"]: e for e in scenario["engineers"]}

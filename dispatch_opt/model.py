@@ -116,7 +116,8 @@ class TimeWindow(_Model):
     def _ordered(self) -> "TimeWindow":
         if self.end <= self.start:
             raise ValueError(
-                f"end {self.end.isoformat()} is not after start {self.start.isoformat()}; fix: make end later than start"
+                f"end {self.end.isoformat()} is not after start {self.start.isoformat()}; fix: "
+                f"make end later than start"
             )
         return self
 
@@ -128,7 +129,8 @@ class Break(TimeWindow):
     def _fits(self) -> "Break":
         if self.duration_min > (self.end - self.start).total_seconds() / 60 + 1e-9:
             raise ValueError(
-                f"duration_min {self.duration_min} does not fit in its interval; fix: widen the interval or shorten the break"
+                f"duration_min {self.duration_min} does not fit in its interval; fix: widen the "
+                f"interval or shorten the break"
             )
         return self
 
@@ -330,7 +332,8 @@ class Scenario(_Model):
 
 
 def work_left(t: Ticket, now: datetime) -> float:
-    """Minutes of a started job left at `now` (contract: max(0, started_at + duration_min - now))."""
+    """Minutes of a started job left at `now` (contract: max(0, started_at + duration_min -
+    now))."""
     return max(0.0, t.duration_min - (now - t.started_at).total_seconds() / 60)
 
 
@@ -478,7 +481,8 @@ def shown(value: Any, limit: int = 60) -> str:
 
 
 def _path(loc: tuple, raw: Any) -> str:
-    """`tickets[3] (id 'T4').duration_min`: the path plus the item's id, for finding it in a file."""
+    """`tickets[3] (id 'T4').duration_min`: the path plus the item's id, for finding it in a
+    file."""
     out, node = "", raw
     for part in loc:
         if isinstance(part, int):
@@ -498,7 +502,8 @@ def _path(loc: tuple, raw: Any) -> str:
 def _pydantic_problems(
     err: ValidationError, raw: Any, fixes: dict[str, str] | None = None
 ) -> list[str]:
-    """One line per problem: path (with ids), the value given, what is wrong, and the fix (`fixes` by error type first)."""
+    """One line per problem: path (with ids), the value given, what is wrong, and the fix (`fixes`
+    by error type first)."""
     lines = []
     for e in err.errors():
         loc = tuple(p for p in e["loc"] if p not in ("haversine", "euclidean", "matrix"))
@@ -527,7 +532,8 @@ def _duplicates(items: list, what: str) -> list[str]:
             continue  # a missing or mistyped id is reported by the structure check
         if x.id in seen:
             out.append(
-                f"{what}[{i}].id: {shown(x.id)} is used twice; fix: give every {what[:-1]} a unique id"
+                f"{what}[{i}].id: {shown(x.id)} is used twice; fix: give every {what[:-1]} a "
+                f"unique id"
             )
         seen.add(x.id)
     return out
@@ -556,16 +562,19 @@ def _location_problems(sc: Scenario) -> list[str]:
         for name, m in (("minutes", sc.travel.minutes), ("km", sc.travel.km)):
             if m is not None and any(len(row) != n for row in m) or (m is not None and len(m) != n):
                 out.append(
-                    f"travel.{name}: matrix is not square ({len(m)} rows); fix: give an n x n matrix"
+                    f"travel.{name}: matrix is not square ({len(m)} rows); fix: give an n x n "
+                    f"matrix"
                 )
         for path, loc in locs:
             if loc.node is None:
                 out.append(
-                    f"{path}: has no node; fix: with the matrix travel model give every location a 'node' index"
+                    f"{path}: has no node; fix: with the matrix travel model give every location a "
+                    f"'node' index"
                 )
             elif loc.node >= n:
                 out.append(
-                    f"{path}.node: got {loc.node}; out of range for a {n} x {n} matrix; fix: use an index below {n}"
+                    f"{path}.node: got {loc.node}; out of range for a {n} x {n} matrix; fix: use "
+                    f"an index below {n}"
                 )
         return out
     kinds = {loc.kind for _, loc in locs}
@@ -577,7 +586,8 @@ def _location_problems(sc: Scenario) -> list[str]:
     if {"geo", "planar"} <= kinds:
         first = {k: next(p for p, loc in locs if loc.kind == k) for k in ("geo", "planar")}
         out.append(
-            f"{first['planar']}: uses x/y while {first['geo']} uses lat/lon; fix: use one kind of location in a scenario"
+            f"{first['planar']}: uses x/y while {first['geo']} uses lat/lon; fix: use one kind of "
+            f"location in a scenario"
         )
     planar = "planar" in kinds and "geo" not in kinds
     if planar and isinstance(sc.travel, HaversineTravel):
@@ -594,8 +604,10 @@ def _engineer_problems(sc: Scenario) -> list[str]:
         for (ia, a), (ib, b) in zip(shifts, shifts[1:]):
             if b.start < a.end:
                 out.append(
-                    f"engineers[{i}] (id {shown(e.id)}).shifts[{ib}]: starts {b.start.isoformat()} before "
-                    f"shifts[{ia}] ends {a.end.isoformat()}; fix: shifts of one engineer must not overlap"
+                    f"engineers[{i}] (id {shown(e.id)}).shifts[{ib}]: starts {b.start.isoformat()} "
+                    f"before "
+                    f"shifts[{ia}] ends {a.end.isoformat()}; fix: shifts of one engineer must not "
+                    f"overlap"
                 )
     return out
 
@@ -619,16 +631,19 @@ def _ticket_problems(
             )
         if isinstance(t.priority, str) and t.priority not in tiers:
             out.append(
-                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; fix: use one of {list(tiers)} "
+                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; fix: use one of "
+                f"{list(tiers)} "
                 f"or add the tier to 'sla'"
             )
         if isinstance(t.engineer, str) and t.engineer not in engineer_ids:
             out.append(
-                f"{where}.engineer: got {shown(t.engineer)}; no such engineer; fix: use an engineer id or remove the field"
+                f"{where}.engineer: got {shown(t.engineer)}; no such engineer; fix: use an "
+                f"engineer id or remove the field"
             )
         if t.status in FROZEN_STATUSES and t.engineer is None:
             out.append(
-                f"{where}.engineer: missing for a ticket with status {shown(t.status)}; fix: name the engineer "
+                f"{where}.engineer: missing for a ticket with status {shown(t.status)}; fix: name "
+                f"the engineer "
                 f"who is on it, or set status to 'open'"
             )
     return out
@@ -639,7 +654,8 @@ def _started_problems(sc: Scenario) -> list[str]:
     for i, t in enumerate(sc.tickets):
         if t.started_at is not None and sc.now is not None and t.started_at > sc.now:
             out.append(
-                f"tickets[{i}] (id {shown(t.id)}).started_at: {t.started_at.isoformat()} is after now "
+                f"tickets[{i}] (id {shown(t.id)}).started_at: {t.started_at.isoformat()} is after "
+                f"now "
                 f"{sc.now.isoformat()}; fix: give when the work began, at or before now"
             )
     return out
@@ -663,7 +679,8 @@ def _problems(sc: Scenario) -> list[str]:
 
 
 class _Raw:
-    """Attribute view of an unparsed item, so the reference checks also run when the structure is broken."""
+    """Attribute view of an unparsed item, so the reference checks also run when the structure is
+    broken."""
 
     def __init__(self, item: Any):
         self.__dict__.update(item if isinstance(item, dict) else {})

@@ -73,6 +73,7 @@ class OrToolsModel:
         self._add_stock()
         self._add_frozen()
         self._add_stability()
+        self._add_preference()
         self._add_priorities()
 
     def _add_time(self, travel: np.ndarray) -> None:
@@ -245,6 +246,24 @@ class OrToolsModel:
                 self.time.SetCumulVarSoftLowerBound(self.idx[n], max(0, promised - tol), w)
                 self.time.SetCumulVarSoftUpperBound(self.idx[n], promised + tol, w)
                 self.stability_bound += horizon * w
+
+    def _add_preference(self) -> None:
+        """A ticket served by another engineer than its preferred one costs `preference_min`: a
+        counter per route of such visits, its span charged per unit (as `_add_stability` does)."""
+        a = self.problem.arrays
+        cost = round(a.prefer)
+        nt = len(self.nodes.tickets)
+        if not cost or not (a.preferred[:nt] >= 0).any():
+            return
+        callbacks = []
+        for v in range(len(self.vehicles)):
+            other = np.zeros(self.nodes.n, dtype=np.int64)
+            wants = a.preferred[:nt]
+            other[:nt] = (wants >= 0) & (wants != a.v_engineer[v])
+            callbacks.append(self.routing.RegisterUnaryTransitVector(other.tolist()))
+        self.routing.AddDimensionWithVehicleTransits(callbacks, 0, nt, True, "not_preferred")
+        self.routing.GetDimensionOrDie("not_preferred").SetSpanCostCoefficientForAllVehicles(cost)
+        self.stability_bound += cost * int((a.preferred[:nt] >= 0).sum())
 
     def _add_priorities(self) -> None:
         """Drop penalties that keep tiers lexicographic; soft SLA deadlines weighted by tier."""

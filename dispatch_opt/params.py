@@ -26,6 +26,9 @@ class SolveParams:
     move_cost_min: float = 60.0  # a ticket moved to another engineer-shift
     eta_tolerance_min: float = 30.0  # a promised start may shift this much for free
     eta_shift_per_min: float = 1.0  # each minute beyond that
+    # a follow-up kept with its preferred engineer is worth this many minutes of travel (or of
+    # tier-weighted SLA lateness); beyond that, another engineer takes it
+    preference_min: float = 30.0
     log_search: bool = False
     # share of the time limit (from the start) for the search core; OR-Tools' guided local search
     # polishes in the rest (see README "How the time is spent")

@@ -157,7 +157,8 @@ class Plan:
 
     # -------------------------------------------------------- tabular views
     def stops_frame(self) -> pd.DataFrame:
-        """One row per stop, with the ticket's tier, SLA deadline and lateness when the scenario is known."""
+        """One row per stop, with the ticket's tier, SLA deadline and lateness when the scenario is
+        known."""
         rows = []
         for r in self.routes:
             for s in r.stops:
@@ -258,7 +259,8 @@ def _minutes(a: datetime, b: datetime) -> float:
 
 
 def finalize_routes(sc: Scenario, el: "Eligibility", routes: list[Route]) -> list[Route]:
-    """Sort stops, drop restocks that picked nothing up, and fill arrival, depart, return and travel."""
+    """Sort stops, drop restocks that picked nothing up, and fill arrival, depart, return and
+    travel."""
     vehicle_of = {(v.engineer.id, v.shift): i for i, v in enumerate(el.vehicles)}
     out = []
     for r in routes + _from_position(el, routes):
@@ -289,7 +291,9 @@ def _without_needless_waiting(sc: Scenario, el: "Eligibility", stops: list[Stop]
         s, nxt = out[k], out[k + 1]
         between = [b for b in brks if b.start >= s.end and b.end <= nxt.start]
         leg = el.minutes[_loc(el, s), _loc(el, nxt)]
-        latest_end = nxt.start - timedelta(minutes=leg + sum(_minutes(b.start, b.end) for b in between))
+        latest_end = nxt.start - timedelta(
+            minutes=leg + sum(_minutes(b.start, b.end) for b in between)
+        )
         if between:
             latest_end = min(latest_end, min(b.start for b in between))
         later = _floor_s(latest_end) - s.end
@@ -353,7 +357,8 @@ def _skippable(el, stops: list[Stop], s: Stop, start_loc: int, depart: datetime)
 
 
 def _timed(el: "Eligibility", r: Route, stops: list[Stop], start_loc: int, end_loc: int) -> Route:
-    """Arrival = previous end + travel + breaks taken on the way; depart as late as the first stop allows."""
+    """Arrival = previous end + travel + breaks taken on the way; depart as late as the first stop
+    allows."""
     work = [s for s in stops if s.type != "break"]
     brks = [s for s in stops if s.type == "break"]
 
@@ -449,10 +454,12 @@ def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
 
 @dataclass
 class PlanDiff:
-    """What changed between two plans of the same operation, ticket by ticket, in the dispatcher's terms.
+    """What changed between two plans of the same operation, ticket by ticket, in the dispatcher's
+    terms.
 
-    `frame` has one row per ticket that changed: change (moved | eta | unassigned | planned | removed),
-    old and new engineer, old and new start, ETA shift in minutes (new - old start, when planned in both).
+    `frame` has one row per ticket that changed: change (moved | eta | unassigned | planned |
+    removed), old and new engineer, old and new start, ETA shift in minutes (new - old start, when
+    planned in both).
     """
 
     frame: pd.DataFrame
@@ -485,8 +492,10 @@ class PlanDiff:
         s = self.summary()
         lines = [
             f"{s['moved']} moved between engineers, {s['eta_shifted']} ETA shifts beyond "
-            f"{self.eta_tolerance_min:g} min (largest {s['eta_shift_max_min']:g} min), {s['newly_planned']} newly "
-            f"planned, {s['newly_unassigned']} newly unassigned, {s['removed']} no longer in the scenario"
+            f"{self.eta_tolerance_min:g} min (largest {s['eta_shift_max_min']:g} min), "
+            f"{s['newly_planned']} newly "
+            f"planned, {s['newly_unassigned']} newly unassigned, {s['removed']} no longer in the "
+            f"scenario"
         ]
         for row in self.frame.itertuples():
             if row.change == "eta" and abs(row.eta_shift_min) <= self.eta_tolerance_min + 0.01:
@@ -497,7 +506,8 @@ class PlanDiff:
                 else _where(row.new_engineer, row.new_start)
             )
             lines.append(
-                f"  {row.ticket}: {row.change:10s} {_where(row.old_engineer, row.old_start)} -> {after}"
+                f"  {row.ticket}: {row.change:10s} {_where(row.old_engineer, row.old_start)} -> "
+                f"{after}"
             )
         return "\n".join(lines)
 
@@ -507,8 +517,9 @@ def _where(engineer, start) -> str:
 
 
 def diff_plans(old: Plan, new: Plan, eta_tolerance_min: float = 0.0) -> PlanDiff:
-    """Tickets moved between engineers, ETA shifts, newly unassigned or planned, and tickets the new plan
-    no longer has (cancelled or done). ETA shifts within `eta_tolerance_min` are listed but not counted."""
+    """Tickets moved between engineers, ETA shifts, newly unassigned or planned, and tickets the new
+    plan no longer has (cancelled or done). ETA shifts within `eta_tolerance_min` are listed but not
+    counted."""
     before = {s.ticket: (r.engineer, s.start) for r in old.routes for s in r.visits}
     after = {s.ticket: (r.engineer, s.start) for r in new.routes for s in r.visits}
     known_new = set(after) | {u.ticket for u in new.unassigned}

@@ -233,6 +233,8 @@ class KernelArrays(NamedTuple):
     eta_tol: int
     was_on: np.ndarray  # (N,) int64 engineer-shift in the plan in force, or NO_TIME
     move: float  # cost of moving a ticket off that engineer-shift
+    preferred: np.ndarray  # (N,) int64 the ticket's preferred engineer (index), or NO_TIME
+    prefer: float  # cost of a ticket served by another engineer than its preferred one
     v_start: np.ndarray  # (V,) start node
     v_end: np.ndarray  # (V,) end node
     v_depart: np.ndarray  # (V,) earliest departure
@@ -285,6 +287,11 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         for k, w in enumerate(windows):
             b[:, v, k] = w
     engineers = {e.id: i for i, e in enumerate(p.sc.engineers)}
+    preferred = np.full(n, NO_TIME, dtype=np.int64)
+    for i, tid in enumerate(nodes.tickets):
+        who = p.ticket_of[tid].preferred_engineer
+        if who is not None and who in engineers:
+            preferred[i] = engineers[who]
     parts = p.parts
     need = np.zeros((nt, len(parts)), dtype=np.int64)
     for i, tid in enumerate(nodes.tickets):
@@ -309,7 +316,8 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
                     tuple(p.break_windows[v]),
                     tuple(veh.engineer.van.get(q, 0) for q in parts),
                     tuple(sorted(veh.engineer.tools)),
-                    veh.engineer.id if veh.first_live else "",  # where frozen work may go
+                    # where frozen work may go; whom a follow-up prefers
+                    veh.engineer.id if veh.first_live or (preferred >= 0).any() else "",
                 ),
                 len(alike),
             )
@@ -332,6 +340,8 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         eta_tol=int(round(p.params.eta_tolerance_min * 60)),
         was_on=was_on,
         move=float(round(p.params.move_cost_min * 60)),
+        preferred=preferred,
+        prefer=float(round(p.params.preference_min * 60)),
         v_start=np.array([nodes.start(v) for v in range(nv)], dtype=np.int64),
         v_end=np.array([nodes.end(v) for v in range(nv)], dtype=np.int64),
         v_depart=np.array([v.earliest_depart for v in p.vehicles], dtype=np.int64),

@@ -1,5 +1,6 @@
-"""Real-time operations on top of the solver: appointment slots to offer a calling customer, and a day
-replayed event by event (re-planning at each) against a dispatcher who only ever inserts greedily.
+"""Real-time operations on top of the solver: appointment slots to offer a calling customer, and a
+day replayed event by event (re-planning at each) against a dispatcher who only ever inserts
+greedily.
 
 Re-planning itself is `solve(scenario, params, previous=plan)`; events are in `events.py`.
 """
@@ -37,8 +38,8 @@ from .travel import travel_matrices
 
 @dataclass(frozen=True)
 class Slot:
-    """An arrival window that can be promised: the visit fits `engineer`'s shift without breaking a hard
-    rule or making planned work of a higher tier late for its SLA."""
+    """An arrival window that can be promised: the visit fits `engineer`'s shift without breaking a
+    hard rule or making planned work of a higher tier late for its SLA."""
 
     start: datetime
     end: datetime
@@ -93,9 +94,10 @@ def offer_slots(
     rank: str = "earliest",
     params: SolveParams | None = None,
 ) -> SlotOffer:
-    """Arrival windows of `slot_minutes` (aligned on the clock from midnight) within `horizon_days` of now,
-    where the new ticket fits into the plan as it is (no planned visit moves to another engineer), ranked
-    earliest first or by added cost (`rank="cost"`). The ticket is a contract ticket without windows."""
+    """Arrival windows of `slot_minutes` (aligned on the clock from midnight) within `horizon_days`
+    of now, where the new ticket fits into the plan as it is (no planned visit moves to another
+    engineer), ranked earliest first or by added cost (`rank="cost"`). The ticket is a contract
+    ticket without windows."""
     if rank not in ("earliest", "cost"):
         raise ValueError(f"rank: got {rank!r}; fix: use 'earliest' or 'cost'")
     params = params or SolveParams()
@@ -103,7 +105,8 @@ def offer_slots(
     if not isinstance(ticket, dict) and not hasattr(ticket, "model_dump"):
         raise ScenarioError(
             [
-                f"ticket: got a JSON {type(ticket).__name__}; fix: give the caller's ticket as an object"
+                f"ticket: got a JSON {type(ticket).__name__}; fix: give the caller's ticket as an "
+                f"object"
             ]
         )
     t = dict(
@@ -123,13 +126,15 @@ def offer_slots(
     if not candidates:
         return SlotOffer(
             [],
-            f"no engineer works in the next {horizon_days} day(s); fix: add shifts or look further ahead",
+            f"no engineer works in the next {horizon_days} day(s); fix: add shifts or look further "
+            f"ahead",
         )
     t["windows"] = [{"start": a.isoformat(), "end": b.isoformat()} for a, b in candidates]
     if any(x.get("id") == t.get("id") for x in raw["tickets"]):
         raise ScenarioError(
             [
-                f"ticket.id: {t.get('id')!r} is already in the scenario; fix: give the caller's ticket a new id"
+                f"ticket.id: {t.get('id')!r} is already in the scenario; fix: give the caller's "
+                f"ticket a new id"
             ]
         )
     raw["tickets"].append(t)
@@ -165,7 +170,8 @@ def offer_slots(
         end = candidates[-1][1]
         offer.reason = (
             f"fully booked until {end:%a %d %b %H:%M}: no qualified engineer can fit "
-            f"{sc.ticket(t['id']).duration_min:g} min without making planned higher-tier work late; "
+            f"{sc.ticket(t['id']).duration_min:g} min without making planned higher-tier work "
+            f"late; "
             f"fix: look further ahead (horizon_days), add a shift or an engineer"
         )
     return offer
@@ -247,7 +253,10 @@ def day_events(
         min(r.depart for r in plan.routes).date() if plan.routes else scenario.planning_start.date()
     )
     lo, hi = (datetime.combine(day, datetime.strptime(x, "%H:%M").time()) for x in (first, last))
-    when = lambda: lo + timedelta(minutes=rng.randrange(int((hi - lo).total_seconds() // 60)))  # noqa: E731
+
+    def when() -> datetime:
+        return lo + timedelta(minutes=rng.randrange(int((hi - lo).total_seconds() // 60)))
+
     visits = [(r.engineer, s) for r in plan.routes for s in r.visits if lo <= s.start <= hi]
     skills = sorted({k for e in scenario.engineers for k in e.skills})
     out: list[dict] = []
@@ -293,8 +302,9 @@ def day_events(
 
 @dataclass
 class DayReport:
-    """The day as it was carried out under each policy: `kpis` per policy, `log` one row per event and policy,
-    `plans` the re-plan policy's plans through the day (time, plan, scenario), for pictures."""
+    """The day as it was carried out under each policy: `kpis` per policy, `log` one row per event
+    and policy, `plans` the re-plan policy's plans through the day (time, plan, scenario), for
+    pictures."""
 
     kpis: pd.DataFrame
     log: pd.DataFrame
@@ -310,10 +320,11 @@ def simulate_day(
     seed: int = 0,
     on_event: Callable[[str, int, int], None] | None = None,
 ) -> DayReport:
-    """Replay the events through the day, re-planning at each (`params`, default 5 s of search), and the same
-    day under the baseline that only ever inserts greedily into the plan in force (no search, no moves). Work
-    is carried out as the plan in force says: at each event, visits that have ended are done, the one under
-    way is started, the next one en route. KPIs count what was carried out."""
+    """Replay the events through the day, re-planning at each (`params`, default 5 s of search), and
+    the same day under the baseline that only ever inserts greedily into the plan in force (no
+    search, no moves). Work is carried out as the plan in force says: at each event, visits that
+    have ended are done, the one under way is started, the next one en route. KPIs count what was
+    carried out."""
     params = params or SolveParams(time_limit_s=5)
     morning = morning or solve(scenario, params)
     events = [
@@ -445,10 +456,10 @@ def _ticket(sc: Scenario, tid: str | None):
 
 
 def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
-    """The scenario at `now` if the plan was carried out: visits ended are done (their parts used), the visit
-    under way is started (its duration the work left), the next one en route; restocks ended are taken. The
-    engineer is at the last place reached or, on the way to a visit, at that visit. `done` collects the
-    (engineer, start) of work carried out."""
+    """The scenario at `now` if the plan was carried out: visits ended are done (their parts used),
+    the visit under way is started (its duration the work left), the next one en route; restocks
+    ended are taken. The engineer is at the last place reached or, on the way to a visit, at that
+    visit. `done` collects the (engineer, start) of work carried out."""
     raw = copy.deepcopy(raw)
     tickets = {t["id"]: t for t in raw["tickets"]}
     engineers = {e["id"]: e for e in raw["engineers"]}
@@ -504,7 +515,8 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
             else:
                 if s.type == "visit":  # the engineer knows where to go next: that job is theirs
                     tickets[s.ticket].update(status="en_route", engineer=r.engineer)
-                    where = place  # on the way there: counted as arrived (optimistic by the rest of the drive)
+                    # on the way there: counted as arrived (optimistic by the rest of the drive)
+                    where = place
                 break
         else:  # every stop carried out: on the way home, counted as there (optimistic, as above)
             if r.stops and max(s.end for s in r.stops) <= now:
@@ -515,14 +527,14 @@ def _advance(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
 
 
 def _day_kpis(sc: Scenario, done: dict) -> dict:
-    """What was carried out: served and on time per tier, and the travel of the visits in the order done."""
+    """What was carried out: served and on time per tier, and the travel of the visits in the order
+    done."""
     out = {"tickets": len(sc.tickets), "served": sum(1 for t in sc.tickets if t.id in done)}
     for tier in sc.tiers:
         mine = [t for t in sc.tickets if t.priority == tier]
         if mine:
-            out[f"{tier} on time"] = (
-                f"{sum(1 for t in mine if t.id in done and done[t.id][1] <= sc.deadline(t))}/{len(mine)}"
-            )
+            kept = sum(1 for t in mine if t.id in done and done[t.id][1] <= sc.deadline(t))
+            out[f"{tier} on time"] = f"{kept}/{len(mine)}"
     travel = 0.0
     for e in sc.engineers:
         stops = [

@@ -139,14 +139,16 @@ def svg_map(scenario: Scenario, plan: Plan, width: int = 760, height: int = 560)
         return ox + scale * x, oy + scale * y
 
     parts = [
-        f'<svg id="map" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+        f'<svg id="map" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" '
         f'aria-label="route map"><rect width="100%" height="100%" fill="#f4f6f8"/>'
     ]
     for i, r in enumerate(plan.routes):
         if len(path := route_path(scenario, r)) > 2:
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in map(xy, path))
             parts.append(
-                f'<polyline class="route" data-route="{i}" points="{points}" stroke="{route_colour(i)}">'
+                f'<polyline class="route" data-route="{i}" points="{points}" '
+                f'stroke="{route_colour(i)}">'
                 f"<title>{_e(route_label(scenario, r))}: {len(r.visits)} visits, "
                 f"{r.travel_min:.0f} min travel</title></polyline>"
             )
@@ -205,7 +207,8 @@ def _legend(sc: Scenario, plan: Plan) -> str:
         for k in sc.tiers
     )
     routes = "".join(
-        f'<li class="pick" data-route="{i}"><i class="line" style="background:{route_colour(i)}"></i>'
+        f'<li class="pick" data-route="{i}"><i class="line" '
+        f'style="background:{route_colour(i)}"></i>'
         f"{_e(route_label(sc, r))}</li>"
         for i, r in enumerate(plan.routes)
         if len(route_path(sc, r)) > 2
@@ -217,7 +220,8 @@ def _legend(sc: Scenario, plan: Plan) -> str:
     )
     return (
         f'<ul class="legend">{tiers}{marks}</ul><ul class="legend routes">{routes}</ul>'
-        '<p class="note">Numbers give the visit order. Hover a ticket for its details; click an engineer to '
+        '<p class="note">Numbers give the visit order. Hover a ticket for its details; click an '
+        "engineer to "
         "highlight the route (again to show all).</p>"
     )
 

@@ -8,8 +8,10 @@ such a network for a city (by default Bologna) with networkx and turns it into t
 The network, in planar km east/north of the centre (then placed at real lat/lon):
 - a street grid (every `spacing_km`, corners jittered, a few streets missing) inside `radius_km`;
 - every `arterial_every`-th grid line is an arterial;
-- streets and arterials inside the historic centre (`centre_radius_km`) are slow (limited traffic zone);
-- a ring road (`ring_radius_km`, like Bologna's Tangenziale) joined to the grid at `ring_exits` ramps.
+- streets and arterials inside the historic centre (`centre_radius_km`) are slow (limited traffic
+zone);
+- a ring road (`ring_radius_km`, like Bologna's Tangenziale) joined to the grid at `ring_exits`
+ramps.
 
 A point is reached from its nearest street corner by a straight access leg at `access_kmh`
 (driving the last few hundred metres and parking). Travel between two points is
@@ -82,12 +84,14 @@ class RoadNetwork:
         self.east = np.array([g.nodes[i]["east"] for i in range(n)])
         self.north = np.array([g.nodes[i]["north"] for i in range(n)])
         self.street = np.array([i for i in range(n) if g.nodes[i]["kind"] == "street"])
-        # adjacency as plain lists: the Dijkstra below is pure Python, and list indexing is its fastest path
+        # adjacency as plain lists: the Dijkstra below is pure Python, and list indexing is its
+        # fastest path
         self._adj = [[(v, d["minutes"], d["km"]) for v, d in g.adj[u].items()] for u in range(n)]
 
     # ---------------------------------------------------------------- coordinates
     def to_km(self, latlon: np.ndarray) -> np.ndarray:
-        """(east, north) km from the centre of (lat, lon) rows (equirectangular: exact to metres at city scale)."""
+        """(east, north) km from the centre of (lat, lon) rows (equirectangular: exact to metres at
+        city scale)."""
         p = self.params
         latlon = np.asarray(latlon, dtype=float).reshape(-1, 2)
         east = (latlon[:, 1] - p.centre_lon) * KM_PER_DEG * math.cos(math.radians(p.centre_lat))
@@ -102,7 +106,8 @@ class RoadNetwork:
         return np.column_stack([lat, lon])
 
     def snap(self, latlon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest street corner of each (lat, lon) row and the straight km to it (never a ring node)."""
+        """Nearest street corner of each (lat, lon) row and the straight km to it (never a ring
+        node)."""
         xy = self.to_km(latlon)
         node, km = np.empty(len(xy), dtype=np.int64), np.empty(len(xy))
         for a in range(0, len(xy), 512):  # chunks keep the distance table small
@@ -149,7 +154,8 @@ class RoadNetwork:
 
 
 def build_network(params: RoadParams | None = None) -> RoadNetwork:
-    """The road network for `params` (default: Bologna); deterministic, built once per process per params."""
+    """The road network for `params` (default: Bologna); deterministic, built once per process per
+    params."""
     return _build(params or RoadParams())
 
 
@@ -197,7 +203,8 @@ def _build(params: RoadParams) -> RoadNetwork:
         g.remove_edge(u, v)
         if g.degree(u) == 0 or g.degree(v) == 0 or not nx.has_path(g, u, v):
             g.add_edge(u, v, **data)
-    # the ring road: a polygon of ring nodes, ramps to the nearest street corner at evenly spaced exits
+    # the ring road: a polygon of ring nodes, ramps to the nearest street corner at evenly spaced
+    # exits
     street = np.array(list(idx.values()))
     east = np.array([g.nodes[n]["east"] for n in street])
     north = np.array([g.nodes[n]["north"] for n in street])
@@ -230,12 +237,14 @@ def _latlon(points: np.ndarray | Iterable[Mapping]) -> np.ndarray:
 def travel_matrix(
     network: RoadNetwork, points: np.ndarray | Iterable[Mapping]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(minutes, km), each of shape (n, n), between `points` ((lat, lon) rows or {"lat", "lon"} dicts).
+    """(minutes, km), each of shape (n, n), between `points` ((lat, lon) rows or {"lat", "lon"}
+    dicts).
 
     Each point is snapped to its nearest street corner; travel is the access leg there, the quickest
-    route to the other point's corner, and its access leg (km: the length of that route). One Dijkstra
-    per distinct corner, then the matrix is assembled with numpy. Symmetric; the diagonal and pairs of
-    identical points are 0; minutes keep the triangle inequality (quickest routes plus access legs).
+    route to the other point's corner, and its access leg (km: the length of that route). One
+    Dijkstra per distinct corner, then the matrix is assembled with numpy. Symmetric; the diagonal
+    and pairs of identical points are 0; minutes keep the triangle inequality (quickest routes plus
+    access legs).
     """
     latlon = _latlon(points)
     node, access_km = network.snap(latlon)
@@ -260,7 +269,8 @@ def point_along(
     """(lat, lon) of a vehicle `fraction` of the travel time into the quickest trip from a to b.
 
     On a street (or an access leg) the point is interpolated; on the ring road or a ramp it is the
-    street corner at the nearer end of that stretch, so the point can be snapped back onto the streets.
+    street corner at the nearer end of that stretch, so the point can be snapped back onto the
+    streets.
     """
     ends = _latlon([a, b])
     (na, nb), (ka, kb) = network.snap(ends)
@@ -287,7 +297,8 @@ def point_along(
     if street:
         f = 0.0 if m <= 0 else min(1.0, (goal - clock) / m)
         return p0[0] + f * (p1[0] - p0[0]), p0[1] + f * (p1[1] - p0[1])
-    # on the ring: back to the ramp we came up, or on to the one we will leave by, whichever is nearer in time
+    # on the ring: back to the ramp we came up, or on to the one we will leave by, whichever is
+    # nearer in time
     j0 = i
     while j0 > 0 and not legs[j0 - 1][3]:
         j0 -= 1

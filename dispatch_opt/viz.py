@@ -1,6 +1,8 @@
-"""Pictures and tables of a plan for planners: route map, schedule (Gantt), KPI tables, plan comparison.
+"""Pictures and tables of a plan for planners: route map, schedule (Gantt), KPI tables, plan
+comparison.
 
-The plotting libraries (folium, matplotlib) are an optional extra, `pip install 'dispatch-opt[viz]'`,
+The plotting libraries (folium, matplotlib) are an optional extra, `pip install
+'dispatch-opt[viz]'`,
 so that a solver on a server installs lean; they are imported inside the functions that draw.
 Tables are pandas only. KPIs are recomputed from the plan with `build_kpis`, so a plan written
 by another program (without our `kpis`) is shown the same way as ours.
@@ -54,7 +56,8 @@ def _need(module: str) -> Any:
         ) from exc
 
 
-# ------------------------------------------------------------ shared helpers (also used by report.py)
+# ------------------------------------------------------------ shared helpers (also used by
+# report.py)
 
 
 def route_colour(i: int) -> str:
@@ -73,7 +76,8 @@ def route_label(sc: Scenario, r: Route) -> str:
 
 
 def route_start(sc: Scenario, r: Route) -> Location:
-    """Where the route leaves from: `position` for the engineer's first open shift when `now` is set."""
+    """Where the route leaves from: `position` for the engineer's first open shift when `now` is
+    set."""
     e = sc.engineer(r.engineer)
     if sc.now is None or e.position is None:
         return e.start
@@ -92,7 +96,8 @@ def stop_location(sc: Scenario, s: Stop) -> Location | None:
 
 
 def route_path(sc: Scenario, r: Route) -> list[Location]:
-    """Start, every visit and restock in order, end: the polyline of a route (breaks have no place)."""
+    """Start, every visit and restock in order, end: the polyline of a route (breaks have no
+    place)."""
     stops = [loc for s in r.stops if (loc := stop_location(sc, s)) is not None]
     return [route_start(sc, r), *stops, sc.engineer(r.engineer).home]
 
@@ -156,8 +161,8 @@ def _visits(plan: Plan) -> dict[str, tuple[int, Route, Stop]]:
 
 
 def route_map(scenario: Scenario, plan: Plan, *, tiles: str | None = "OpenStreetMap"):
-    """A folium map: a coloured polyline per route, tickets filled by SLA tier, late visits ringed red,
-    unassigned tickets dashed black, depots and homes as icons, a popup per stop.
+    """A folium map: a coloured polyline per route, tickets filled by SLA tier, late visits ringed
+    red, unassigned tickets dashed black, depots and homes as icons, a popup per stop.
 
     Lat/lon only: planar (x/y) scenarios raise ValueError (write_report draws those on its own map).
     Tiles are fetched by the viewer's browser; pass tiles=None for a map without background.
@@ -256,11 +261,12 @@ _BARS = {
 
 
 def schedule_figure(scenario: Scenario, plan: Plan):
-    """A matplotlib Figure, one row per route (one panel per day): travel, waiting, service (tier colour),
-    restocks and breaks as bars; appointment windows as a line under the bar; SLA deadlines as ticks
-    and lateness as a red bar from deadline to start, labelled with the minutes late.
+    """A matplotlib Figure, one row per route (one panel per day): travel, waiting, service (tier
+    colour), restocks and breaks as bars; appointment windows as a line under the bar; SLA deadlines
+    as ticks and lateness as a red bar from deadline to start, labelled with the minutes late.
 
-    Bars of a kind are one PolyCollection per panel: a patch per bar takes seconds on a 75-route week.
+    Bars of a kind are one PolyCollection per panel: a patch per bar takes seconds on a 75-route
+    week.
     """
     _need("matplotlib")
     from matplotlib import dates as mdates
@@ -375,8 +381,9 @@ def schedule_figure(scenario: Scenario, plan: Plan):
 def _visit_marks(
     ax, sc: Scenario, t: Ticket, s: Stop, y: int, k: int, bars: dict, marks: dict, x
 ) -> None:
-    """Windows under the bar (staggered so neighbours' windows do not merge), the SLA deadline as a tick
-    (dotted grey while met, solid red when missed), lateness as a red bar from deadline to start."""
+    """Windows under the bar (staggered so neighbours' windows do not merge), the SLA deadline as a
+    tick (dotted grey while met, solid red when missed), lateness as a red bar from deadline to
+    start."""
     marks["windows"] += [(y + 0.3 + 0.08 * (k % 2), w.start, w.end) for w in t.windows]
     deadline, late = sc.deadline(t), late_min(sc, t, s.start)
     marks["deadlines"].append((y, deadline, late > 0.01))
@@ -450,7 +457,8 @@ def kpi_tables(scenario: Scenario, plan: Plan) -> dict[str, pd.DataFrame]:
 
 
 def utilisation_figure(scenario: Scenario, plan: Plan):
-    """Per engineer, hours of service, travel, breaks and idle shift time, plus overtime, stacked."""
+    """Per engineer, hours of service, travel, breaks and idle shift time, plus overtime,
+    stacked."""
     _need("matplotlib")
     from matplotlib.figure import Figure
 

@@ -78,7 +78,8 @@ REFEREE_MODULE = _referee()
 
 
 def assert_valid(raw: dict, plan: do.Plan) -> None:
-    """The package checker and the referee both accept the plan, and every ticket is accounted for."""
+    """The package checker and the referee both accept the plan, and every ticket is accounted
+    for."""
     sc = do.load_scenario(copy.deepcopy(raw))
     result = do.check(sc, plan)
     assert result.ok, result.violations

@@ -1,5 +1,6 @@
 """benchmarks/baselines.py: the manual-dispatch and VROOM baselines make plans the checker accepts,
-and manual dispatch follows the rules it claims (tier first, nearest qualified engineer, no restocks)."""
+and manual dispatch follows the rules it claims (tier first, nearest qualified engineer, no
+restocks)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ BREAK = {"start": at("12:00"), "end": at("13:00"), "duration_min": 30}
 
 
 def _day() -> dict:
-    """Two engineers with breaks and overtime, skills, parts, tools, windows, a required engineer, a nobody-can."""
+    """Two engineers with breaks and overtime, skills, parts, tools, windows, a required engineer,
+    a nobody-can."""
     engineers = [
         engineer(
             "A",
@@ -77,7 +79,8 @@ def test_manual_plan_passes_the_checker_and_keeps_van_stock():
 
 
 def test_manual_gives_an_emergency_precedence_over_a_normal_ticket_when_only_one_fits():
-    # one engineer, a 2-hour shift: a 90-minute normal ticket raised first and nearer, a 90-minute emergency
+    # one engineer, a 2-hour shift: a 90-minute normal ticket raised first and nearer, a 90-minute
+    # emergency
     raw = scenario(
         [engineer("A", 0, 0, shifts=(("08:00", "10:00"),))],
         [
@@ -103,8 +106,8 @@ def test_manual_sends_the_nearest_qualified_engineer():
 
 
 def test_manual_measures_nearest_from_where_the_route_now_ends():
-    # FIRST (urgent, dispatched first) goes to B, nearer; then B is at x=20, 13 km from SECOND, A at home 7 km
-    # away (from their homes B would be the nearer, 5 km)
+    # FIRST (urgent, dispatched first) goes to B, nearer; then B is at x=20, 13 km from SECOND, A at
+    # home 7 km away (from their homes B would be the nearer, 5 km)
     raw = scenario(
         [engineer("A", 0, 0), engineer("B", 12, 0)],
         [ticket("FIRST", 20, 0, priority="urgent"), ticket("SECOND", 7, 0)],

@@ -1,4 +1,5 @@
-"""Specification of the plan checker (CONTRACT.md hard rules 1-7), cross-checked against the referee.
+"""Specification of the plan checker (CONTRACT.md hard rules 1-7), cross-checked against the
+referee.
 
 A tiny planar scenario (euclidean at 60 km/h, so 1 km = 1 minute) and a
 hand-made plan that keeps every rule; each case then breaks exactly one rule
@@ -301,7 +302,8 @@ def test_a_frozen_visit_may_have_started_before_now():
 
 
 def test_van_stock_carries_over_shifts_in_shift_order():
-    """E1 restocks 2 x P1 on day 1, uses 2, and has the third for T5 on day 2 (route listed first)."""
+    """E1 restocks 2 x P1 on day 1, uses 2, and has the third for T5 on day 2 (route listed
+    first)."""
     scenario = copy.deepcopy(SCENARIO)
     scenario["engineers"][0]["shifts"].append(
         {"start": "2026-11-24T08:00", "end": "2026-11-24T16:00"}
@@ -402,7 +404,8 @@ def _frozen_to_e2(plan):
 
 
 def _frozen_behind_restock(plan):
-    """Restock first (3,4) -> W1 11.7 min, then T1 8 min, T2 6, break, T3 14.4: all else still holds."""
+    """Restock first (3,4) -> W1 11.7 min, then T1 8 min, T2 6, break, T3 14.4: all else still
+    holds."""
     _route(plan, "E1")["stops"] = [
         {
             "type": "restock",
@@ -527,7 +530,8 @@ def test_referee_agrees_on_each_broken_rule(name):
     assert not referee_ok(SCENARIO, plan)
 
 
-# ---------------------------------------------------------------- malformed plans are reported, not raised
+# ---------------------------------------------------------------- malformed plans are reported, not
+# raised
 
 
 def _with(path_value):

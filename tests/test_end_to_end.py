@@ -129,7 +129,8 @@ def test_cli_reports_a_missing_file_as_invalid_input(tmp_path: Path):
 
 
 def test_a_short_time_limit_still_plans_a_busy_day():
-    """The greedy first plan is ready in well under a second, so even 2 s of search plans most tickets."""
+    """The greedy first plan is ready in well under a second, so even 2 s of search plans most
+    tickets."""
     sc = do.load_scenario(SCENARIOS / "medium.json")
     plan = do.solve(sc, do.SolveParams(time_limit_s=2))
     assert do.check(sc, plan).ok
@@ -147,7 +148,8 @@ def test_an_or_tools_first_solution_strategy_can_be_chosen_instead_of_the_greedy
 
 
 def test_a_time_limit_too_short_for_the_search_still_returns_the_greedy_plan():
-    """Out of time before OR-Tools restores its start: the greedy plan is returned as it is, frozen work kept."""
+    """Out of time before OR-Tools restores its start: the greedy plan is returned as it is, frozen
+    work kept."""
     sc = do.load_scenario(SCENARIOS / "realtime.json")
     plan = do.solve(sc, do.SolveParams(time_limit_s=0.2))
     assert do.check(sc, plan).ok
@@ -165,8 +167,6 @@ def test_progress_is_reported_from_the_first_plan_on_and_ends_with_the_plan_retu
     sc = do.load_scenario(generate_scenario(CityParams(engineers=8, tickets=60, seed=2)))
     reports: list[do.Progress] = []
     plan = do.solve(sc, do.SolveParams(time_limit_s=2), on_progress=reports.append)
-    assert (
-        reports[0].elapsed_s < 1.6
-    )  # the search core reports too, not only OR-Tools
+    assert reports[0].elapsed_s < 1.6  # the search core reports too, not only OR-Tools
     assert [p.elapsed_s for p in reports] == sorted(p.elapsed_s for p in reports)
     assert reports[-1].planned == plan.kpis["served"]

@@ -68,7 +68,8 @@ EOF
 
 
 def test_tiny_instances_without_the_bench_folder(tmp_path):
-    """Both formats, a zero service time (made 0.001 min, as the contract needs > 0) and zero demand."""
+    """Both formats, a zero service time (made 0.001 min, as the contract needs > 0) and zero
+    demand."""
     (tmp_path / "tiny.txt").write_bytes(
         TINY_SOLOMON.replace("\n", "\r\n").encode()
     )  # the files use CRLF
@@ -166,7 +167,8 @@ def test_gh200_vrp_imports():
 
 def test_solving_c101_gives_a_checked_plan_near_the_bks(c101):
     """The default (greedy) start currently ends 7 % above the BKS on C101 (a local optimum with one
-    more vehicle); OR-Tools' own start inside dispatch_opt reaches it. Both must stay valid and close."""
+    more vehicle); OR-Tools' own start inside dispatch_opt reaches it. Both must stay valid and
+    close."""
     _, bks = read_bks(bench_file("solomon/C101.sol"))
     sc = do.load_scenario(c101)
     for first_solution, tolerance in (("GREEDY_INSERTION", 0.10), ("PATH_CHEAPEST_ARC", 0.05)):

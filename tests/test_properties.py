@@ -1,4 +1,5 @@
-"""Property: for any small valid scenario, the plan keeps every hard rule and accounts for every ticket."""
+"""Property: for any small valid scenario, the plan keeps every hard rule and accounts for every
+ticket."""
 
 from conftest import at, engineer, scenario, solve_checked, ticket
 from hypothesis import HealthCheck, given, settings

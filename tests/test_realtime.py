@@ -1,4 +1,5 @@
-"""Real-time operations: events change the scenario, a re-plan keeps what it can, and says what changed."""
+"""Real-time operations: events change the scenario, a re-plan keeps what it can, and says what
+changed."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def two_engineer_day() -> dict:
 
 
 def replan(raw: dict, previous: do.Plan, events: list[dict], params=SHORT) -> tuple[dict, do.Plan]:
-    """Apply events, re-plan against the previous plan, and check the new plan with both checkers."""
+    """Apply events, re-plan against the previous plan, and check the new plan with both
+    checkers."""
     sc = do.apply_events(do.load_scenario(copy.deepcopy(raw)), events)
     plan = do.solve(sc, params, previous=previous)
     new_raw = sc.to_dict()
@@ -292,7 +294,8 @@ def test_the_fast_path_bumps_lower_tier_work_when_an_emergency_has_no_room():
 
 
 def test_the_fast_path_bumps_as_few_lower_tier_tickets_as_make_room():
-    # four 2-hour normal jobs fill the day; a 2.5-hour emergency needs two of them out, and only two go
+    # four 2-hour normal jobs fill the day; a 2.5-hour emergency needs two of them out, and only two
+    # go
     normal = [ticket(f"T{i}", 1, 0, duration=120) for i in range(4)]
     raw = scenario([engineer("E1", shifts=(("08:00", "16:30"),))], normal)
     plan = do.solve(do.load_scenario(raw), SHORT)
@@ -335,7 +338,8 @@ def test_the_diff_lists_moves_eta_shifts_and_new_work(morning):
     assert "moved between engineers" in str(d)
 
 
-# ---------------------------------------------------------------- property: any stream of events keeps plans valid
+# ---------------------------------------------------------------- property: any stream of events
+# keeps plans valid
 
 _event = st.one_of(
     st.builds(
@@ -385,7 +389,8 @@ def test_random_event_streams_keep_every_plan_valid_and_every_ticket_accounted_f
         try:
             sc = do.apply_events(raw, [ev])
         except do.ScenarioError:
-            continue  # e.g. cancelling a ticket already cancelled: refused with a reason, nothing changed
+            # e.g. cancelling a ticket already cancelled: refused with a reason, nothing changed
+            continue
         new_plan = do.solve(sc, FAST if fast else do.SolveParams(time_limit_s=0.5), previous=plan)
         raw = sc.to_dict()
         assert_valid(raw, new_plan)
@@ -431,7 +436,8 @@ def test_slots_ranked_by_cost_come_cheapest_first(morning):
 
 
 def test_no_slot_is_offered_that_would_make_planned_emergency_work_late():
-    # E1's emergency at 09:00 is due by 10:00 (created 06:00, 4 h); a 2 h job before it would make it late
+    # E1's emergency at 09:00 is due by 10:00 (created 06:00, 4 h); a 2 h job before it would make
+    # it late
     emergency = ticket(
         "EM",
         0,
@@ -548,7 +554,8 @@ def test_an_overrun_into_a_break_or_past_the_shift_keeps_the_day_plannable():
 
 
 def test_frozen_work_that_cannot_be_kept_costs_only_that_engineer_its_frozen_tickets():
-    # E1 cannot finish both frozen jobs (2 h each from 09:00) by 12:00; E2's frozen work is unaffected
+    # E1 cannot finish both frozen jobs (2 h each from 09:00) by 12:00; E2's frozen work is
+    # unaffected
     raw = scenario(
         [engineer("E1", shifts=(("08:00", "12:00"),)), engineer("E2", 1, 0)],
         [

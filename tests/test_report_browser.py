@@ -1,4 +1,5 @@
-"""The HTML report of scenarios/small.json: self-contained, and drawn by a real browser without errors.
+"""The HTML report of scenarios/small.json: self-contained, and drawn by a real browser without
+errors.
 
 The browser tests run headless Chromium (`/usr/bin/chromium`, or $CHROMIUM) and skip when it is
 absent. Host resolution is mapped to nowhere, so any network load the report tried would fail
@@ -34,7 +35,8 @@ FLAGS = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
-# a resource load from the network: src=, href=, url( or @import with http(s): or protocol-relative //
+# a resource load from the network: src=, href=, url( or @import with http(s): or protocol-relative
+# //
 REMOTE = re.compile(
     r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?|url\(\s*["']?|@import\s+["']?)\s*(?:https?:)?//""",
     re.IGNORECASE,
@@ -145,7 +147,8 @@ def test_report_screenshot_shows_map_and_schedule(small, tmp_path):
     pixels = np.asarray(img).astype(int)
 
     def share(hex_colour: str, rows: slice) -> float:
-        """Share of pixels within a few shades of the colour (lines are drawn slightly transparent)."""
+        """Share of pixels within a few shades of the colour (lines are drawn slightly
+        transparent)."""
         rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
         return float((np.abs(pixels[rows] - rgb).max(axis=2) <= 40).mean())
 

@@ -32,7 +32,8 @@ def _random_points(net, n: int, seed: int = 0, radius_km: float = 9.0) -> np.nda
 
 
 def _triangle_excess(m: np.ndarray) -> float:
-    """Largest m[i, k] - (m[i, j] + m[j, k]) over all i, j, k: <= 0 when the triangle inequality holds."""
+    """Largest m[i, k] - (m[i, j] + m[j, k]) over all i, j, k: <= 0 when the triangle inequality
+    holds."""
     worst = -math.inf
     for j in range(len(m)):
         worst = max(worst, float((m - (m[:, j, None] + m[None, j, :])).max()))

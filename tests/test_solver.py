@@ -285,8 +285,9 @@ def test_done_tickets_are_ignored():
 
 
 def test_the_first_plan_gives_a_ticket_with_one_possible_engineer_its_place_before_flexible_work():
-    # B is due first and E1 is nearest to it, but only E1 can do A (gas); E1 has room for one 400-min job.
-    # Inserting by deadline would give E1 to B and leave A out; regret insertion places A first.
+    # B is due first and E1 is nearest to it, but only E1 can do A (gas); E1 has room for one
+    # 400-min job. Inserting by deadline would give E1 to B and leave A out; regret insertion places
+    # A first.
     engineers = [engineer("E1", 0, 0, skills=["gas"]), engineer("E2", 30, 0)]
     tickets = [
         ticket("B", 1, 0, duration=400, created="2026-11-28T08:00"),
@@ -295,5 +296,3 @@ def test_the_first_plan_gives_a_ticket_with_one_possible_engineer_its_place_befo
     plan = do.solve(do.load_scenario(scenario(engineers, tickets)), do.SolveParams(time_limit_s=0))
     assert plan.kpis["status"] == "inserted without search"
     assert served_by(plan) == {"A": "E1", "B": "E2"}
-
-

@@ -45,7 +45,8 @@ def _case(name: str):
 
 
 def problems_of(source) -> list[str]:
-    """The problem lines load_scenario reports; fails the test if it loads or raises anything else."""
+    """The problem lines load_scenario reports; fails the test if it loads or raises anything
+    else."""
     with pytest.raises(ScenarioError) as info:
         load_scenario(source)
     assert info.value.problems, "ScenarioError without problem lines"

@@ -1,4 +1,5 @@
-"""dispatch_opt.viz on a tiny lat/lon day in Bologna: what the map, the schedule and the tables show.
+"""dispatch_opt.viz on a tiny lat/lon day in Bologna: what the map, the schedule and the tables
+show.
 
 The drawing tests skip when the optional [viz] extra (folium, matplotlib) is not installed;
 the tables need only pandas.

@@ -6,8 +6,9 @@ else as late as it still fits, so every operator can move visits without carryin
 A visit starts at the earliest moment its windows (and a promised start, in a re-plan) allow.
 
 Cost of a route, in the objective's units (a second of travel = 1): travel, lateness past each
-ticket's SLA deadline weighted by tier, a promised start shifted beyond the tolerance, and moving a
-ticket off the engineer-shift that had it in the plan in force. Infeasible routes cost `INF`.
+ticket's SLA deadline weighted by tier, a promised start shifted beyond the tolerance, moving a
+ticket off the engineer-shift that had it in the plan in force, and serving a ticket by another
+engineer than its preferred one. Infeasible routes cost `INF`.
 
 Besides the full evaluation, `splice_cost` evaluates a route changed in one place (an insertion, a
 removal, a string put in or taken out, a tail exchanged) from the states recorded before each
@@ -46,7 +47,8 @@ def visit_start(a, x, arrive):
 
 @njit(cache=True)
 def visit_cost(a, v, x, start):
-    """Lateness past the SLA deadline, a promised start missed, a move off the engineer-shift."""
+    """Lateness past the SLA deadline, a promised start missed, a move off the engineer-shift, an
+    engineer other than the preferred one."""
     if x >= a.nt:
         return 0.0
     c = 0.0
@@ -59,6 +61,8 @@ def visit_cost(a, v, x, start):
             c += a.eta_w * shift
     if a.was_on[x] >= 0 and a.was_on[x] != v:
         c += a.move
+    if a.preferred[x] >= 0 and a.preferred[x] != a.v_engineer[v]:
+        c += a.prefer
     return c
 
 

@@ -38,6 +38,8 @@ def _penalty(a, v: int, node: int, start: int) -> float:
         total += a.eta_w * max(0, start - int(a.promised[node]) - a.eta_tol)
     if a.was_on[node] >= 0 and a.was_on[node] != v:
         total += a.move
+    if a.preferred[node] >= 0 and a.preferred[node] != a.v_engineer[v]:
+        total += a.prefer
     return total
 
 
