@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from . import search
 from .checker import check as check_plan
 from .events import apply_events
 from .io import load_plan, load_scenario, plan_problems, read_json, save_plan
@@ -118,6 +119,9 @@ def solve(
             ["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"]
         )
     params = SolveParams(time_limit_s=time_limit, seed=seed)
+    if not quiet and not search.compiled_before():
+        out.print("compiling the search core (once after install, about a minute and a half)...")
+    search.ready()
     if out.is_terminal and not quiet:
         with out.status("solving...") as status:
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import functools
 import time
+from pathlib import Path
+
+
+def compiled_before() -> bool:
+    """Whether numba's cache already holds the kernels (else `ready` compiles them)."""
+    return any((Path(__file__).parent / "__pycache__").glob("*.nbi"))
 
 
 @functools.cache
