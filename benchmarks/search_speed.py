@@ -59,13 +59,13 @@ print(json.dumps({"rounds": stats.rounds, "seconds": stats.seconds, "moves": sta
 """
 
 
-def run(code: str, path: Path | None, scenario: Path, seconds: float) -> dict:
-    env = dict(os.environ)
-    if path is not None:
-        env["PYTHONPATH"] = str(path.resolve())
+def run(code: str, path: Path, scenario: Path, seconds: float) -> dict:
+    # run from the checkout itself: `python -c` puts the working folder first on the path
+    env = dict(os.environ, PYTHONPATH=str(path.resolve()))
     out = subprocess.run(
-        [sys.executable, "-c", code, str(scenario), str(seconds)],
+        [sys.executable, "-c", code, str(scenario.resolve()), str(seconds)],
         env=env,
+        cwd=path,
         capture_output=True,
         text=True,
         check=True,
