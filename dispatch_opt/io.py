@@ -300,7 +300,8 @@ class _Table:
             )
         for c in required:
             if c not in columns:
-                self.problems.append(f"{name}.{c}: missing column; fix: add the column")
+                fix = _MISSING_FIX.get(c, "add the column")
+                self.problems.append(f"{name}.{c}: missing column; fix: {fix}")
         if not self.problems:
             frame = frame.set_axis(columns, axis=1)
             self.rows = frame.to_dict("records")
@@ -326,6 +327,11 @@ class _Table:
             return None
 
 
+_MISSING_FIX = {
+    "lat": "give lat and lon columns, or one 'location' column",
+    "lon": "give lat and lon columns, or one 'location' column",
+    "duration_min": "give duration_min, or a fault column with faults={...}",
+}
 _KIND_FIX = {
     "text": "give text",
     "number": "give a number",

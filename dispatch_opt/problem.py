@@ -229,6 +229,8 @@ class KernelArrays(NamedTuple):
     weight: np.ndarray  # (N,) float64 cost per second late (tickets; 0 otherwise)
     rank: np.ndarray  # (N,) int64 tier rank (tickets)
     promised: np.ndarray  # (N,) int64 start promised by the plan in force, or NO_TIME
+    not_before: np.ndarray  # (N,) int64 no earlier start: the promise less the tolerance (work
+    # under way: the promise itself, the engineer is on the way), or NO_TIME
     eta_w: float  # cost per second of a promised start shifted beyond the tolerance
     eta_tol: int
     was_on: np.ndarray  # (N,) int64 engineer-shift in the plan in force, or NO_TIME
@@ -276,6 +278,10 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         weight[i] = p.params.lateness_weight(int(rank[i]))
     promised = np.full(n, NO_TIME, dtype=np.int64)
     promised[:nt] = [NO_TIME if x is None else x for x in p.promised]
+    tolerance = int(round(p.params.eta_tolerance_min * 60))
+    not_before = np.where(promised >= 0, promised - tolerance, NO_TIME)
+    for x in p.frozen_nodes:
+        not_before[x] = promised[x]
     was_on = np.full(n, NO_TIME, dtype=np.int64)
     for i, v in p.was_on.items():
         was_on[i] = v
@@ -336,6 +342,7 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         weight=weight,
         rank=rank,
         promised=promised,
+        not_before=not_before,
         eta_w=float(p.params.eta_shift_per_min),
         eta_tol=int(round(p.params.eta_tolerance_min * 60)),
         was_on=was_on,

@@ -125,7 +125,7 @@ def _solve(
     ortools_alone = limit > 0 and params.first_solution != GREEDY
     state, complete = first_state(problem, t0 + limit / 2 if limit > 0 else float("inf"))
     share = min(1.0, max(0.0, params.ruin_share))
-    if waiting_for_depot(problem, state):  # only OR-Tools adds restock stops: give it room
+    if share < 1 and waiting_for_depot(problem, state):  # only OR-Tools adds restocks: room
         share = min(share, DEPOT_SHARE)
     search = None
     if limit > 0 and not ortools_alone:

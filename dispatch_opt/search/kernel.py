@@ -39,9 +39,9 @@ def start_in(a, x, t):
 @njit(cache=True)
 def visit_start(a, x, arrive):
     """A visit starts on arrival, or when its window opens; in a re-plan, no earlier than the
-    tolerance around the start promised to the customer allows."""
-    if x < a.nt and a.promised[x] >= 0 and a.promised[x] - a.eta_tol > arrive:
-        return start_in(a, x, a.promised[x] - a.eta_tol)
+    tolerance around the start promised to the customer allows (work under way: as promised)."""
+    if x < a.nt and a.not_before[x] > arrive:
+        return start_in(a, x, a.not_before[x])
     return start_in(a, x, arrive)
 
 

@@ -22,8 +22,8 @@ class Schedule:
 
 
 def _earliest_start(a, node: int, ready: int) -> int | None:
-    if node < a.nt and a.promised[node] >= 0:  # not earlier than the promise's tolerance
-        ready = max(ready, int(a.promised[node]) - int(a.eta_tol))
+    if node < a.nt and a.not_before[node] >= 0:  # not earlier than the promise allows
+        ready = max(ready, int(a.not_before[node]))
     for k in range(int(a.tw_n[node])):
         if ready <= a.tw_end[node, k]:
             return max(int(a.tw_start[node, k]), ready)
