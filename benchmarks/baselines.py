@@ -14,9 +14,8 @@ return and travel. Benchmarks verify every plan with `dispatch_opt.check`.
   overtime, breaks kept. On several days, the earliest day that can take it wins, then the nearest
   engineer on it. No restocks: a ticket needs its tools and parts on the van, and van stock is
   tracked over the engineer's shifts.
-- `vroom_plan(scenario, time_limit_s)`: VROOM (pyvroom, extra `[bench]`) on the same integer data;
-see
-  its docstring for the mapping and what cannot be expressed.
+- `vroom_plan(scenario, time_limit_s)`: VROOM (pyvroom, extra `[bench]`) on the same integer
+  data; see its docstring for the mapping and what cannot be expressed.
 """
 
 from __future__ import annotations
@@ -301,11 +300,14 @@ def describe_code() -> str:
         return out.stdout if out.returncode == 0 else ""
 
     head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    same = all(
-        git("show", f"HEAD:dispatch_opt/{f.name}") == f.read_text() for f in pkg.glob("*.py")
-    )
-    same = same and {f.name for f in pkg.glob("*.py")} >= set(
-        git("ls-tree", "--name-only", "HEAD", "dispatch_opt/").replace("dispatch_opt/", "").split()
+    mine = {str(f.relative_to(pkg)): f for f in pkg.rglob("*.py")}
+    committed = {
+        name.removeprefix("dispatch_opt/")
+        for name in git("ls-tree", "-r", "--name-only", "HEAD", "dispatch_opt/").split()
+        if name.endswith(".py")
+    }
+    same = set(mine) == committed and all(
+        git("show", f"HEAD:dispatch_opt/{name}") == f.read_text() for name, f in mine.items()
     )
     where = "" if pkg == root / "dispatch_opt" else f", imported from {pkg}"
     state = "as committed in" if same else "with uncommitted changes over"

@@ -9,8 +9,7 @@
    by the package checker (outside the timing); a plan with violations counts as a failure. Baseline
    in the same run, on the first few emergencies: a re-plan with search (--replan-time seconds).
 2. Slots (medium): offer_slots for callers at known addresses; every offered slot of the first
-callers
-   is booked and the resulting plan checked.
+   callers is booked and the resulting plan checked.
 3. A simulated day (medium, seeded events): re-planning with search vs greedy insertion only.
 
 Writes benchmarks/results/realtime-<date>.csv (one row per measurement) and realtime-<date>.md.
