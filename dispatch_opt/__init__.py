@@ -7,7 +7,8 @@ from .model import Scenario, ScenarioError
 from .plan import Plan, PlanDiff, Route, Stop, Unassigned
 from .plan import diff_plans as diff
 from .realtime import DayReport, Slot, SlotOffer, day_events, offer_slots, simulate_day
-from .solver import Progress, SolveParams, solve
+from .scale import solve  # the single-process solver, or territories / a portfolio on Dask
+from .solver import Progress, SolveParams
 
 __all__ = [
     "CheckResult",

@@ -61,6 +61,11 @@ class SolveParams:
     ruin_share: float = (
         0.8  # of the time limit (from the start): ruin and recreate, then OR-Tools' search
     )
+    # scale-out (dispatch_opt.scale): processes to run territories or a seed portfolio on, a Dask
+    # scheduler address (None: an in-process LocalCluster when workers > 1), and the territory size
+    workers: int = 1
+    scheduler: str | None = None
+    territory_tickets: int = 500  # scenarios over twice this many live tickets are split
 
     def lateness_weight(self, rank: int) -> int:
         w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]

@@ -1,0 +1,256 @@
+"""Territories: a large scenario cut into small ones that each solve alone, and put back together.
+
+The cut never builds anything all-pairs over the whole scenario: tickets are split by recursive
+bisection of their locations (weighted by workload), engineers are dealt to the territories nearest
+their home until each has its share of the shift hours, and a ticket nobody in its territory is
+qualified for follows the nearest qualified engineer. Depot stock is shared by everyone, so each
+depot's parts are split up front in proportion to each territory's demand for them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model import Location, Scenario, Ticket
+from ..plan import Plan, Route
+
+KM_PER_DEG = math.pi * 6371.0088 / 180
+TRAVEL_ALLOWANCE_MIN = 15.0  # workload of a ticket: its service time plus a typical drive to it
+
+
+@dataclass
+class Territory:
+    """One territory: its engineers, its live tickets and its share of every depot's parts."""
+
+    id: str
+    engineers: list[str]
+    tickets: list[str]
+    centre: tuple[float, float]  # km, in the scenario's own plane (see `plane_km`)
+    stock: dict[str, dict[str, int]] = field(default_factory=dict)  # depot -> part -> quantity
+
+
+def plane_km(locations: list[Location]) -> np.ndarray | None:
+    """(n, 2) km coordinates of `locations` on a local plane; None when a location has only a node."""
+    if any(loc.kind == "node" for loc in locations):
+        return None
+    if all(loc.kind == "planar" for loc in locations):
+        return np.array([(loc.x, loc.y) for loc in locations], dtype=float).reshape(-1, 2)
+    lat = np.array([loc.lat for loc in locations], dtype=float)
+    lon = np.array([loc.lon for loc in locations], dtype=float)
+    scale = math.cos(math.radians(float(lat.mean()))) if len(lat) else 1.0
+    return np.column_stack([lon * KM_PER_DEG * scale, lat * KM_PER_DEG])
+
+
+def can_split(sc: Scenario) -> bool:
+    """Only scenarios whose every location has coordinates (not a bare matrix node) are split."""
+    locs = [e.start for e in sc.engineers] + [t.location for t in sc.live_tickets]
+    return bool(locs) and plane_km(locs[:1] + locs[-1:]) is not None and plane_km(locs) is not None
+
+
+def _bisect(pts: np.ndarray, w: np.ndarray, idx: np.ndarray, k: int) -> list[np.ndarray]:
+    """Cut `idx` into k groups of about equal weight, each cut across the wider side at the
+    weighted quantile that gives both halves their share."""
+    if k <= 1 or len(idx) <= 1:
+        return [idx]
+    p = pts[idx]
+    axis = int(np.ptp(p[:, 1]) > np.ptp(p[:, 0]))
+    order = idx[np.argsort(p[:, axis], kind="stable")]
+    left_k = k // 2
+    cum = np.cumsum(w[order])
+    cut = int(np.searchsorted(cum, cum[-1] * left_k / k)) + 1
+    cut = min(max(cut, 1), len(order) - 1)
+    return _bisect(pts, w, order[:cut], left_k) + _bisect(pts, w, order[cut:], k - left_k)
+
+
+def _shift_minutes(e) -> float:
+    return sum((s.end - s.start).total_seconds() / 60 for s in e.shifts)
+
+
+def split(sc: Scenario, target_tickets: int, previous: Plan | None = None) -> list[Territory]:
+    """Territories of about `target_tickets` live tickets each (one territory if that is all).
+
+    A ticket that must stay with an engineer (a required or frozen engineer, or the engineer the
+    previous plan gave it) goes to that engineer's territory; one nobody in its territory is
+    qualified for (skills, tools) follows the nearest qualified engineer elsewhere.
+    """
+    tickets = sc.live_tickets
+    k = max(1, round(len(tickets) / max(1, target_tickets)))
+    k = min(k, max(1, len(sc.engineers)))
+    if k == 1 or not can_split(sc):
+        return [Territory("T1", [e.id for e in sc.engineers], [t.id for t in tickets], (0.0, 0.0))]
+    tpts = plane_km([t.location for t in tickets])
+    epts = plane_km([e.start for e in sc.engineers])
+    w = np.array([t.duration_min + TRAVEL_ALLOWANCE_MIN for t in tickets])
+    groups = _bisect(tpts, w, np.arange(len(tickets)), k)
+    centres = np.array([np.average(tpts[g], axis=0, weights=w[g]) for g in groups])
+    load = np.array([w[g].sum() for g in groups])
+    cap = np.array([_shift_minutes(e) for e in sc.engineers])
+    want = load / load.sum() * cap.sum()
+
+    # engineers: nearest pairs first, each territory taking engineers until it has its share
+    home_of = np.full(len(sc.engineers), -1)
+    have = np.zeros(k)
+    dist = np.hypot(epts[:, None, 0] - centres[None, :, 0], epts[:, None, 1] - centres[None, :, 1])
+    for flat in np.argsort(dist, axis=None, kind="stable"):
+        e, g = divmod(int(flat), k)
+        if home_of[e] < 0 and have[g] < want[g]:
+            home_of[e], have[g] = g, have[g] + cap[e]
+    for e in np.flatnonzero(home_of < 0):  # the rest (no shift hours, or all shares met): nearest
+        home_of[e] = int(np.argmin(dist[e]))
+    territory_of_engineer = {e.id: int(g) for e, g in zip(sc.engineers, home_of)}
+
+    ticket_home = np.empty(len(tickets), dtype=int)
+    for g, members in enumerate(groups):
+        ticket_home[members] = g
+    pinned = {}
+    if previous is not None:
+        pinned = {s.ticket: r.engineer for r in previous.routes for s in r.visits}
+    depot_tools = {tool for d in sc.depots for tool in d.tools}
+    skillsets = [[] for _ in range(k)]
+    for i, e in enumerate(sc.engineers):
+        skillsets[home_of[i]].append((i, frozenset(e.skills), frozenset(e.tools)))
+
+    def qualified(t: Ticket, members) -> list[int]:
+        need, tools = set(t.skills), set(t.tools) - depot_tools
+        return [i for i, sk, tl in members if need <= sk and tools <= tl]
+
+    for n, t in enumerate(tickets):
+        boss = t.engineer if t.engineer is not None else pinned.get(t.id)
+        if boss in territory_of_engineer and (t.frozen or t.engineer is not None or t.id in pinned):
+            ticket_home[n] = territory_of_engineer[boss]
+            continue
+        if qualified(t, skillsets[ticket_home[n]]):
+            continue
+        able = [i for g in range(k) for i in qualified(t, skillsets[g])]
+        if able:  # follow the nearest qualified engineer
+            d = np.hypot(epts[able, 0] - tpts[n, 0], epts[able, 1] - tpts[n, 1])
+            ticket_home[n] = home_of[able[int(np.argmin(d))]]
+
+    out = []
+    for g in range(k):
+        mine = np.flatnonzero(ticket_home == g)
+        centre = tuple(np.average(tpts[mine], axis=0, weights=w[mine])) if len(mine) else centres[g]
+        out.append(
+            Territory(
+                f"T{g + 1}",
+                [e.id for e, h in zip(sc.engineers, home_of) if h == g],
+                [tickets[i].id for i in mine],
+                (float(centre[0]), float(centre[1])),
+            )
+        )
+    out = [t for t in out if t.engineers or t.tickets]
+    split_stock(sc, out)
+    return out
+
+
+def _largest_remainder(total: int, weights: list[float]) -> list[int]:
+    s = sum(weights)
+    if total <= 0 or s <= 0:
+        return [0] * len(weights)
+    want = [total * w / s for w in weights]
+    got = [math.floor(x) for x in want]
+    for i in sorted(range(len(want)), key=lambda i: got[i] - want[i])[: total - sum(got)]:
+        got[i] += 1
+    return got
+
+
+def split_stock(sc: Scenario, territories: list[Territory]) -> None:
+    """Each depot's parts, split among the territories in proportion to their tickets' demand for
+    each part; the territories nearest the depot (it is their closest depot) share it first, and
+    the others only when those need none of the part."""
+    if not sc.depots or not territories:
+        return
+    dpts = plane_km([d.location for d in sc.depots])
+    nearest = [
+        int(np.argmin(np.hypot(dpts[:, 0] - t.centre[0], dpts[:, 1] - t.centre[1])))
+        if dpts is not None
+        else 0
+        for t in territories
+    ]
+    demand = []
+    for t in territories:
+        need: dict[str, int] = {}
+        for tid in t.tickets:
+            for part, q in sc.ticket(tid).parts.items():
+                need[part] = need.get(part, 0) + q
+        demand.append(need)
+    for j, d in enumerate(sc.depots):
+        own = [i for i in range(len(territories)) if nearest[i] == j]
+        for part, qty in d.parts.items():
+            for group in (own, range(len(territories))):
+                weights = [demand[i].get(part, 0) if i in group else 0 for i in range(len(demand))]
+                if sum(weights) > 0:
+                    break
+            else:  # nobody needs it: it stays with the territories nearest the depot
+                group = own or [0]
+                weights = [1.0 if i in group else 0.0 for i in range(len(territories))]
+            for t, q in zip(territories, _largest_remainder(qty, weights)):
+                t.stock.setdefault(d.id, {})[part] = q
+
+
+def sub_scenario(sc: Scenario, territories: list[Territory]) -> Scenario:
+    """The contract scenario of one or more territories: their engineers, live tickets and depot
+    stock (added up), with a matrix cut down to the nodes they use. Nothing is re-validated: it is
+    cut from a valid scenario."""
+    engineers = [sc.engineer(e) for t in territories for e in t.engineers]
+    tickets = [sc.ticket(x) for t in territories for x in t.tickets]
+    depots = []
+    for d in sc.depots:
+        parts = {p: sum(t.stock.get(d.id, {}).get(p, 0) for t in territories) for p in d.parts}
+        depots.append(d.model_copy(update={"parts": parts}))
+    fields = {k: getattr(sc, k) for k in sc.model_fields_set if k in Scenario.model_fields}
+    fields.update(
+        name=sc.name + "/" + "+".join(t.id for t in territories),
+        engineers=engineers,
+        tickets=tickets,
+        depots=depots,
+    )
+    if sc.travel is not None and sc.travel.model == "matrix":
+        fields.update(_cut_matrix(sc, engineers, tickets, depots))
+    return Scenario(**fields)
+
+
+def _cut_matrix(sc: Scenario, engineers, tickets, depots) -> dict:
+    """Per-territory matrices: only the nodes the territory uses, renumbered."""
+    new: dict[int, int] = {}
+
+    def at(loc: Location | None) -> Location | None:
+        if loc is None:
+            return None
+        return loc.model_copy(update={"node": new.setdefault(loc.node, len(new))})
+
+    engineers = [
+        e.model_copy(update={"start": at(e.start), "end": at(e.end), "position": at(e.position)})
+        for e in engineers
+    ]
+    tickets = [t.model_copy(update={"location": at(t.location)}) for t in tickets]
+    depots = [d.model_copy(update={"location": at(d.location)}) for d in depots]
+    idx = np.array(list(new), dtype=np.int64)
+    m = sc.travel
+    minutes = np.asarray(m.minutes, dtype=float)[np.ix_(idx, idx)].tolist()
+    km = np.asarray(m.km, dtype=float)[np.ix_(idx, idx)].tolist() if m.km else None
+    travel = m.model_copy(update={"minutes": minutes, "km": km})
+    return {"engineers": engineers, "tickets": tickets, "depots": depots, "travel": travel}
+
+
+def restrict(plan: Plan, engineers: set[str], tickets: set[str]) -> Plan:
+    """The part of `plan` about these engineers and tickets (a warm start for a territory)."""
+    return Plan(
+        plan.scenario_name,
+        [r for r in plan.routes if r.engineer in engineers],
+        [u for u in plan.unassigned if u.ticket in tickets],
+    )
+
+
+def used_stock(routes: list[Route]) -> dict[str, dict[str, int]]:
+    """Parts handed out by each depot along these routes."""
+    out: dict[str, dict[str, int]] = {}
+    for r in routes:
+        for s in r.stops:
+            if s.type == "restock":
+                for part, q in (s.parts or {}).items():
+                    out.setdefault(s.depot, {})[part] = out.setdefault(s.depot, {}).get(part, 0) + q
+    return out
