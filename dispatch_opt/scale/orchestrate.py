@@ -167,6 +167,13 @@ def _neighbour_pairs(territories: list[Territory]) -> list[tuple[int, int]]:
     return sorted(pairs, key=lambda p: d[p])
 
 
+def _known_workers(params: SolveParams, client) -> int:
+    """Workers known before connecting (a given client's threads; else as asked)."""
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return requested_workers(params.workers) if params.scheduler is None else 1
+
+
 def _join(name: str, plans: list[Plan]) -> Plan:
     return Plan(
         name,
@@ -178,9 +185,10 @@ def _join(name: str, plans: list[Plan]) -> Plan:
 
 def _decomposed(sc, params: SolveParams, previous, on_progress, client, t0: float) -> Plan:
     n = len(sc.live_tickets)
-    territories = split(sc, params.territory_tickets, previous)
+    territories = split(sc, params.territory_tickets, previous, _known_workers(params, client))
     sizes = [len(t.tickets) for t in territories]
-    cluster_s = CLUSTER_START_S if client is None and requested_workers(params.workers) > 1 else 0
+    starts = client is None and (params.scheduler or requested_workers(params.workers) > 1)
+    cluster_s = CLUSTER_START_S if starts else 0.0
     # before anything starts: is there time enough?
     _budget(params, time.monotonic() - t0 + cluster_s, sizes, requested_workers(params.workers), n)
     plans: list[Plan | None] = [None] * len(territories)
@@ -220,7 +228,14 @@ def _decomposed(sc, params: SolveParams, previous, on_progress, client, t0: floa
         status="solved in territories" if status == {"solved"} else "; ".join(sorted(status)),
     )
     plan.kpis["territories"] = [
-        {"id": t.id, "engineers": len(t.engineers), "tickets": len(t.tickets)} for t in territories
+        {
+            "id": t.id,
+            "engineers": len(t.engineers),
+            "tickets": len(t.tickets),
+            "served": sum(len(r.visits) for r in p.routes),
+            "status": p.kpis.get("status"),
+        }
+        for t, p in zip(territories, plans)
     ]
     plan.kpis["border"] = border
     plan.notes = list(dict.fromkeys(plan.notes))
@@ -248,9 +263,10 @@ def _border_phase(sc, params, territories, plans, run, budget: _Budget, t0, bord
     while edges:
         rounds_wanted = math.ceil(len(edges) / run.workers)
         pair_s = min(budget.territory_s, (end - time.monotonic()) / rounds_wanted)
-        pair_s = max(pair_s, pair_need)
-        if time.monotonic() + pair_s > end:
-            break
+        if pair_s < pair_need:  # too little left even for one useful pair re-solve
+            pair_s = end - time.monotonic()
+            if pair_s < pair_need:
+                break
         busy: set[int] = set()
         batch = []
         for e in edges:

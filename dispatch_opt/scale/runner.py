@@ -61,7 +61,7 @@ class Runner:
                     n_workers=self.workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                     silence_logs=logging.ERROR,
                     memory_limit=0,  # no spilling or pausing: each task holds one territory
                 )

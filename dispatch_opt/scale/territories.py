@@ -1,9 +1,8 @@
 """Territories: a large scenario cut into small ones that each solve alone, and put back together.
 
-The cut never builds anything all-pairs over the whole scenario: tickets are split by recursive
-bisection of their locations (weighted by workload), engineers are dealt to the territories nearest
-their home until each has its share of the shift hours, and a ticket nobody in its territory is
-qualified for follows the nearest qualified engineer. Depot stock is shared by everyone, so each
+The cut never builds anything all-pairs over the whole scenario: tickets (by location) and engineers
+(by home) are split together by recursive bisection, each cut balancing workload plus shift hours,
+and a ticket nobody in its territory is qualified for follows the nearest qualified engineer. Depot stock is shared by everyone, so each
 depot's parts are split up front in proportion to each territory's demand for them.
 """
 
@@ -69,8 +68,11 @@ def _shift_minutes(e) -> float:
     return sum((s.end - s.start).total_seconds() / 60 for s in e.shifts)
 
 
-def split(sc: Scenario, target_tickets: int, previous: Plan | None = None) -> list[Territory]:
-    """Territories of about `target_tickets` live tickets each (one territory if that is all).
+def split(
+    sc: Scenario, target_tickets: int, previous: Plan | None = None, workers: int = 1
+) -> list[Territory]:
+    """Territories of about `target_tickets` live tickets each (one territory if that is all), as
+    many as a multiple of `workers` where that is near, so that no worker idles in the last wave.
 
     A ticket that must stay with an engineer (a required or frozen engineer, or the engineer the
     previous plan gave it) goes to that engineer's territory; one nobody in its territory is
@@ -78,33 +80,34 @@ def split(sc: Scenario, target_tickets: int, previous: Plan | None = None) -> li
     """
     tickets = sc.live_tickets
     k = max(1, round(len(tickets) / max(1, target_tickets)))
+    if workers > 1 and k > 1:
+        k = workers * max(1, round(k / workers))
     k = min(k, max(1, len(sc.engineers)))
     if k == 1 or not can_split(sc):
         return [Territory("T1", [e.id for e in sc.engineers], [t.id for t in tickets], (0.0, 0.0))]
     tpts = plane_km([t.location for t in tickets])
     epts = plane_km([e.start for e in sc.engineers])
     w = np.array([t.duration_min + TRAVEL_ALLOWANCE_MIN for t in tickets])
-    groups = _bisect(tpts, w, np.arange(len(tickets)), k)
-    centres = np.array([np.average(tpts[g], axis=0, weights=w[g]) for g in groups])
-    load = np.array([w[g].sum() for g in groups])
     cap = np.array([_shift_minutes(e) for e in sc.engineers])
-    want = load / load.sum() * cap.sum()
-
-    # engineers: nearest pairs first, each territory taking engineers until it has its share
-    home_of = np.full(len(sc.engineers), -1)
-    have = np.zeros(k)
-    dist = np.hypot(epts[:, None, 0] - centres[None, :, 0], epts[:, None, 1] - centres[None, :, 1])
-    for flat in np.argsort(dist, axis=None, kind="stable"):
-        e, g = divmod(int(flat), k)
-        if home_of[e] < 0 and have[g] < want[g]:
-            home_of[e], have[g] = g, have[g] + cap[e]
-    for e in np.flatnonzero(home_of < 0):  # the rest (no shift hours, or all shares met): nearest
-        home_of[e] = int(np.argmin(dist[e]))
+    # tickets and engineers are cut by the same lines, each side balanced on workload plus shift
+    # hours (scaled to the same total), so a territory gets the engineers living among its work
+    nt = len(tickets)
+    pts = np.vstack([tpts, epts])
+    weight = np.concatenate([w, cap * (w.sum() / cap.sum()) if cap.sum() > 0 else 0 * cap])
+    ticket_home = np.empty(nt, dtype=int)
+    home_of = np.empty(len(sc.engineers), dtype=int)
+    for g, members in enumerate(_bisect(pts, weight, np.arange(len(pts)), k)):
+        ticket_home[members[members < nt]] = g
+        home_of[members[members >= nt] - nt] = g
+    centres = np.array(
+        [
+            np.average(tpts[ticket_home == g], axis=0, weights=w[ticket_home == g])
+            if (ticket_home == g).any()
+            else epts[home_of == g].mean(axis=0)
+            for g in range(k)
+        ]
+    )
     territory_of_engineer = {e.id: int(g) for e, g in zip(sc.engineers, home_of)}
-
-    ticket_home = np.empty(len(tickets), dtype=int)
-    for g, members in enumerate(groups):
-        ticket_home[members] = g
     pinned = {}
     if previous is not None:
         pinned = {s.ticket: r.engineer for r in previous.routes for s in r.visits}
@@ -132,7 +135,7 @@ def split(sc: Scenario, target_tickets: int, previous: Plan | None = None) -> li
     out = []
     for g in range(k):
         mine = np.flatnonzero(ticket_home == g)
-        centre = tuple(np.average(tpts[mine], axis=0, weights=w[mine])) if len(mine) else centres[g]
+        centre = centres[g]
         out.append(
             Territory(
                 f"T{g + 1}",
@@ -159,8 +162,8 @@ def _largest_remainder(total: int, weights: list[float]) -> list[int]:
 
 def split_stock(sc: Scenario, territories: list[Territory]) -> None:
     """Each depot's parts, split among the territories in proportion to their tickets' demand for
-    each part; the territories nearest the depot (it is their closest depot) share it first, and
-    the others only when those need none of the part."""
+    each part; the territories whose closest depot it is share it first, the others only when
+    those need none of the part; a part nobody needs stays with the territory nearest the depot."""
     if not sc.depots or not territories:
         return
     dpts = plane_km([d.location for d in sc.depots])
@@ -169,6 +172,11 @@ def split_stock(sc: Scenario, territories: list[Territory]) -> None:
         if dpts is not None
         else 0
         for t in territories
+    ]
+    centres = np.array([t.centre for t in territories])
+    closest = [
+        int(np.argmin(np.hypot(centres[:, 0] - x, centres[:, 1] - y))) if dpts is not None else 0
+        for x, y in (dpts if dpts is not None else [(0.0, 0.0)] * len(sc.depots))
     ]
     demand = []
     for t in territories:
@@ -184,9 +192,9 @@ def split_stock(sc: Scenario, territories: list[Territory]) -> None:
                 weights = [demand[i].get(part, 0) if i in group else 0 for i in range(len(demand))]
                 if sum(weights) > 0:
                     break
-            else:  # nobody needs it: it stays with the territories nearest the depot
-                group = own or [0]
-                weights = [1.0 if i in group else 0.0 for i in range(len(territories))]
+            else:  # nobody needs it: it stays with the territory nearest the depot
+                weights = [0.0] * len(territories)
+                weights[closest[j]] = 1.0
             for t, q in zip(territories, _largest_remainder(qty, weights)):
                 t.stock.setdefault(d.id, {})[part] = q
 
