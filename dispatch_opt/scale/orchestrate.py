@@ -110,7 +110,7 @@ def _portfolio(sc: Scenario, params: SolveParams, previous, client, t0: float) -
     plan.kpis["portfolio"] = {
         "seeds": seeds,
         "best_seed": seeds[best],
-        "served": [-sum(key[: len(sc.tiers)]) for key in keys],
+        "served_per_tier": [[-x for x in key[: len(sc.tiers)]] for key in keys],
         "travel_min": [key[-1] for key in keys],
     }
     plan.notes.append(
