@@ -262,11 +262,10 @@ def _border_phase(sc, params, territories, plans, run, budget: _Budget, t0, bord
     pair_need = budget.pair_s
     while edges:
         rounds_wanted = math.ceil(len(edges) / run.workers)
-        pair_s = min(budget.territory_s, (end - time.monotonic()) / rounds_wanted)
-        if pair_s < pair_need:  # too little left even for one useful pair re-solve
-            pair_s = end - time.monotonic()
-            if pair_s < pair_need:
-                break
+        remaining = end - time.monotonic()
+        pair_s = min(budget.territory_s, max(pair_need, remaining / rounds_wanted))
+        if pair_s > remaining:  # too little left for one useful pair re-solve
+            break
         busy: set[int] = set()
         batch = []
         for e in edges:

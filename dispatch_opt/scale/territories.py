@@ -1,8 +1,9 @@
 """Territories: a large scenario cut into small ones that each solve alone, and put back together.
 
-The cut never builds anything all-pairs over the whole scenario: tickets (by location) and engineers
-(by home) are split together by recursive bisection, each cut balancing workload plus shift hours,
-and a ticket nobody in its territory is qualified for follows the nearest qualified engineer. Depot stock is shared by everyone, so each
+The cut never builds anything all-pairs over the whole scenario: tickets are split by recursive
+bisection of their locations (balancing workload), engineers are dealt to the territories nearest
+their home until each has its share of the shift hours, and a ticket nobody in its territory is
+qualified for follows the nearest qualified engineer. Depot stock is shared by everyone, so each
 depot's parts are split up front in proportion to each territory's demand for them.
 """
 
@@ -18,6 +19,10 @@ from ..plan import Plan, Route
 
 KM_PER_DEG = math.pi * 6371.0088 / 180
 TRAVEL_ALLOWANCE_MIN = 15.0  # workload of a ticket: its service time plus a typical drive to it
+GAP_KM = 5.0  # an empty stretch this wide is a good place to cut
+FAR_KM = (
+    30.0  # an engineer living further than this from every ticket of a territory fills no share
+)
 
 
 @dataclass
@@ -51,16 +56,27 @@ def can_split(sc: Scenario) -> bool:
 
 def _bisect(pts: np.ndarray, w: np.ndarray, idx: np.ndarray, k: int) -> list[np.ndarray]:
     """Cut `idx` into k groups of about equal weight, each cut across the wider side at the
-    weighted quantile that gives both halves their share."""
+    weighted quantile that gives both halves their share, or at a wide gap near it."""
     if k <= 1 or len(idx) <= 1:
         return [idx]
     p = pts[idx]
     axis = int(np.ptp(p[:, 1]) > np.ptp(p[:, 0]))
     order = idx[np.argsort(p[:, axis], kind="stable")]
-    left_k = k // 2
+    x = pts[order, axis]
     cum = np.cumsum(w[order])
-    cut = int(np.searchsorted(cum, cum[-1] * left_k / k)) + 1
+    total = cum[-1]
+    cut = int(np.searchsorted(cum, total * (k // 2) / k)) + 1
+    # near the balanced cut, prefer a wide empty stretch: between two towns rather than through one
+    tol = min(0.5 / k, 0.1)
+    lo = int(np.searchsorted(cum, total * ((k // 2) / k - tol)))
+    hi = int(np.searchsorted(cum, total * ((k // 2) / k + tol)))
+    lo, hi = max(lo, 0), min(hi, len(order) - 1)
+    if hi > lo:
+        gaps = x[lo + 1 : hi + 1] - x[lo:hi]
+        if gaps.max() > GAP_KM:
+            cut = lo + 1 + int(np.argmax(gaps))
     cut = min(max(cut, 1), len(order) - 1)
+    left_k = min(max(int(k * cum[cut - 1] / total + 0.5), 1), k - 1)
     return _bisect(pts, w, order[:cut], left_k) + _bisect(pts, w, order[cut:], k - left_k)
 
 
@@ -88,25 +104,12 @@ def split(
     tpts = plane_km([t.location for t in tickets])
     epts = plane_km([e.start for e in sc.engineers])
     w = np.array([t.duration_min + TRAVEL_ALLOWANCE_MIN for t in tickets])
-    cap = np.array([_shift_minutes(e) for e in sc.engineers])
-    # tickets and engineers are cut by the same lines, each side balanced on workload plus shift
-    # hours (scaled to the same total), so a territory gets the engineers living among its work
-    nt = len(tickets)
-    pts = np.vstack([tpts, epts])
-    weight = np.concatenate([w, cap * (w.sum() / cap.sum()) if cap.sum() > 0 else 0 * cap])
-    ticket_home = np.empty(nt, dtype=int)
-    home_of = np.empty(len(sc.engineers), dtype=int)
-    for g, members in enumerate(_bisect(pts, weight, np.arange(len(pts)), k)):
-        ticket_home[members[members < nt]] = g
-        home_of[members[members >= nt] - nt] = g
-    centres = np.array(
-        [
-            np.average(tpts[ticket_home == g], axis=0, weights=w[ticket_home == g])
-            if (ticket_home == g).any()
-            else epts[home_of == g].mean(axis=0)
-            for g in range(k)
-        ]
-    )
+    groups = _bisect(tpts, w, np.arange(len(tickets)), k)
+    ticket_home = np.empty(len(tickets), dtype=int)
+    for g, members in enumerate(groups):
+        ticket_home[members] = g
+    centres = np.array([np.average(tpts[g], axis=0, weights=w[g]) for g in groups])
+    home_of = _deal_engineers(sc, epts, tpts, w, groups)
     territory_of_engineer = {e.id: int(g) for e, g in zip(sc.engineers, home_of)}
     pinned = {}
     if previous is not None:
@@ -147,6 +150,37 @@ def split(
     out = [t for t in out if t.engineers or t.tickets]
     split_stock(sc, out)
     return out
+
+
+def _deal_engineers(
+    sc: Scenario, epts: np.ndarray, tpts: np.ndarray, w: np.ndarray, groups: list[np.ndarray]
+) -> np.ndarray:
+    """Each engineer's territory: closest (engineer, territory) pairs first, by the distance from
+    home to the territory's nearest ticket, each territory taking engineers until it has its share
+    of the shift hours (its share of the workload), but never from further than FAR_KM (another
+    service centre's engineers do not fill a share); the rest go to their nearest territory."""
+    k = len(groups)
+    cap = np.array([_shift_minutes(e) for e in sc.engineers])
+    load = np.array([w[g].sum() for g in groups])
+    want = load / load.sum() * cap.sum()
+    dist = np.empty((len(epts), k))
+    for g, members in enumerate(groups):  # engineers x this territory's tickets, a slice at a time
+        p = tpts[members]
+        for a in range(0, len(epts), 256):
+            e = epts[a : a + 256]
+            d = np.hypot(e[:, None, 0] - p[None, :, 0], e[:, None, 1] - p[None, :, 1])
+            dist[a : a + 256, g] = d.min(axis=1)
+    home_of = np.full(len(epts), -1)
+    have = np.zeros(k)
+    for flat in np.argsort(dist, axis=None, kind="stable"):
+        e, g = divmod(int(flat), k)
+        if dist[e, g] > FAR_KM:  # from here on no pair is near enough to fill a share
+            break
+        if home_of[e] < 0 and have[g] < want[g] and cap[e] > 0:
+            home_of[e], have[g] = g, have[g] + cap[e]
+    for e in np.flatnonzero(home_of < 0):  # no shift hours, or every share met: nearest
+        home_of[e] = int(np.argmin(dist[e]))
+    return home_of
 
 
 def _largest_remainder(total: int, weights: list[float]) -> list[int]:
