@@ -189,3 +189,18 @@ def test_the_embedded_cluster_needs_no_set_up():
     plan = do.solve(sc, do.SolveParams(time_limit_s=10, workers=2, territory_tickets=25))
     assert_valid(raw, plan)
     assert "on 2 worker(s)" in plan.notes[0]
+
+
+def test_a_scheduler_address_runs_on_that_cluster(client):
+    raw = two_towns()
+    sc = do.load_scenario(copy.deepcopy(raw))
+    address = client.scheduler.address
+    plan = do.solve(sc, do.SolveParams(time_limit_s=8, territory_tickets=25, scheduler=address))
+    assert_valid(raw, plan)
+    assert "on 2 worker(s)" in plan.notes[0]
+
+
+def test_a_scheduler_that_does_not_answer_is_an_input_error():
+    with pytest.raises(do.ScenarioError, match="scheduler: got 'tcp://127.0.0.1:9'"):
+        with Runner(scheduler="tcp://127.0.0.1:9"):
+            pass

@@ -1,4 +1,4 @@
-"""`dispatch_opt.solve` at any size: one solve, a portfolio of seeds, or territories and a border phase.
+"""`dispatch_opt.solve` at any size: one solve, a seed portfolio, or territories and a border phase.
 
 The single-process solver (`solver.solve`) is the building block and is used as a black box:
 - small scenarios with one worker: solved directly;
@@ -13,6 +13,7 @@ The single-process solver (`solver.solve`) is the building block and is used as 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -31,7 +32,8 @@ BORDER_SHARE = 0.3  # of the search time left after setup, for re-solving neighb
 RESERVE_SHARE = 0.03  # of the time limit, kept for merging (plus RESERVE_S)
 RESERVE_S = 1.0
 CLUSTER_START_S = 4.0  # what starting an embedded LocalCluster is budgeted at
-NEIGHBOURS = 2  # each territory is paired with its nearest few for the border phase
+NEIGHBOURS = 3  # each territory is paired with its nearest few for the border phase
+NEAR_KM = 60.0  # ... if their centres are this close (no work moves between far-apart towns)
 
 
 def min_seconds(tickets: int) -> float:
@@ -156,15 +158,18 @@ def _budget(params: SolveParams, elapsed: float, sizes: list[int], workers: int,
     return _Budget(territory_s, waves, pair_s, int(border // pair_s))
 
 
-def _neighbour_pairs(territories: list[Territory]) -> list[tuple[int, int]]:
-    """Each territory with its NEIGHBOURS nearest (by centre), closest pairs first."""
+def _neighbour_pairs(territories: list[Territory], plans: list[Plan]) -> list[tuple[int, int]]:
+    """Each territory with its NEIGHBOURS nearest (by centre, within NEAR_KM): the pairs where one
+    side leaves out a larger share of its tickets than the other first, where work can move."""
     c = np.array([t.centre for t in territories])
     d = np.hypot(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1])
     pairs = set()
     for i in range(len(territories)):
         for j in np.argsort(d[i])[1 : NEIGHBOURS + 1]:
-            pairs.add((min(i, int(j)), max(i, int(j))))
-    return sorted(pairs, key=lambda p: d[p])
+            if d[i, j] <= NEAR_KM:
+                pairs.add((min(i, int(j)), max(i, int(j))))
+    left = [len(p.unassigned) / max(1, len(t.tickets)) for t, p in zip(territories, plans)]
+    return sorted(pairs, key=lambda p: (-abs(left[p[0]] - left[p[1]]), d[p]))
 
 
 def _known_workers(params: SolveParams, client) -> int:
@@ -185,37 +190,59 @@ def _join(name: str, plans: list[Plan]) -> Plan:
 
 def _decomposed(sc, params: SolveParams, previous, on_progress, client, t0: float) -> Plan:
     n = len(sc.live_tickets)
-    territories = split(sc, params.territory_tickets, previous, _known_workers(params, client))
+    with contextlib.ExitStack() as stack:
+        run = None
+        if client is None and params.scheduler is not None:  # connect first: how many workers?
+            run = stack.enter_context(Runner(params.workers, params.scheduler))
+        workers = run.workers if run is not None else _known_workers(params, client)
+        territories = split(sc, params.territory_tickets, previous, workers)
+        sizes = [len(t.tickets) for t in territories]
+        starts = run is None and client is None and workers > 1
+        # before anything starts: is there time enough?
+        _budget(
+            params, time.monotonic() - t0 + (CLUSTER_START_S if starts else 0), sizes, workers, n
+        )
+        if run is None:
+            run = stack.enter_context(Runner(params.workers, None, client))
+        plans, border, budget, setup_s = _territories(
+            sc, params, previous, on_progress, territories, run, t0
+        )
+    return _merge(sc, params, previous, territories, plans, border, budget, setup_s, run, t0)
+
+
+def _territories(sc, params, previous, on_progress, territories, run, t0):
+    """Solve each territory, then the border phase."""
+    n = len(sc.live_tickets)
     sizes = [len(t.tickets) for t in territories]
-    starts = client is None and (params.scheduler or requested_workers(params.workers) > 1)
-    cluster_s = CLUSTER_START_S if starts else 0.0
-    # before anything starts: is there time enough?
-    _budget(params, time.monotonic() - t0 + cluster_s, sizes, requested_workers(params.workers), n)
     plans: list[Plan | None] = [None] * len(territories)
     border = {"pairs": 0, "improved": 0}
-    with Runner(params.workers, params.scheduler, client) as run:
-        budget = _budget(params, time.monotonic() - t0, sizes, run.workers, n)
-        setup_s = time.monotonic() - t0
-        order = sorted(range(len(territories)), key=lambda i: -sizes[i])  # longest first
-        tasks = []
-        for i in order:
-            t = territories[i]
-            prev = restrict(previous, set(t.engineers), set(t.tickets)) if previous else None
-            tasks.append(
-                (sub_scenario(sc, [t]), _single(params, time_limit_s=budget.territory_s), prev)
-            )
+    budget = _budget(params, time.monotonic() - t0, sizes, run.workers, n)
+    setup_s = time.monotonic() - t0
+    order = sorted(range(len(territories)), key=lambda i: -sizes[i])  # longest first
+    step = _single(params, time_limit_s=budget.territory_s * 0.95)  # a solve may overrun a little
+    tasks = []
+    for i in order:
+        t = territories[i]
+        prev = restrict(previous, set(t.engineers), set(t.tickets)) if previous else None
+        tasks.append((sub_scenario(sc, [t]), step, prev))
 
-        def done(j: int, plan: Plan) -> None:
-            plans[order[j]] = plan
-            if on_progress is not None:
-                got = [p for p in plans if p is not None]
-                planned = sum(len(r.visits) for p in got for r in p.routes)
-                objective = sum(int(p.kpis.get("objective") or 0) for p in got)
-                on_progress(Progress(time.monotonic() - t0, objective, planned, n))
+    def done(j: int, plan: Plan) -> None:
+        plans[order[j]] = plan
+        if on_progress is not None:
+            got = [p for p in plans if p is not None]
+            planned = sum(len(r.visits) for p in got for r in p.routes)
+            objective = sum(int(p.kpis.get("objective") or 0) for p in got)
+            on_progress(Progress(time.monotonic() - t0, objective, planned, n))
 
-        run.map(_solve_task, tasks, on_result=done)
-        if budget.rounds and len(territories) > 1:
-            _border_phase(sc, params, territories, plans, run, budget, t0, border)
+    run.map(_solve_task, tasks, on_result=done)
+    if budget.rounds and len(territories) > 1:
+        _border_phase(sc, params, territories, plans, run, budget, t0, border)
+    return plans, border, budget, setup_s
+
+
+def _merge(sc, params, previous, territories, plans, border, budget, setup_s, run, t0) -> Plan:
+    """The territory plans as one contract plan of the whole scenario."""
+    sizes = [len(t.tickets) for t in territories]
     plan = _join(sc.name, plans)
     plan.scenario = sc
     plan.routes.sort(key=lambda r: (r.engineer, r.shift))
@@ -255,7 +282,7 @@ def _border_phase(sc, params, territories, plans, run, budget: _Budget, t0, bord
     """Re-solve neighbouring pairs from their current plans, moves between them free; keep a
     pair's plan only when it is better in the contract's order. Pairs in one round are disjoint,
     so they run in parallel."""
-    edges = _neighbour_pairs(territories)
+    edges = _neighbour_pairs(territories, plans)
     end = t0 + params.time_limit_s * (1 - RESERVE_SHARE) - RESERVE_S
     free_moves = dict(move_cost_min=0.0, eta_shift_per_min=0.0)
     seed = params.seed

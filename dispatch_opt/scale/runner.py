@@ -86,7 +86,7 @@ class Runner:
         args: Iterable[tuple],
         on_result: Callable[[int, Any], None] | None = None,
     ) -> list:
-        """fn(*a) for each tuple, results in the order given; `on_result(i, result)` as each ends."""
+        """fn(*a) for each tuple, results in the order given; on_result(i, result) as each ends."""
         args = list(args)
         if not self.uses_dask:
             out = []

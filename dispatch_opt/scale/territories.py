@@ -37,7 +37,7 @@ class Territory:
 
 
 def plane_km(locations: list[Location]) -> np.ndarray | None:
-    """(n, 2) km coordinates of `locations` on a local plane; None when a location has only a node."""
+    """(n, 2) km coordinates of `locations` on a local plane; None if one has only a node."""
     if any(loc.kind == "node" for loc in locations):
         return None
     if all(loc.kind == "planar" for loc in locations):
