@@ -39,6 +39,7 @@ import psutil
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 REFEREE = ROOT.parent / "shared" / "tools" / "check_plan.py"
+TMP = Path(tempfile.gettempdir()) / "dispatch_opt_scale"  # scenarios and plans, never the repo
 TIERS = ("emergency", "urgent", "normal", "low")
 FIELDS = [
     "case",
@@ -122,7 +123,7 @@ def generate(tmp: Path, name: str, **options) -> Path:
 
 
 def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: int = 0) -> dict:
-    plan_path = scenario.with_suffix(f".{case}.{mode}.{workers}.plan.json")
+    plan_path = TMP / f"{scenario.stem}.{case}.{mode}.{workers}.plan.json"
     me = [sys.executable, __file__]
     wall, peak, _ = run_measured(
         me + ["--one", str(scenario), mode, str(limit), str(workers), str(plan_path), str(seed)]
@@ -207,7 +208,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="large,compare,portfolio")
     args = ap.parse_args()
-    tmp = Path(tempfile.gettempdir()) / "dispatch_opt_scale"
+    tmp = TMP
     tmp.mkdir(exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
     rows = cases(args.cases.split(","), tmp)

@@ -132,9 +132,12 @@ class _Budget:
     rounds: int  # border rounds that fit at that least time
 
 
-def _budget(params: SolveParams, elapsed: float, sizes: list[int], workers: int, n: int) -> _Budget:
-    """Split the time limit over the territory waves and the border rounds; say so at once
-    when it cannot give every territory the least useful time."""
+def _budget(
+    params: SolveParams, elapsed: float, sizes: list[int], workers: int, n: int, pairs: bool = True
+) -> _Budget:
+    """Split the time limit over the territory waves and the border rounds (if there are
+    neighbouring `pairs`); say so at once when it cannot give every territory the least useful
+    time."""
     limit = params.time_limit_s
     waves = math.ceil(len(sizes) / workers)
     if limit <= 0:
@@ -150,7 +153,7 @@ def _budget(params: SolveParams, elapsed: float, sizes: list[int], workers: int,
                 f"at least {math.ceil(least)} s (--time-limit) or more workers (--workers)"
             ]
         )
-    border = usable * BORDER_SHARE if len(sizes) > 1 else 0.0
+    border = usable * BORDER_SHARE if len(sizes) > 1 and pairs else 0.0
     territory_s = (usable - border) / waves
     if territory_s < need:  # the territories come first
         territory_s, border = need, usable - need * waves
@@ -158,7 +161,9 @@ def _budget(params: SolveParams, elapsed: float, sizes: list[int], workers: int,
     return _Budget(territory_s, waves, pair_s, int(border // pair_s))
 
 
-def _neighbour_pairs(territories: list[Territory], plans: list[Plan]) -> list[tuple[int, int]]:
+def _neighbour_pairs(
+    territories: list[Territory], plans: list[Plan] | None = None
+) -> list[tuple[int, int]]:
     """Each territory with its NEIGHBOURS nearest (by centre, within NEAR_KM): the pairs where one
     side leaves out a larger share of its tickets than the other first, where work can move."""
     c = np.array([t.centre for t in territories])
@@ -168,6 +173,8 @@ def _neighbour_pairs(territories: list[Territory], plans: list[Plan]) -> list[tu
         for j in np.argsort(d[i])[1 : NEIGHBOURS + 1]:
             if d[i, j] <= NEAR_KM:
                 pairs.add((min(i, int(j)), max(i, int(j))))
+    if plans is None:
+        return sorted(pairs, key=lambda p: d[p])
     left = [len(p.unassigned) / max(1, len(t.tickets)) for t, p in zip(territories, plans)]
     return sorted(pairs, key=lambda p: (-abs(left[p[0]] - left[p[1]]), d[p]))
 
@@ -216,7 +223,8 @@ def _territories(sc, params, previous, on_progress, territories, run, t0):
     sizes = [len(t.tickets) for t in territories]
     plans: list[Plan | None] = [None] * len(territories)
     border = {"pairs": 0, "improved": 0}
-    budget = _budget(params, time.monotonic() - t0, sizes, run.workers, n)
+    pairs = len(territories) > 1 and bool(_neighbour_pairs(territories))
+    budget = _budget(params, time.monotonic() - t0, sizes, run.workers, n, pairs)
     setup_s = time.monotonic() - t0
     order = sorted(range(len(territories)), key=lambda i: -sizes[i])  # longest first
     step = _single(params, time_limit_s=budget.territory_s * 0.95)  # a solve may overrun a little
