@@ -50,6 +50,7 @@ FIELDS = [
     "workers",
     "time_limit_s",
     "wall_s",
+    "solve_s",
     "peak_mb",
     "served",
     *[f"{t}_{k}" for t in TIERS for k in ("tickets", "served", "on_time")],
@@ -125,7 +126,7 @@ def generate(tmp: Path, name: str, **options) -> Path:
 def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: int = 0) -> dict:
     plan_path = TMP / f"{scenario.stem}.{case}.{mode}.{workers}.plan.json"
     me = [sys.executable, __file__]
-    wall, peak, _ = run_measured(
+    wall, peak, out = run_measured(
         me + ["--one", str(scenario), mode, str(limit), str(workers), str(plan_path), str(seed)]
     )
     sc = json.loads(scenario.read_text())
@@ -136,10 +137,11 @@ def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: i
         "scenario": sc["name"],
         "engineers": len(sc["engineers"]),
         "tickets": len(sc["tickets"]),
-        "mode": mode,
+        "mode": "territories" if "territories" in k else "portfolio" if "portfolio" in k else mode,
         "workers": workers,
         "time_limit_s": limit,
         "wall_s": round(wall, 1),
+        "solve_s": round(json.loads(out.strip().splitlines()[-1])["solve_s"], 1),
         "peak_mb": round(peak),
         "served": k["served"],
         "travel_min": k["travel_min"],
@@ -163,7 +165,8 @@ def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: i
     row["checker_peak_mb"] = round(cpeak)
     print(
         f"{case:9s} {mode:10s} w{workers} {row['tickets']:>6} tickets limit {limit:>5g} s: "
-        f"wall {row['wall_s']:7.1f} s, peak {row['peak_mb']:6} MB, served {row['served']}, "
+        f"wall {row['wall_s']:7.1f} s (call {row['solve_s']} s), peak {row['peak_mb']:6} MB, "
+        f"served {row['served']}, "
         + " ".join(f"{t[:3]} {row[t + '_served']}/{row[t + '_tickets']}" for t in TIERS)
         + f", travel {row['travel_min']}, referee {row.get('referee')}, checker {row['checker']}",
         flush=True,
@@ -214,19 +217,19 @@ def main() -> None:
     rows = cases(args.cases.split(","), tmp)
     stem = HERE / "results" / f"scale-{started:%Y-%m-%d}"
     stem.parent.mkdir(parents=True, exist_ok=True)
-    new = not stem.with_suffix(".csv").exists()
-    with open(stem.with_suffix(".csv"), "a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        if new:
-            w.writeheader()
-        w.writerows(rows)
+    path = stem.with_suffix(".csv")
+    old = list(csv.DictReader(open(path, newline=""))) if path.exists() else []
+    with open(path, "w", newline="") as f:  # today's earlier rows kept, columns as now
+        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore", restval="")
+        w.writeheader()
+        w.writerows(old + rows)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
     lines = [
         f"\n## {args.cases} ({started:%Y-%m-%d %H:%M} UTC, commit {commit}, "
         f"{os.cpu_count()} cores, {platform.python_version()}, other agents sharing the cores)\n",
-        "| case | scenario | mode | workers | limit s | wall s | peak MB | served | "
+        "| case | scenario | mode | workers | limit s | wall s (solve call) | peak MB | served | "
         + " | ".join(TIERS)
         + " | travel min | territories | border improved | referee | checker (peak MB) |",
         "|" + "---|" * (15 + len(TIERS) - 4),
@@ -237,7 +240,8 @@ def main() -> None:
         )
         lines.append(
             f"| {r['case']} | {r['scenario']} | {r['mode']} | {r['workers']} | {r['time_limit_s']} "
-            f"| {r['wall_s']} | {r['peak_mb']} | {r['served']}/{r['tickets']} | {tiers} "
+            f"| {r['wall_s']} ({r.get('solve_s', '-')}) | {r['peak_mb']} "
+            f"| {r['served']}/{r['tickets']} | {tiers} "
             f"| {r['travel_min']} | {r['territories']} | {r['border']} | {r.get('referee', '-')} "
             f"| {r['checker']} ({r['checker_peak_mb']}) |"
         )

@@ -25,15 +25,23 @@ from .. import solver
 from ..model import Scenario, ScenarioError
 from ..plan import Plan, build_kpis, diff_plans
 from ..solver import Progress, SolveParams
-from .runner import Runner, requested_workers
-from .territories import Territory, can_split, restrict, split, sub_scenario, used_stock
+from .runner import CLUSTER_STOP_S, Runner, requested_workers
+from .territories import (
+    Territory,
+    border_km,
+    can_split,
+    restrict,
+    split,
+    sub_scenario,
+    used_stock,
+)
 
 BORDER_SHARE = 0.3  # of the search time left after setup, for re-solving neighbouring pairs
 RESERVE_SHARE = 0.03  # of the time limit, kept for merging (plus RESERVE_S)
 RESERVE_S = 1.0
 CLUSTER_START_S = 4.0  # what starting an embedded LocalCluster is budgeted at
 NEIGHBOURS = 3  # each territory is paired with its nearest few for the border phase
-NEAR_KM = 60.0  # ... if their centres are this close (no work moves between far-apart towns)
+NEAR_KM = 5.0  # ... if their tickets come this close (no work moves between far-apart towns)
 
 
 def min_seconds(tickets: int) -> float:
@@ -97,7 +105,7 @@ def _solve_task(sc: Scenario, params: SolveParams, previous: Plan | None) -> Pla
 def _portfolio(sc: Scenario, params: SolveParams, previous, client, t0: float) -> Plan:
     with Runner(params.workers, params.scheduler, client) as run:
         k = run.workers
-        left = params.time_limit_s - (time.monotonic() - t0)
+        left = params.time_limit_s - (time.monotonic() - t0) - run.stop_s
         left -= params.time_limit_s * RESERVE_SHARE + RESERVE_S
         seeds = [params.seed + i for i in range(k)]
         plans = run.map(
@@ -164,14 +172,18 @@ def _budget(
 def _neighbour_pairs(
     territories: list[Territory], plans: list[Plan] | None = None
 ) -> list[tuple[int, int]]:
-    """Each territory with its NEIGHBOURS nearest (by centre, within NEAR_KM): the pairs where one
-    side leaves out a larger share of its tickets than the other first, where work can move."""
-    c = np.array([t.centre for t in territories])
-    d = np.hypot(c[:, None, 0] - c[None, :, 0], c[:, None, 1] - c[None, :, 1])
+    """Each territory with its NEIGHBOURS nearest (by how close their tickets come, within
+    NEAR_KM): the pairs where one side leaves out a larger share of its tickets than the other
+    first, where moving work helps most."""
+    k = len(territories)
+    d = np.full((k, k), np.inf)
+    for i in range(k):
+        for j in range(i + 1, k):
+            d[i, j] = d[j, i] = border_km(territories[i], territories[j])
     pairs = set()
-    for i in range(len(territories)):
-        for j in np.argsort(d[i])[1 : NEIGHBOURS + 1]:
-            if d[i, j] <= NEAR_KM:
+    for i in range(k):
+        for j in np.argsort(d[i])[:NEIGHBOURS]:
+            if j != i and d[i, j] <= NEAR_KM:
                 pairs.add((min(i, int(j)), max(i, int(j))))
     if plans is None:
         return sorted(pairs, key=lambda p: d[p])
@@ -206,9 +218,8 @@ def _decomposed(sc, params: SolveParams, previous, on_progress, client, t0: floa
         sizes = [len(t.tickets) for t in territories]
         starts = run is None and client is None and workers > 1
         # before anything starts: is there time enough?
-        _budget(
-            params, time.monotonic() - t0 + (CLUSTER_START_S if starts else 0), sizes, workers, n
-        )
+        setup = CLUSTER_START_S + CLUSTER_STOP_S if starts else 0.0
+        _budget(params, time.monotonic() - t0 + setup, sizes, workers, n)
         if run is None:
             run = stack.enter_context(Runner(params.workers, None, client))
         plans, border, budget, setup_s = _territories(
@@ -224,7 +235,7 @@ def _territories(sc, params, previous, on_progress, territories, run, t0):
     plans: list[Plan | None] = [None] * len(territories)
     border = {"pairs": 0, "improved": 0}
     pairs = len(territories) > 1 and bool(_neighbour_pairs(territories))
-    budget = _budget(params, time.monotonic() - t0, sizes, run.workers, n, pairs)
+    budget = _budget(params, time.monotonic() - t0 + run.stop_s, sizes, run.workers, n, pairs)
     setup_s = time.monotonic() - t0
     order = sorted(range(len(territories)), key=lambda i: -sizes[i])  # longest first
     step = _single(params, time_limit_s=budget.territory_s * 0.95)  # a solve may overrun a little
@@ -291,7 +302,7 @@ def _border_phase(sc, params, territories, plans, run, budget: _Budget, t0, bord
     pair's plan only when it is better in the contract's order. Pairs in one round are disjoint,
     so they run in parallel."""
     edges = _neighbour_pairs(territories, plans)
-    end = t0 + params.time_limit_s * (1 - RESERVE_SHARE) - RESERVE_S
+    end = t0 + params.time_limit_s * (1 - RESERVE_SHARE) - RESERVE_S - run.stop_s
     free_moves = dict(move_cost_min=0.0, eta_shift_per_min=0.0)
     seed = params.seed
     pair_need = budget.pair_s

@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterable
 
 from ..model import ScenarioError
 
+CLUSTER_STOP_S = 2.5  # closing an embedded LocalCluster (workers, nannies, scheduler)
+
 
 def requested_workers(workers: int) -> int:
     """`workers`, where 0 means one per core."""
@@ -27,6 +29,7 @@ class Runner:
         self.workers = requested_workers(workers)
         self.scheduler, self.client = scheduler, client
         self._own: list[Any] = []  # what this runner started and must close
+        self.stop_s = 0.0  # what closing it takes (budgeted by the caller's time limit)
 
     @property
     def uses_dask(self) -> bool:
@@ -66,6 +69,7 @@ class Runner:
                     memory_limit=0,  # no spilling or pausing: each task holds one territory
                 )
                 self._own.append(cluster)
+                self.stop_s = CLUSTER_STOP_S
                 self.client = Client(cluster)
             self._own.insert(0, self.client)
         threads = self.client.nthreads()

@@ -19,6 +19,7 @@ from ..plan import Plan, Route
 
 KM_PER_DEG = math.pi * 6371.0088 / 180
 TRAVEL_ALLOWANCE_MIN = 15.0  # workload of a ticket: its service time plus a typical drive to it
+SAMPLE = 200  # ticket locations kept per territory to tell which territories touch
 GAP_KM = 5.0  # an empty stretch this wide is a good place to cut
 FAR_KM = (
     30.0  # an engineer living further than this from every ticket of a territory fills no share
@@ -34,6 +35,7 @@ class Territory:
     tickets: list[str]
     centre: tuple[float, float]  # km, in the scenario's own plane (see `plane_km`)
     stock: dict[str, dict[str, int]] = field(default_factory=dict)  # depot -> part -> quantity
+    sample: np.ndarray = field(default=None, repr=False)  # km points of up to 200 of its tickets
 
 
 def plane_km(locations: list[Location]) -> np.ndarray | None:
@@ -50,7 +52,7 @@ def plane_km(locations: list[Location]) -> np.ndarray | None:
 
 def can_split(sc: Scenario) -> bool:
     """Only scenarios whose every location has coordinates (not a bare matrix node) are split."""
-    locs = [e.start for e in sc.engineers] + [t.location for t in sc.live_tickets]
+    locs = [e.position or e.start for e in sc.engineers] + [t.location for t in sc.live_tickets]
     return bool(locs) and plane_km(locs[:1] + locs[-1:]) is not None and plane_km(locs) is not None
 
 
@@ -102,7 +104,7 @@ def split(
     if k == 1 or not can_split(sc):
         return [Territory("T1", [e.id for e in sc.engineers], [t.id for t in tickets], (0.0, 0.0))]
     tpts = plane_km([t.location for t in tickets])
-    epts = plane_km([e.start for e in sc.engineers])
+    epts = plane_km([e.position or e.start for e in sc.engineers])  # where they are now
     w = np.array([t.duration_min + TRAVEL_ALLOWANCE_MIN for t in tickets])
     groups = _bisect(tpts, w, np.arange(len(tickets)), k)
     ticket_home = np.empty(len(tickets), dtype=int)
@@ -145,6 +147,7 @@ def split(
                 [e.id for e, h in zip(sc.engineers, home_of) if h == g],
                 [tickets[i].id for i in mine],
                 (float(centre[0]), float(centre[1])),
+                sample=tpts[mine[:: max(1, len(mine) // SAMPLE)]],
             )
         )
     out = [t for t in out if t.engineers or t.tickets]
@@ -296,3 +299,11 @@ def used_stock(routes: list[Route]) -> dict[str, dict[str, int]]:
                 for part, q in (s.parts or {}).items():
                     out.setdefault(s.depot, {})[part] = out.setdefault(s.depot, {}).get(part, 0) + q
     return out
+
+
+def border_km(a: Territory, b: Territory) -> float:
+    """How far apart two territories' tickets come (over their samples): 0 when they touch."""
+    if a.sample is None or b.sample is None or not len(a.sample) or not len(b.sample):
+        return float(np.hypot(a.centre[0] - b.centre[0], a.centre[1] - b.centre[1]))
+    p, q = a.sample, b.sample
+    return float(np.hypot(p[:, None, 0] - q[None, :, 0], p[:, None, 1] - q[None, :, 1]).min())
