@@ -204,3 +204,16 @@ def test_a_scheduler_that_does_not_answer_is_an_input_error():
     with pytest.raises(do.ScenarioError, match="scheduler: got 'tcp://127.0.0.1:9'"):
         with Runner(scheduler="tcp://127.0.0.1:9"):
             pass
+
+
+def test_only_territories_whose_tickets_touch_are_paired_for_the_border_phase():
+    from dispatch_opt.scale.orchestrate import _neighbour_pairs
+
+    far = split(do.load_scenario(two_towns()), 25)  # two towns 40 km apart
+    assert _neighbour_pairs(far) == []
+    one_town = two_towns()
+    one_town["engineers"] = [e for e in one_town["engineers"] if e["id"][0] == "W"]
+    one_town["tickets"] = [t for t in one_town["tickets"] if t["id"][0] == "W"]
+    halves = split(do.load_scenario(one_town), 15)
+    assert len(halves) == 2
+    assert _neighbour_pairs(halves) == [(0, 1)]
