@@ -17,7 +17,8 @@ from .realtime import (
     overdue_visits,
     simulate_day,
 )
-from .solver import Progress, SolveParams, solve
+from .scale import solve  # the single-process solver, or territories / a portfolio on Dask
+from .solver import Progress, SolveParams
 
 __all__ = [
     "CheckResult",

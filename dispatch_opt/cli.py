@@ -23,8 +23,8 @@ from .model import Scenario, ScenarioError
 from .plan import Plan, diff_plans
 from .realtime import advance as advance_plan
 from .realtime import offer_slots, overdue_visits
+from .scale import solve as solve_scenario
 from .solver import Progress, SolveParams
-from .solver import solve as solve_scenario
 
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 err = Console(stderr=True, highlight=False)
@@ -93,6 +93,24 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Events JSON (a list) to apply to SCENARIO first; the state after them is written beside the plan.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Worker processes (Dask; 0: one per core): territories, or a portfolio of seeds.",
+)
+@click.option(
+    "--scheduler",
+    help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) to solve on.",
+)
+@click.option(
+    "--territory-tickets",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=10),
+    help="Territory size: scenarios with over twice this many tickets are split.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @_guard
 def solve(
@@ -102,6 +120,9 @@ def solve(
     seed: int,
     previous_path: str | None,
     events_path: str | None,
+    workers: int,
+    scheduler: str | None,
+    territory_tickets: int,
     quiet: bool,
 ) -> None:
     """Plan SCENARIO and write the plan; print a summary a planner can read (and, with --previous, what changed)."""
@@ -118,7 +139,13 @@ def solve(
         raise ScenarioError(
             ["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"]
         )
-    params = SolveParams(time_limit_s=time_limit, seed=seed)
+    params = SolveParams(
+        time_limit_s=time_limit,
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        territory_tickets=territory_tickets,
+    )
     if not quiet and not search.compiled_before():
         out.print("compiling the search core (once after install, about a minute and a half)...")
     search.ready()
@@ -321,7 +348,8 @@ def report(scenario: str, plan: str, output: str) -> None:
 @click.option(
     "--preset",
     help="Start from a bundled preset (small, medium, medium-roads, large, overload, multiday, "
-    "maintenance-week, realtime).",
+    "maintenance-week, realtime) or network (1,000 engineers, 10,000 tickets in seven service "
+    "centres).",
 )
 @click.option("--engineers", type=click.IntRange(min=1))
 @click.option("--tickets", type=click.IntRange(min=1))
@@ -332,14 +360,45 @@ def report(scenario: str, plan: str, output: str) -> None:
     type=click.Choice(["haversine", "matrix"]),
     help="Straight lines, or the road network.",
 )
+@click.option(
+    "--city",
+    help="A city to start from: bologna (round), milan, rome, florence, turin (a north-south "
+    "strip), genoa, naples (on the coast).",
+)
+@click.option("--centre", help="Centre of a city of one's own, LAT,LON (e.g. 48.8566,2.3522).")
+@click.option("--radius", type=click.FloatRange(min=0.5), help="Radius of the demand, km.")
+@click.option(
+    "--grid", type=click.FloatRange(min=0.1, max=5), help="Street spacing of the road network, km."
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @_guard
-def generate(preset, engineers, tickets, days, seed, travel, output) -> None:
-    """Write a synthetic Bologna scenario (a preset, or sized by the options)."""
+def generate(
+    preset, engineers, tickets, days, seed, travel, city, centre, radius, grid, output
+) -> None:
+    """Write a synthetic scenario: a preset (network: several service centres), or a city sized
+    by the options."""
     from .generate import generate_from_options, to_json
 
+    where = None
+    if centre is not None:
+        try:
+            lat, lon = (float(x) for x in centre.split(","))
+        except ValueError:
+            raise ScenarioError(
+                [f"centre: got {centre!r}; fix: give LAT,LON in degrees, e.g. 45.46,9.19"]
+            ) from None
+        where = (lat, lon)
     sc = generate_from_options(
-        preset=preset, engineers=engineers, tickets=tickets, days=days, seed=seed, travel=travel
+        preset=preset,
+        engineers=engineers,
+        tickets=tickets,
+        days=days,
+        seed=seed,
+        travel=travel,
+        city=city,
+        centre=where,
+        radius_km=radius,
+        road_spacing_km=grid,
     )
     text = to_json(sc)
     Path(output).write_text(text, encoding="utf-8")

@@ -142,6 +142,7 @@ WINDOW_KINDS = {"morning": 0.35, "afternoon": 0.35, "slot": 0.30}
 # earliest shift start (when the plan is made); a plan for the day cannot know of later ones.
 EVENING_BEFORE = (-6.0, 7.5)
 TRAVEL_MODELS = ("haversine", "matrix")
+SHAPES = ("round", "strip", "coast")
 # the contract's default travel for lat/lon, used when a scenario has no `travel`
 HAVERSINE_KMH, HAVERSINE_DETOUR = 30.0, 1.3
 REBOOK_WINDOW = (
@@ -205,9 +206,25 @@ class CityParams:
     follow_ups_preferred: bool = False
     # maintenance contracts whose inspections due over the days are added (inspection_tickets)
     inspections: int = 0
+    # the city's shape: "round"; "strip" (stretched `aspect` times along `bearing_deg`, e.g. a
+    # valley); "coast" (inland of a coastline through the centre along `bearing_deg`, stretched)
+    shape: str = "round"
+    aspect: float = 1.0
+    bearing_deg: float = 90.0  # compass bearing of the long axis (90: east-west)
+    road_spacing_km: float = 0.5  # street grid of the road network (travel="matrix")
 
     def __post_init__(self) -> None:
         problems = []
+        if self.shape not in SHAPES:
+            problems.append(f"shape: got {self.shape!r}; fix: use one of {', '.join(SHAPES)}")
+        if not self.aspect >= 1:
+            problems.append(f"aspect: got {self.aspect}; fix: use 1 (round) or more (stretched)")
+        if not self.radius_km > 0:
+            problems.append(f"radius_km: got {self.radius_km}; fix: use a positive number of km")
+        if not 0.1 <= self.road_spacing_km <= 5:
+            problems.append(
+                f"road_spacing_km: got {self.road_spacing_km}; fix: use 0.1 to 5 km between streets"
+            )
         if self.travel not in TRAVEL_MODELS:
             problems.append(
                 f"travel: got {self.travel!r}; fix: use one of {', '.join(TRAVEL_MODELS)}"
@@ -228,7 +245,12 @@ class CityParams:
     @property
     def road_params(self) -> roads.RoadParams:
         """The road network of this city (used with travel="matrix")."""
-        return roads.RoadParams(centre_lat=self.centre_lat, centre_lon=self.centre_lon)
+        return roads.RoadParams(
+            centre_lat=self.centre_lat,
+            centre_lon=self.centre_lon,
+            radius_km=max(12.5, self.radius_km * math.sqrt(self.aspect) + 3.5),
+            spacing_km=self.road_spacing_km,
+        )
 
 
 # Bundled scenarios, one file each in scenarios/ (`--all`). Small is a little under capacity (nearly
@@ -299,6 +321,112 @@ PRESETS = {
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 
 
+def _city(name: str, lat: float, lon: float, depot: tuple[float, float], **shape) -> CityParams:
+    """A city day planned the evening before; the depot at (east, north) km from the centre."""
+    dlat = lat + depot[1] / KM_PER_DEG
+    dlon = lon + depot[0] / (KM_PER_DEG * math.cos(math.radians(lat)))
+    return CityParams(
+        name=name,
+        centre_lat=lat,
+        centre_lon=lon,
+        depot_lat=round(dlat, 4),
+        depot_lon=round(dlon, 4),
+        emergency_hours=EVENING_BEFORE,
+        **shape,
+    )
+
+
+# Cities for `--city` (sized by --engineers/--tickets), of different shapes: round, a strip along
+# the coast, a valley city stretched north-south, a sprawling one with wider streets
+CITIES = {
+    "bologna": CityParams(name="bologna", emergency_hours=EVENING_BEFORE),
+    "milan": _city("milan", 45.4642, 9.1900, (-4.0, 5.0), radius_km=12.0, road_spacing_km=0.6),
+    "turin": _city("turin", 45.0703, 7.6869, (3.0, -2.0), shape="strip", aspect=2.0, bearing_deg=0),
+    "genoa": _city(
+        "genoa", 44.4056, 8.9463, (1.0, 1.5), shape="coast", aspect=5.0, bearing_deg=70.0
+    ),
+    "florence": _city("florence", 43.7696, 11.2558, (-3.0, 2.0), radius_km=8.0),
+    "rome": _city("rome", 41.9028, 12.4964, (5.0, 3.0), radius_km=14.0, road_spacing_km=0.7),
+    "naples": _city(
+        "naples", 40.8518, 14.2681, (2.0, 3.0), shape="coast", aspect=2.5, bearing_deg=110.0
+    ),
+}
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    """A national after-sales network: several service centres, each a city with its own depot
+    and engineers; engineers and tickets are shared out by `centres` (city, share)."""
+
+    name: str = "italy-network"
+    engineers: int = 1000
+    tickets: int = 10000
+    days: int = 1
+    seed: int = 0
+    centres: tuple[tuple[str, float], ...] = (
+        ("milan", 0.22),
+        ("turin", 0.11),
+        ("genoa", 0.07),
+        ("bologna", 0.10),
+        ("florence", 0.10),
+        ("rome", 0.24),
+        ("naples", 0.16),
+    )
+
+
+NETWORKS = {"network": NetworkParams()}
+
+
+def _shares(total: int, weights: list[float]) -> list[int]:
+    want = np.array(weights) / sum(weights) * total
+    got = np.floor(want).astype(int)
+    got[np.argsort(got - want, kind="stable")[: total - got.sum()]] += 1
+    return [max(1, int(x)) for x in got]
+
+
+def generate_network(params: NetworkParams) -> dict:
+    """A contract-v1 scenario of several service centres (haversine travel: a road matrix over
+    10,000 locations would not fit in a JSON file). Ids carry the centre: MIL-E001, ROM-T0042."""
+    names = [c for c, _ in params.centres]
+    unknown = [c for c in names if c not in CITIES]
+    if unknown:
+        raise ScenarioError(
+            [f"centres: got {unknown[0]!r}; fix: use cities from {', '.join(CITIES)}"]
+        )
+    weights = [w for _, w in params.centres]
+    engineers, tickets, depots = [], [], []
+    pairs = zip(names, _shares(params.engineers, weights), _shares(params.tickets, weights))
+    for i, (city, n_eng, n_tix) in enumerate(pairs):
+        p = dataclasses.replace(
+            CITIES[city],
+            engineers=n_eng,
+            tickets=n_tix,
+            days=params.days,
+            seed=params.seed * 1000 + i,
+        )
+        sc = generate_scenario(p)
+        tag = city[:3].upper()
+        for e in sc["engineers"]:
+            e["id"] = f"{tag}-{e['id']}"
+        for t in sc["tickets"]:
+            t["id"] = f"{tag}-{t['id']}"
+            if "engineer" in t:
+                t["engineer"] = f"{tag}-{t['engineer']}"
+        for d in sc["depots"]:
+            d["id"] = f"{tag}-{d['id']}"
+        engineers += sc["engineers"]
+        tickets += sc["tickets"]
+        depots += sc["depots"]
+    return {
+        "format": FORMAT,
+        "name": params.name,
+        "sla": copy.deepcopy(SLA),
+        "engineers": engineers,
+        "tickets": tickets,
+        "depots": depots,
+    }
+
+
 def _at(day: datetime, hhmm: str) -> datetime:
     h, m = hhmm.split(":")
     return day + timedelta(hours=int(h), minutes=int(m))
@@ -317,6 +445,22 @@ def _ring(rng: np.random.Generator, n: int, r0: float, r1: float) -> np.ndarray:
     r = np.sqrt(rng.uniform(r0**2, r1**2, n))
     b = rng.uniform(0, 2 * np.pi, n)
     return np.column_stack([r * np.sin(b), r * np.cos(b)])
+
+
+def _shape(p: CityParams, pts: np.ndarray) -> np.ndarray:
+    """(east, north) offsets of a round city moved onto the city's shape (no random draws, so a
+    round city is unchanged): folded inland of the coast, stretched along the long axis, turned."""
+    if p.shape == "round" and p.aspect == 1:
+        return pts
+    along, across = pts[:, 0].copy(), pts[:, 1].copy()
+    if p.shape == "coast":
+        across = np.abs(across)  # the sea is on the right of the bearing
+    s = math.sqrt(p.aspect)
+    along, across = along * s, across / s
+    b = math.radians(p.bearing_deg)  # unit vector of the long axis: (sin b, cos b) east, north
+    east = along * math.sin(b) - across * math.cos(b)
+    north = along * math.cos(b) + across * math.sin(b)
+    return np.column_stack([east, north])
 
 
 def _location(p: CityParams, east_km: float, north_km: float) -> dict:
@@ -380,7 +524,7 @@ def _skills(rng: np.random.Generator, p: CityParams) -> list[set[str]]:
 
 
 def _engineers(rng: np.random.Generator, p: CityParams, day0: datetime) -> list[dict]:
-    homes = _ring(rng, p.engineers, *p.home_radius_km)
+    homes = _shape(p, _ring(rng, p.engineers, *p.home_radius_km))
     shift_p = np.array([s[2] for s in p.shifts]) / sum(s[2] for s in p.shifts)
     days = [day0 + timedelta(days=d) for d in range(p.days)]
     out = []
@@ -482,7 +626,7 @@ def generate_scenario(params: CityParams) -> dict:
     engineers = _engineers(rng, p, day0)
     tickets = [
         _ticket(rng, p, day0, tier, _location(p, *xy))
-        for tier, xy in zip(_tiers(rng, p), _demand(rng, p))
+        for tier, xy in zip(_tiers(rng, p), _shape(p, _demand(rng, p)))
     ]
     movable = [i for i, t in enumerate(tickets) if t["priority"] != "emergency"]
     if p.unservable_ticket and movable:
@@ -773,6 +917,10 @@ def params_from_options(
     days: int | None = None,
     seed: int | None = None,
     travel: str | None = None,
+    city: str | None = None,
+    centre: tuple[float, float] | None = None,
+    radius_km: float | None = None,
+    road_spacing_km: float | None = None,
 ) -> CityParams:
     """The CityParams for a preset (default: a nightly plan for a city day) with the given options overridden.
 
@@ -781,19 +929,31 @@ def params_from_options(
     the name says so, e.g. `bologna-40x300-1d-seed7-roads`.
     """
     if preset is not None and preset not in PRESETS:
-        raise ScenarioError([f"preset: got {preset!r}; fix: use one of {', '.join(PRESETS)}"])
-    base = PRESETS[preset] if preset else CityParams(name="bologna", emergency_hours=EVENING_BEFORE)
+        names = ", ".join([*PRESETS, *NETWORKS])
+        raise ScenarioError([f"preset: got {preset!r}; fix: use one of {names}"])
+    if city is not None and city not in CITIES:
+        raise ScenarioError([f"city: got {city!r}; fix: use one of {', '.join(CITIES)}"])
+    if preset is not None and city is not None:
+        raise ScenarioError([f"city: got {city!r} with a preset; fix: give one of them"])
+    base = PRESETS[preset] if preset else CITIES[city or "bologna"]
     options = {
         "engineers": engineers,
         "tickets": tickets,
         "days": days,
         "seed": seed,
         "travel": travel,
+        "radius_km": radius_km,
+        "road_spacing_km": road_spacing_km,
     }
+    if centre is not None:
+        options.update(centre_lat=centre[0], centre_lon=centre[1])
+        if city is None and preset is None:  # a city of one's own: the depot by its centre
+            options.update(depot_lat=centre[0] + 0.02, depot_lon=centre[1] + 0.02)
     given = {k: v for k, v in options.items() if v is not None}
     p = dataclasses.replace(base, **given)
     if preset is None or any(getattr(p, k) != getattr(base, k) for k in given):
-        name = f"bologna-{p.engineers}x{p.tickets}-{p.days}d-seed{p.seed}" + (
+        town = base.name.split("-")[0] if centre is None else "city"
+        name = f"{town}-{p.engineers}x{p.tickets}-{p.days}d-seed{p.seed}" + (
             "-roads" if p.travel == "matrix" else ""
         )
         p = dataclasses.replace(p, name=name + (f"-at{p.now.replace(':', '')}" if p.now else ""))
@@ -808,14 +968,40 @@ def generate_from_options(
     days: int | None = None,
     seed: int | None = None,
     travel: str | None = None,
+    **city,
 ) -> dict:
     """A scenario dict for the command line's options (see params_from_options); write it with to_json.
 
+    `preset="network"`: the national network (generate_network), sized by engineers and tickets.
     Bad options raise ScenarioError, one line per problem (field, value, fix).
     """
+    if preset in NETWORKS:
+        problems = [
+            f"{k}: not used by the network preset; fix: leave it out" for k in city if city[k]
+        ]
+        if travel not in (None, "haversine"):
+            problems.append(
+                f"travel: got {travel!r}; the network preset uses haversine travel (a road matrix "
+                "over 10,000 locations would not fit a JSON file); fix: leave --travel out"
+            )
+        if problems:
+            raise ScenarioError(problems)
+        base = NETWORKS[preset]
+        given = {"engineers": engineers, "tickets": tickets, "days": days, "seed": seed}
+        given = {k: v for k, v in given.items() if v is not None}
+        p = dataclasses.replace(base, **given)
+        if given:
+            p = dataclasses.replace(p, name=f"{base.name}-{p.engineers}x{p.tickets}-seed{p.seed}")
+        return generate_network(p)
     return generate_scenario(
         params_from_options(
-            preset=preset, engineers=engineers, tickets=tickets, days=days, seed=seed, travel=travel
+            preset=preset,
+            engineers=engineers,
+            tickets=tickets,
+            days=days,
+            seed=seed,
+            travel=travel,
+            **city,
         )
     )
 

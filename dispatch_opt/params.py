@@ -36,6 +36,11 @@ class SolveParams:
     # stop the search core after this many ruin-and-recreate rounds as well (a test runs a fixed
     # number and gets the same plan every time for a seed); None: the clock alone
     iterations: int | None = None
+    # scale-out (dispatch_opt.scale): processes to run territories or a seed portfolio on, a Dask
+    # scheduler address (None: an in-process LocalCluster when workers > 1), and the territory size
+    workers: int = 1
+    scheduler: str | None = None
+    territory_tickets: int = 500  # scenarios over twice this many live tickets are split
 
     def lateness_weight(self, rank: int) -> int:
         w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]

@@ -537,3 +537,64 @@ def test_the_maintenance_week_mixes_inspections_due_this_week_and_overdue_with_b
         t for t in sc["tickets"] if t["priority"] != "inspection" and "preferred_engineer" in t
     ]
     assert follow_ups and not any("engineer" in t for t in sc["tickets"])
+
+
+# ---------------------------------------------------------------- cities and the network preset
+
+
+def test_the_network_preset_is_seven_service_centres_each_with_its_own_depot_and_engineers():
+    sc = generate_from_options(preset="network", engineers=70, tickets=280, seed=3)
+    do.load_scenario(sc)  # valid
+    assert (len(sc["engineers"]), len(sc["tickets"])) == (70, 280)
+    centres = {e["id"].split("-")[0] for e in sc["engineers"]}
+    assert centres == {d["id"].split("-")[0] for d in sc["depots"]}
+    assert len(centres) == 7
+    assert len({t["id"] for t in sc["tickets"]}) == 280
+    for t in sc["tickets"]:
+        if "engineer" in t:  # a named engineer is from the ticket's own centre
+            assert t["engineer"].split("-")[0] == t["id"].split("-")[0]
+    assert "travel" not in sc  # haversine, the contract's default
+
+
+def test_the_network_preset_refuses_a_road_matrix_and_city_options():
+    with pytest.raises(do.ScenarioError, match="travel: got 'matrix'"):
+        generate_from_options(preset="network", travel="matrix")
+    with pytest.raises(do.ScenarioError, match="radius_km: not used by the network preset"):
+        generate_from_options(preset="network", radius_km=5.0)
+
+
+def _offsets_km(sc: dict, p: CityParams) -> np.ndarray:
+    lat = np.array([t["location"]["lat"] for t in sc["tickets"]])
+    lon = np.array([t["location"]["lon"] for t in sc["tickets"]])
+    north = (lat - p.centre_lat) * generate.KM_PER_DEG
+    east = (lon - p.centre_lon) * generate.KM_PER_DEG * math.cos(math.radians(p.centre_lat))
+    return np.column_stack([east, north])
+
+
+def test_a_coastal_city_keeps_every_ticket_inland_and_a_strip_city_is_long_and_thin():
+    genoa = generate.CITIES["genoa"]
+    sc = generate_from_options(city="genoa", engineers=10, tickets=200)
+    b = math.radians(genoa.bearing_deg)
+    xy = _offsets_km(sc, genoa)
+    inland = -xy[:, 0] * math.cos(b) + xy[:, 1] * math.sin(b)  # left of the coastline's bearing
+    assert (inland >= -0.05).all()
+    turin = generate.CITIES["turin"]  # stretched north-south
+    xy = _offsets_km(generate_from_options(city="turin", engineers=10, tickets=200), turin)
+    assert np.ptp(xy[:, 1]) > 1.5 * np.ptp(xy[:, 0])
+
+
+def test_any_centre_radius_and_street_grid_make_a_valid_city():
+    sc = generate_from_options(
+        centre=(48.8566, 2.3522),
+        radius_km=6.0,
+        road_spacing_km=0.8,
+        travel="matrix",
+        engineers=4,
+        tickets=20,
+    )
+    do.load_scenario(sc)
+    assert sc["name"].startswith("city-4x20")
+    lat = [t["location"]["lat"] for t in sc["tickets"]]
+    assert 48.7 < min(lat) and max(lat) < 49.0
+    with pytest.raises(do.ScenarioError, match="city: got 'atlantis'"):
+        generate_from_options(city="atlantis")

@@ -1,0 +1,219 @@
+"""Scale-out: territories (split, depot stock, merge), the border phase, the seed portfolio, and
+running them on a real Dask LocalCluster of two workers."""
+
+from __future__ import annotations
+
+import copy
+import sys
+
+import pytest
+from conftest import assert_valid, engineer, scenario, ticket
+
+import dispatch_opt as do
+from dispatch_opt import solver
+from dispatch_opt.scale import rank_key, split, sub_scenario
+from dispatch_opt.scale.runner import Runner
+from dispatch_opt.scale.territories import split_stock
+
+distributed = pytest.importorskip("distributed")
+
+
+def two_towns(per_side: int = 30, **extra) -> dict:
+    """Two towns 40 km apart (40 minutes), four engineers and `per_side` tickets each; some
+    tickets need a part only the depot between them holds."""
+    engineers, tickets = [], []
+    for side, x0 in (("W", 0.0), ("E", 40.0)):
+        for i in range(4):
+            engineers.append(engineer(f"{side}{i}", x0 + i % 2, i // 2))
+        for i in range(per_side):
+            extra_t = {"parts": {"filter": 1}} if i % 5 == 0 else {}
+            tickets.append(
+                ticket(
+                    f"{side}-T{i:02d}", x0 + (i % 6) - 2.5, (i // 6) - 2.0, duration=25, **extra_t
+                )
+            )
+    depot = {"id": "D", "location": {"x": 20.0, "y": 0.0}, "parts": {"filter": 9}}
+    return scenario(engineers, tickets, depots=[depot], **extra)
+
+
+def test_every_ticket_and_engineer_lands_in_exactly_one_territory():
+    sc = do.load_scenario(two_towns())
+    parts = split(sc, 25)
+    assert len(parts) == 2
+    tickets = sorted(t for p in parts for t in p.tickets)
+    engineers = sorted(e for p in parts for e in p.engineers)
+    assert tickets == sorted(t.id for t in sc.live_tickets)
+    assert engineers == sorted(e.id for e in sc.engineers)
+    for p in parts:  # the towns are not cut in half
+        assert len({e[0] for e in p.engineers}) == 1
+        assert {t[0] for t in p.tickets} == {p.engineers[0][0]}
+
+
+def test_small_scenarios_are_not_split():
+    sc = do.load_scenario(two_towns(per_side=10))
+    assert len(split(sc, 500)) == 1
+    params = do.SolveParams(time_limit_s=0)
+    plan = do.solve(sc, params)
+    assert "territories" not in plan.kpis
+    alone = solver.solve(sc, params)
+    assert (plan.routes, plan.unassigned) == (alone.routes, alone.unassigned)
+
+
+def test_a_ticket_nobody_in_its_territory_can_serve_follows_a_qualified_engineer():
+    raw = two_towns()
+    raw["engineers"][5]["skills"] = ["boiler"]  # E1, in the east town
+    raw["tickets"][3]["skills"] = ["boiler"]  # W-T03, in the west town
+    sc = do.load_scenario(raw)
+    home = {t: p for p in split(sc, 25) for t in p.tickets}
+    assert "E1" in home["W-T03"].engineers
+
+
+def test_a_ticket_with_a_required_engineer_goes_to_that_engineers_territory():
+    raw = two_towns()
+    raw["tickets"][0]["engineer"] = "E2"
+    sc = do.load_scenario(raw)
+    home = {t: p for p in split(sc, 25) for t in p.tickets}
+    assert "E2" in home["W-T00"].engineers
+
+
+def test_depot_stock_is_split_in_proportion_to_demand_and_never_exceeds_what_it_holds():
+    raw = two_towns()
+    for t in raw["tickets"]:  # the east town needs three times as many filters as the west
+        if t["id"].startswith("E") and int(t["id"][-2:]) % 5 in (1, 2):
+            t["parts"] = {"filter": 1}
+    sc = do.load_scenario(raw)
+    parts = split(sc, 25)
+    west, east = sorted(parts, key=lambda p: p.centre[0])
+    assert west.stock["D"]["filter"] + east.stock["D"]["filter"] == 9
+    assert (west.stock["D"]["filter"], east.stock["D"]["filter"]) == (2, 7)  # demand 6 : 18
+    sub = sub_scenario(sc, [east])
+    assert sub.depot("D").parts == {"filter": 7}
+    assert {e.id for e in sub.engineers} == set(east.engineers)
+
+
+def test_stock_nobody_needs_stays_with_the_territories_nearest_the_depot():
+    raw = two_towns()
+    raw["depots"][0]["location"] = {"x": 45.0, "y": 0.0}  # by the east town
+    raw["depots"][0]["parts"]["valve"] = 5
+    sc = do.load_scenario(raw)
+    parts = split(sc, 25)
+    east = max(parts, key=lambda p: p.centre[0])
+    assert east.stock["D"]["valve"] == 5
+    split_stock(sc, parts)  # idempotent
+    assert sum(p.stock["D"]["valve"] for p in parts) == 5
+
+
+def test_the_contract_order_ranks_served_per_tier_before_lateness_and_travel():
+    raw = scenario(
+        [engineer("A")],
+        [ticket("U", 1, 0, priority="urgent"), ticket("N", 30, 0, priority="normal")],
+    )
+    sc = do.load_scenario(raw)
+    both = solver.solve(sc, do.SolveParams(time_limit_s=0))
+    params = do.SolveParams()
+    only_normal = do.Plan(
+        sc.name, [r for r in both.routes], [], scenario=sc
+    )  # the same plan minus the urgent visit
+    only_normal.routes = []
+    only_normal.unassigned = [do.Unassigned("U", "test", "capacity")]
+    assert rank_key(sc, both, params) < rank_key(sc, only_normal, params)
+
+
+def test_a_limit_too_short_for_the_size_is_refused_before_starting():
+    sc = do.load_scenario(two_towns())
+    with pytest.raises(do.ScenarioError, match="time_limit_s: got 1 s; too short"):
+        do.solve(sc, do.SolveParams(time_limit_s=1, territory_tickets=25))
+
+
+def test_several_workers_without_dask_say_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(do.ScenarioError, match=r"pip install -e '\.\[scale\]'"):
+        with Runner(workers=2):
+            pass
+
+
+def test_territories_in_one_process_give_a_valid_merged_plan():
+    raw = two_towns()
+    plan = do.solve(
+        do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=0, territory_tickets=25)
+    )
+    assert_valid(raw, plan)
+    assert [t["tickets"] for t in plan.kpis["territories"]] == [30, 30]
+
+
+# ------------------------------------------------------------------ on a real LocalCluster
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c
+
+
+def test_two_territories_on_two_workers_merge_into_one_valid_plan(client):
+    raw = two_towns()
+    sc = do.load_scenario(copy.deepcopy(raw))
+    params = do.SolveParams(time_limit_s=12, territory_tickets=25)
+    plan = do.solve(sc, params, client=client)
+    assert_valid(raw, plan)
+    assert len(plan.kpis["territories"]) == 2
+    assert plan.kpis["border"]["improved"] <= plan.kpis["border"]["pairs"]
+    # the towns are far apart: each keeps its own engineers
+    for r in plan.routes:
+        assert {s.ticket[0] for s in r.visits} <= {r.engineer[0]}
+    # there is room for everything but what the depot's nine filters limit
+    planned = {s.ticket for r in plan.routes for s in r.visits}
+    assert {t["id"] for t in raw["tickets"] if "parts" not in t} <= planned, plan.unassigned
+
+
+def test_the_portfolio_keeps_the_best_of_its_seeds(client):
+    raw = two_towns(per_side=12)
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=3, seed=4), client=client)
+    assert_valid(raw, plan)
+    runs = plan.kpis["portfolio"]
+    assert runs["seeds"] == [4, 5]
+    best = runs["seeds"].index(runs["best_seed"])
+    assert runs["served_per_tier"][best] == max(runs["served_per_tier"])  # tier by tier
+    assert plan.kpis["served"] == sum(runs["served_per_tier"][best])
+
+
+def test_the_embedded_cluster_needs_no_set_up():
+    raw = two_towns()
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=10, workers=2, territory_tickets=25))
+    assert_valid(raw, plan)
+    assert "on 2 worker(s)" in plan.notes[0]
+
+
+def test_a_scheduler_address_runs_on_that_cluster(client):
+    raw = two_towns()
+    sc = do.load_scenario(copy.deepcopy(raw))
+    address = client.scheduler.address
+    plan = do.solve(sc, do.SolveParams(time_limit_s=8, territory_tickets=25, scheduler=address))
+    assert_valid(raw, plan)
+    assert "on 2 worker(s)" in plan.notes[0]
+
+
+def test_a_scheduler_that_does_not_answer_is_an_input_error():
+    with pytest.raises(do.ScenarioError, match="scheduler: got 'tcp://127.0.0.1:9'"):
+        with Runner(scheduler="tcp://127.0.0.1:9"):
+            pass
+
+
+def test_only_territories_whose_tickets_touch_are_paired_for_the_border_phase():
+    from dispatch_opt.scale.orchestrate import _neighbour_pairs
+
+    far = split(do.load_scenario(two_towns()), 25)  # two towns 40 km apart
+    assert _neighbour_pairs(far) == []
+    one_town = two_towns()
+    one_town["engineers"] = [e for e in one_town["engineers"] if e["id"][0] == "W"]
+    one_town["tickets"] = [t for t in one_town["tickets"] if t["id"][0] == "W"]
+    halves = split(do.load_scenario(one_town), 15)
+    assert len(halves) == 2
+    assert _neighbour_pairs(halves) == [(0, 1)]
