@@ -179,7 +179,10 @@ def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: i
 
 def cases(names: list[str], tmp: Path) -> list[dict]:
     rows = []
-    net = lambda e, t: generate(tmp, f"network-{t}", preset="network", engineers=e, tickets=t)  # noqa: E731
+
+    def net(e: int, t: int):
+        return generate(tmp, f"network-{t}", preset="network", engineers=e, tickets=t)
+
     for name in names:
         if name == "network":
             rows.append(measure(name, net(1000, 10000), "decomposed", 720, 2))

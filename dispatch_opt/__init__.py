@@ -1,4 +1,5 @@
-"""dispatch_opt: field-service dispatch optimisation (tickets, engineers, vans, SLAs) on OR-Tools."""
+"""dispatch_opt: field-service dispatch optimisation (tickets, engineers, vans, SLAs) on
+OR-Tools."""
 
 from .checker import CheckResult, check
 from .events import apply_events, parse_events

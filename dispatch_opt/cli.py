@@ -76,7 +76,8 @@ def main() -> None:
     default=10.0,
     show_default=True,
     type=click.FloatRange(min=0),
-    help="Seconds of search (0 with --previous: keep the previous plan, insert new work, no search).",
+    help="Seconds of search (0 with --previous: keep the previous plan, insert new work, no "
+    "search).",
 )
 @click.option(
     "--seed", default=0, show_default=True, type=int, help="Search seed (tie-breaking order)."
@@ -85,13 +86,15 @@ def main() -> None:
     "--previous",
     "previous_path",
     type=click.Path(dir_okay=False),
-    help="A re-plan: the plan in force; tickets stay with their engineer and near their promised times.",
+    help="A re-plan: the plan in force; tickets stay with their engineer and near their promised "
+    "times.",
 )
 @click.option(
     "--events",
     "events_path",
     type=click.Path(dir_okay=False),
-    help="Events JSON (a list) to apply to SCENARIO first; the state after them is written beside the plan.",
+    help="Events JSON (a list) to apply to SCENARIO first; the state after them is written beside "
+    "the plan.",
 )
 @click.option(
     "--workers",
@@ -125,7 +128,8 @@ def solve(
     territory_tickets: int,
     quiet: bool,
 ) -> None:
-    """Plan SCENARIO and write the plan; print a summary a planner can read (and, with --previous, what changed)."""
+    """Plan SCENARIO and write the plan; print a summary a planner can read (and, with --previous,
+    what changed)."""
     sc = load_scenario(scenario)
     # the plan in force is one for the scenario as given (events may cancel tickets it holds)
     previous = load_plan(previous_path, sc, what="--previous plan") if previous_path else None
@@ -154,7 +158,8 @@ def solve(
 
             def show(p: Progress) -> None:
                 status.update(
-                    f"solving: {p.elapsed_s:5.1f} s of {time_limit:g}, {p.planned}/{p.tickets} tickets "
+                    f"solving: {p.elapsed_s:5.1f} s of {time_limit:g}, {p.planned}/{p.tickets} "
+                    f"tickets "
                     f"planned, objective {p.objective:,}"
                 )
 
@@ -213,7 +218,8 @@ def check(scenario: str, plan: str, json_path: str | None) -> None:
         out.print(f"VIOLATION {v}", markup=False)
     k = result.kpis
     out.print(
-        f"{k.get('served', 0)}/{k.get('tickets', 0)} tickets served, travel {k.get('travel_min', 0):,.0f} min "
+        f"{k.get('served', 0)}/{k.get('tickets', 0)} tickets served, "
+        f"travel {k.get('travel_min', 0):,.0f} min "
         f"({k.get('distance_km', 0):,.1f} km); "
         + ("plan OK" if result.ok else f"{len(result.violations)} violation(s)")
     )
@@ -318,7 +324,8 @@ def validate(scenario: str) -> None:
     sc = load_scenario(scenario)
     shifts = sum(len(e.shifts) for e in sc.engineers)
     out.print(
-        f"{scenario}: valid ({len(sc.engineers)} engineers, {shifts} shifts, {len(sc.live_tickets)} live tickets, "
+        f"{scenario}: valid ({len(sc.engineers)} engineers, {shifts} shifts, "
+        f"{len(sc.live_tickets)} live tickets, "
         f"{len(sc.depots)} depots; tiers {', '.join(sc.tiers)}"
         + (f"; {len(sc.faults)} fault types" if sc.faults else "")
         + ")"
@@ -404,7 +411,8 @@ def generate(
     Path(output).write_text(text, encoding="utf-8")
     out.print(
         f"{output}: {sc['name']}, {len(sc['engineers'])} engineers, {len(sc['tickets'])} tickets, "
-        f"{sc.get('travel', {}).get('model', 'haversine')} travel, {len(text.encode()) / 1e6:.1f} MB"
+        f"{sc.get('travel', {}).get('model', 'haversine')} travel, {len(text.encode()) / 1e6:.1f} "
+        f"MB"
     )
 
 

@@ -118,8 +118,8 @@ SLA = {  # in rank order, first = most important
     "normal": {"arrive_within_h": 48, "by_zone": {"outskirts": 72}},
     "low": {"arrive_within_h": 120},
 }
-# tier -> (fewest, most whole days before the planning day it was raised, earliest, latest time of day);
-# old normal/low tickets are near or past their deadline, so lateness is a real trade-off.
+# tier -> (fewest, most whole days before the planning day it was raised, earliest, latest time of
+# day); old normal/low tickets are near or past their deadline, so lateness is a real trade-off.
 # Emergencies are raised within CityParams.emergency_hours instead (their times here are not used).
 CREATED = {
     "emergency": (0, 0, "06:00", "11:00"),
@@ -127,7 +127,8 @@ CREATED = {
     "normal": (1, 2, "08:00", "18:00"),
     "low": (1, 5, "08:00", "18:00"),
 }
-# appointment windows offered each day: (kind, start, end); a customer picks a kind, then a slot of it
+# appointment windows offered each day: (kind, start, end); a customer picks a kind, then a slot of
+# it
 WINDOWS = (
     ("morning", "08:00", "12:00"),
     ("afternoon", "12:00", "17:00"),
@@ -191,13 +192,15 @@ class CityParams:
     skills_per_engineer: tuple[int, int] = (2, 4)
     min_skill_cover: int = 3  # engineers per appliance, at least
     unservable_ticket: bool = True  # include one solar_inverter ticket nobody can serve
-    # when emergencies are raised, in hours from the midnight that starts the first planning day (negative:
-    # the evening before). The default (06:00-11:00 of the planning day itself, which a nightly plan could
-    # not know) is kept for the small and medium files and the README's benchmark; see EVENING_BEFORE.
+    # when emergencies are raised, in hours from the midnight that starts the first planning day
+    # (negative: the evening before). The default (06:00-11:00 of the planning day itself, which a
+    # nightly plan could not know) is kept for the small and medium files and the README's
+    # benchmark; see EVENING_BEFORE.
     emergency_hours: tuple[float, float] = (6.0, 11.0)
     travel: str = "haversine"  # or "matrix": quickest routes on a synthetic road network (roads.py)
-    # "HH:MM" on the first planning day: a real-time snapshot at that moment (the morning played out;
-    # engineers with `position`, tickets `done`, `started`, `en_route`); None: a plan made before the day
+    # "HH:MM" on the first planning day: a real-time snapshot at that moment (the morning played
+    # out; engineers with `position`, tickets `done`, `started`, `en_route`); None: a plan made
+    # before the day
     now: str | None = None
     # breakdowns as the call centre records them: a fault type from the `faults` catalogue (FAULTS)
     # instead of skills, duration and parts on the ticket
@@ -254,19 +257,21 @@ class CityParams:
 
 
 # Bundled scenarios, one file each in scenarios/ (`--all`). Small is a little under capacity (nearly
-# every ticket fits), medium close to it, so late or dropped low-tier work is a real trade-off; seeds
-# were picked for representative mixes. Small and medium keep their original emergencies (raised on the
-# planning morning) so their files and the README's figures stay; every other preset is what a plan
-# made before the day can know (EVENING_BEFORE), or a snapshot at `now`.
+# every ticket fits), medium close to it, so late or dropped low-tier work is a real trade-off;
+# seeds were picked for representative mixes. Small and medium keep their original emergencies
+# (raised on the planning morning) so their files and the README's figures stay; every other preset
+# is what a plan made before the day can know (EVENING_BEFORE), or a snapshot at `now`.
 _MEDIUM = CityParams(name="bologna-medium", engineers=40, tickets=300, seed=2)
 PRESETS = {
     "small": CityParams(name="bologna-small", engineers=8, tickets=50, seed=10),
     "medium": _MEDIUM,
-    # the medium day on the road network: the same people and tickets, quickest routes instead of straight lines
+    # the medium day on the road network: the same people and tickets, quickest routes instead of
+    # straight lines
     "medium-roads": dataclasses.replace(
         _MEDIUM, name="bologna-medium-roads", travel="matrix", emergency_hours=EVENING_BEFORE
     ),
-    # a big city day; straight-line travel, since its 1,651 x 1,651 road matrices would be 30 MB of JSON
+    # a big city day; straight-line travel, since its 1,651 x 1,651 road matrices would be 30 MB of
+    # JSON
     "large": CityParams(
         name="bologna-large",
         engineers=150,
@@ -307,7 +312,8 @@ PRESETS = {
         named_engineer_share=0.08,
         inspections=70,
     ),
-    # replanning at 11:00 on the road network: the morning's work done or under way, new emergencies up to now
+    # replanning at 11:00 on the road network: the morning's work done or under way, new emergencies
+    # up to now
     "realtime": CityParams(
         name="bologna-realtime",
         engineers=40,
@@ -482,7 +488,8 @@ def _zone(p: CityParams, loc: dict) -> str:
 
 
 def _demand(rng: np.random.Generator, p: CityParams) -> np.ndarray:
-    """Ticket offsets: gaussian neighbourhoods plus scattered outskirts, so workload and travel are lumpy."""
+    """Ticket offsets: gaussian neighbourhoods plus scattered outskirts, so workload and travel are
+    lumpy."""
     k = int(rng.integers(p.neighbourhoods[0], p.neighbourhoods[1] + 1))
     centres = _ring(rng, k, 0.3, 0.5 * p.radius_km)
     spread = rng.uniform(0.4, 1.1, k)
@@ -495,7 +502,8 @@ def _demand(rng: np.random.Generator, p: CityParams) -> np.ndarray:
 
 
 def _skills(rng: np.random.Generator, p: CityParams) -> list[set[str]]:
-    """Skill sets sized 2-4 whose supply follows demand, each appliance held by >= min_skill_cover engineers."""
+    """Skill sets sized 2-4 whose supply follows demand, each appliance held by >= min_skill_cover
+    engineers."""
     lo, hi = p.skills_per_engineer
     size = rng.integers(lo, hi + 1, p.engineers)
     want = {
@@ -530,7 +538,8 @@ def _engineers(rng: np.random.Generator, p: CityParams, day0: datetime) -> list[
     out = []
     for i, (skills, home) in enumerate(zip(_skills(rng, p), homes)):
         start, end, _ = p.shifts[rng.choice(len(p.shifts), p=shift_p)]
-        van = {}  # a random subset of the parts for their skills, 1-2 of each: some jobs need a depot run
+        # a random subset of the parts for their skills, 1-2 of each: some jobs need a depot run
+        van = {}
         for part in sorted(q for a in skills for q in APPLIANCES[a][1]):
             if rng.random() < 0.5:
                 van[part] = int(rng.integers(1, 3))
@@ -559,7 +568,8 @@ def _engineers(rng: np.random.Generator, p: CityParams, day0: datetime) -> list[
 def _windows(
     rng: np.random.Generator, p: CityParams, day0: datetime, emergency: bool
 ) -> list[dict]:
-    """One appointment window, sometimes a second one apart from it (later that day, or another day)."""
+    """One appointment window, sometimes a second one apart from it (later that day, or another
+    day)."""
     offers = [
         (k, _at(day0 + timedelta(days=d), a), _at(day0 + timedelta(days=d), b))
         for d in range(p.days)
@@ -581,7 +591,8 @@ def _windows(
 
 
 def _tiers(rng: np.random.Generator, p: CityParams) -> list[str]:
-    """Tier of each ticket, in exact proportion to `tier_mix` (largest remainder), shuffled: a stable SLA load."""
+    """Tier of each ticket, in exact proportion to `tier_mix` (largest remainder), shuffled: a
+    stable SLA load."""
     want = np.array(p.tier_mix) / sum(p.tier_mix) * p.tickets
     count = np.floor(want).astype(int)
     count[np.argsort(count - want, kind="stable")[: p.tickets - count.sum()]] += 1
@@ -740,7 +751,8 @@ def _inspections(
 
 
 def _travel_minutes(p: CityParams, locations: list[dict]) -> np.ndarray:
-    """Minutes between `locations` as the written scenario will have them (the road matrix is rounded)."""
+    """Minutes between `locations` as the written scenario will have them (the road matrix is
+    rounded)."""
     latlon = np.array([(q["lat"], q["lon"]) for q in locations], dtype=float)
     if p.travel == "matrix":
         return np.round(roads.travel_matrix(roads.build_network(p.road_params), latlon)[0], 2)
@@ -748,7 +760,8 @@ def _travel_minutes(p: CityParams, locations: list[dict]) -> np.ndarray:
 
 
 def _add_road_matrix(p: CityParams, sc: dict) -> None:
-    """Give every location a `node` (identical coordinates share one) and add the matrix travel model."""
+    """Give every location a `node` (identical coordinates share one) and add the matrix travel
+    model."""
     locations = [e[k] for e in sc["engineers"] for k in ("start", "end", "position") if k in e]
     locations += [t["location"] for t in sc["tickets"]] + [d["location"] for d in sc["depots"]]
     nodes: dict[tuple[float, float], int] = {}
@@ -772,13 +785,13 @@ def _snapshot(p: CityParams, sc: dict, now: datetime) -> None:
 
     The morning runs on the plan made before the day (at the earliest shift start): each engineer
     leaves home at shift start and, whenever free, is sent to the ticket of that plan's pool that is
-    cheapest to reach (travel minutes + 20 per tier below the first) with the skills, tools and parts
-    on the van, a window open on arrival (not in its last 15 minutes) and an end inside the shift;
-    with none, they wait 15 minutes and look again. Tickets raised after the plan was made (the
-    morning's new emergencies) wait for the replanning at `now`. Then, at `now`:
-    a visit that has ended is `done` (its parts are gone from the van: `van` is the stock at `now`);
-    one under way is `started` with the engineer at its location; a trip under way is `en_route`,
-    the engineer somewhere along the route. Every engineer gets a `position`. Open tickets whose every
+    cheapest to reach (travel minutes + 20 per tier below the first) with the skills, tools and
+    parts on the van, a window open on arrival (not in its last 15 minutes) and an end inside the
+    shift; with none, they wait 15 minutes and look again. Tickets raised after the plan was made
+    (the morning's new emergencies) wait for the replanning at `now`. Then, at `now`: a visit that
+    has ended is `done` (its parts are gone from the van: `van` is the stock at `now`); one under
+    way is `started` with the engineer at its location; a trip under way is `en_route`, the engineer
+    somewhere along the route. Every engineer gets a `position`. Open tickets whose every
     appointment window closed before `now` are rebooked to the afternoon.
     """
     engineers, tickets = sc["engineers"], sc["tickets"]
@@ -922,7 +935,8 @@ def params_from_options(
     radius_km: float | None = None,
     road_spacing_km: float | None = None,
 ) -> CityParams:
-    """The CityParams for a preset (default: a nightly plan for a city day) with the given options overridden.
+    """The CityParams for a preset (default: a nightly plan for a city day) with the given options
+    overridden.
 
     Without a preset, the base is CityParams() with emergencies raised the evening before
     (EVENING_BEFORE), what a plan made before the day can know. When any option changes a preset,
@@ -970,7 +984,8 @@ def generate_from_options(
     travel: str | None = None,
     **city,
 ) -> dict:
-    """A scenario dict for the command line's options (see params_from_options); write it with to_json.
+    """A scenario dict for the command line's options (see params_from_options); write it with
+    to_json.
 
     `preset="network"`: the national network (generate_network), sized by engineers and tickets.
     Bad options raise ScenarioError, one line per problem (field, value, fix).
@@ -1007,7 +1022,8 @@ def generate_from_options(
 
 
 def write_presets(directory: str | Path | None = None) -> dict[str, Path]:
-    """Write every preset to `directory` (default: the bundled scenarios/) as <preset>.json; the paths, by preset."""
+    """Write every preset to `directory` (default: the bundled scenarios/) as <preset>.json; the
+    paths, by preset."""
     out = {}
     for name, params in PRESETS.items():
         path = Path(directory or SCENARIO_DIR) / f"{name}.json"

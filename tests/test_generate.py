@@ -194,7 +194,8 @@ def test_medium_roads_is_the_medium_day_on_the_road_network():
     assert roads["travel"]["model"] == "matrix" and "travel" not in flat
 
 
-# ---------------------------------------------------------------- emergencies a nightly plan can know
+# ---------------------------------------------------------------- emergencies a nightly plan can
+# know
 
 
 @pytest.mark.parametrize("name", NIGHTLY)
@@ -212,7 +213,8 @@ def test_nightly_presets_raise_emergencies_the_evening_before_the_plan(name):
 def test_every_ticket_is_raised_before_the_plan_or_now():
     for name in PRESETS:
         if name in ("small", "medium"):
-            continue  # their emergencies come in on the planning morning (kept for the README's figures)
+            # their emergencies come in on the planning morning (kept for the README's figures)
+            continue
         sc = preset(name)
         moment = (
             datetime.fromisoformat(sc["now"])
@@ -331,8 +333,8 @@ def test_solver_plans_the_preset_within_the_hard_rules(name, seconds):
         preset(name), time_limit_s=seconds
     )  # package checker and referee both agree
     codes = {u.code for u in plan.unassigned}
-    # nothing left out for a reason the generator should have ruled out (frozen, window, part, tool, engineer)
-    # (stock and depot: parts ran out on the vans, or a depot pick-up fits no day)
+    # nothing left out for a reason the generator should have ruled out (frozen, window, part, tool,
+    # engineer) (stock and depot: parts ran out on the vans, or a depot pick-up fits no day)
     assert codes <= {"skill", "reach", "capacity", "time_limit", "stock", "depot"}, codes
     assert (
         plan.kpis["served"] > 0.7 * plan.kpis["tickets"]
