@@ -29,6 +29,9 @@ class SolveParams:
     # a follow-up kept with its preferred engineer is worth this many minutes of travel (or of
     # tier-weighted SLA lateness); beyond that, another engineer takes it
     preference_min: float = 30.0
+    # workload balance: each visit costs this many minutes for every hour its engineer has been out
+    # when it starts, so late visits on a long day cost more than early ones on a short day (0: off)
+    balance: float = 0.0
     log_search: bool = False
     # share of the time limit (from the start) for the search core; OR-Tools' guided local search
     # polishes in the rest (see README "How the time is spent")

@@ -237,6 +237,7 @@ class KernelArrays(NamedTuple):
     move: float  # cost of moving a ticket off that engineer-shift
     preferred: np.ndarray  # (N,) int64 the ticket's preferred engineer (index), or NO_TIME
     prefer: float  # cost of a ticket served by another engineer than its preferred one
+    balance: float  # cost per second a visit starts after its engineer-shift's departure
     v_start: np.ndarray  # (V,) start node
     v_end: np.ndarray  # (V,) end node
     v_depart: np.ndarray  # (V,) earliest departure
@@ -349,6 +350,7 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         move=float(round(p.params.move_cost_min * 60)),
         preferred=preferred,
         prefer=float(round(p.params.preference_min * 60)),
+        balance=float(p.params.balance) / 60.0,  # minutes per hour = seconds per 60 seconds
         v_start=np.array([nodes.start(v) for v in range(nv)], dtype=np.int64),
         v_end=np.array([nodes.end(v) for v in range(nv)], dtype=np.int64),
         v_depart=np.array([v.earliest_depart for v in p.vehicles], dtype=np.int64),

@@ -18,9 +18,9 @@ from dispatch_opt.problem import ProblemData
 from dispatch_opt.search import kernel, reference
 
 
-def problem(raw, previous=None) -> ProblemData:
+def problem(raw, previous=None, params=None) -> ProblemData:
     sc = do.load_scenario(raw)
-    return ProblemData(sc, compute_eligibility(sc), do.SolveParams(), previous)
+    return ProblemData(sc, compute_eligibility(sc), params or do.SolveParams(), previous)
 
 
 def random_route(a, rng: random.Random, v: int, longest: int = 9) -> list[int]:
@@ -56,7 +56,9 @@ def states(a, v: int, route: list[int]):
 
 def cities():
     yield problem(generate_scenario(CityParams(engineers=8, tickets=90, seed=11)))
-    yield problem(generate_scenario(CityParams(engineers=6, tickets=80, days=2, seed=12)))
+    # followed-up tickets preferring their engineer, and workload balance on
+    two_days = CityParams(engineers=6, tickets=80, days=2, seed=12, follow_ups_preferred=True)
+    yield problem(generate_scenario(two_days), params=do.SolveParams(balance=5.0))
     raw = generate_scenario(CityParams(engineers=6, tickets=60, seed=13))
     sc = do.load_scenario(raw)
     before = do.solve(sc, do.SolveParams(time_limit_s=0))

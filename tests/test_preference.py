@@ -43,3 +43,26 @@ def test_a_preference_never_makes_an_emergency_late():
     plan = solve_checked(raw)
     assert served_by(plan) == {"X": "E2", "N": "E1"}
     assert plan.kpis["tiers"]["emergency"]["on_time"] == 1
+
+
+def test_workload_balance_spreads_a_busy_patch_over_two_engineers():
+    # eight tickets next to E1; E2 is 15 minutes away. Without balance E1 does them all; at 10
+    # minutes per hour out, E2 takes some, at the price of its drive
+    engineers = [engineer("E1", 0, 0), engineer("E2", 15, 0)]
+    tickets = [ticket(f"T{i}", 1 + i % 2, i // 2) for i in range(8)]
+    raw = scenario(engineers, tickets)
+
+    def visits_per_engineer(plan) -> dict[str, int]:
+        count = {"E1": 0, "E2": 0}
+        for who in served_by(plan).values():
+            count[who] += 1
+        return count
+
+    alone = visits_per_engineer(solve_checked(raw))
+    assert alone == {"E1": 8, "E2": 0}
+    sc = do.load_scenario(raw)
+    balanced = do.solve(sc, do.SolveParams(time_limit_s=1, balance=10))
+    assert do.check(sc, balanced).ok
+    assert min(visits_per_engineer(balanced).values()) >= 3
+    spread = balanced.kpis["workload"]
+    assert spread["min_min"] > solve_checked(raw).kpis["workload"]["min_min"]

@@ -7,8 +7,9 @@ A visit starts at the earliest moment its windows (and a promised start, in a re
 
 Cost of a route, in the objective's units (a second of travel = 1): travel, lateness past each
 ticket's SLA deadline weighted by tier, a promised start shifted beyond the tolerance, moving a
-ticket off the engineer-shift that had it in the plan in force, and serving a ticket by another
-engineer than its preferred one. Infeasible routes cost `INF`.
+ticket off the engineer-shift that had it in the plan in force, serving a ticket by another
+engineer than its preferred one, and, for workload balance, each visit by how long its engineer has
+been out when it starts. Infeasible routes cost `INF`.
 
 Besides the full evaluation, `splice_cost` evaluates a route changed in one place (an insertion, a
 removal, a string put in or taken out, a tail exchanged) from the states recorded before each
@@ -48,7 +49,8 @@ def visit_start(a, x, arrive):
 @njit(cache=True)
 def visit_cost(a, v, x, start):
     """Lateness past the SLA deadline, a promised start missed, a move off the engineer-shift, an
-    engineer other than the preferred one."""
+    engineer other than the preferred one, and (workload balance) how long the engineer has been
+    out."""
     if x >= a.nt:
         return 0.0
     c = 0.0
@@ -63,6 +65,8 @@ def visit_cost(a, v, x, start):
         c += a.move
     if a.preferred[x] >= 0 and a.preferred[x] != a.v_engineer[v]:
         c += a.prefer
+    if a.balance > 0.0:
+        c += a.balance * (start - a.v_depart[v])
     return c
 
 

@@ -40,6 +40,7 @@ def _penalty(a, v: int, node: int, start: int) -> float:
         total += a.move
     if a.preferred[node] >= 0 and a.preferred[node] != a.v_engineer[v]:
         total += a.prefer
+    total += a.balance * (start - int(a.v_depart[v]))  # workload balance (0 when off)
     return total
 
 
