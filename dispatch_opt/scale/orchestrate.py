@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import solver
+from .. import search, solver
 from ..model import Scenario, ScenarioError
 from ..plan import Plan, build_kpis, diff_plans
 from ..solver import Progress, SolveParams
@@ -76,6 +76,9 @@ def solve(
     in-process LocalCluster when `params.workers` > 1; `workers=0` means one per core).
     """
     params = params or SolveParams()
+    # the compiled search core, off the clock: compiled here once after install (into numba's
+    # cache), so that each worker only loads it
+    search.ready()
     t0 = time.monotonic()
     n = len(scenario.live_tickets)
     workers = requested_workers(params.workers)
