@@ -1,10 +1,23 @@
-"""What the benchmark runners share: one line per tier for the console, and writing a result
-pair."""
+"""What the benchmark runners share: one line per tier for the console, writing a result pair,
+and the contract's referee."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 from pathlib import Path
+
+REFEREE_PATH = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_plan.py"
+
+
+def load_referee():
+    """The contract's referee (../shared/tools/check_plan.py) as a module, or None when absent."""
+    if not REFEREE_PATH.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("check_plan_referee", REFEREE_PATH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def tier_summary(row: dict, tiers) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import json
 import math
 import random
@@ -38,8 +37,10 @@ from typing import Any, Callable
 
 import dispatch_opt as do
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import load_referee  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-REFEREE_PATH = ROOT.parent / "shared" / "tools" / "check_plan.py"
 DAY = datetime(2026, 11, 30)
 SKILLS = ["gas", "boiler", "electric", "fridge"]
 PARTS = ["pump", "valve", "seal"]
@@ -47,16 +48,7 @@ TOOLS = ["ladder", "recovery_unit"]
 IDS = ["E", "Ingé-", "工程师", "Ω"]  # unicode ids are legal
 
 
-def _referee():
-    if not REFEREE_PATH.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("check_plan_referee", REFEREE_PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-REFEREE = _referee()
+REFEREE = load_referee()
 
 
 def _iso(t: datetime) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import importlib.util
 import json
 import platform
 import sys
@@ -27,10 +26,9 @@ import dispatch_opt as do
 from dispatch_opt.generate import PRESETS, generate_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import write_results  # noqa: E402
+from common import load_referee, write_results  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-REFEREE = ROOT.parent / "shared" / "tools" / "check_plan.py"
 FIELDS = [
     "scenario",
     "setting",
@@ -76,15 +74,6 @@ def params(setting: str, time_limit: float) -> do.SolveParams:
             sys.exit(f"error: setting {pair!r}: SolveParams has no field {name.strip()!r} (yet)")
         changes[name.strip()] = json.loads(value)
     return dataclasses.replace(base, **changes)
-
-
-def referee():
-    if not REFEREE.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("check_plan_referee", REFEREE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def run(name: str, raw: dict, setting: str, time_limit: float, ref) -> dict:
@@ -150,7 +139,7 @@ def main() -> None:
     settings = args.setting or ["default"]
     for s in settings:
         params(s, args.time_limit)  # fail early on an unknown field
-    ref, rows = referee(), []
+    ref, rows = load_referee(), []
     for name in names:
         raw = generate_scenario(scenarios()[name])
         for s in settings:
