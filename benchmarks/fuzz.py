@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import dispatch_opt as do
+from dispatch_opt.events import EVENT_TYPES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_referee  # noqa: E402
@@ -695,18 +696,7 @@ def random_event(
             heading.setdefault(r.engineer, []).append(
                 sc.ticket(s.ticket).location.model_dump(exclude_none=True)
             )
-    kind = rng.choice(
-        [
-            "new_ticket",
-            "new_ticket",
-            "cancel_ticket",
-            "engineer_unavailable",
-            "job_overrun",
-            "position_update",
-            "window_change",
-            "ticket_status",
-        ]
-    )
+    kind = rng.choice(["new_ticket", *EVENT_TYPES])  # new tickets twice as often
     ev: dict[str, Any] = {"type": kind, "at": _iso(at)}
     loc = (open_ or live or [None])[0]
     location = (
