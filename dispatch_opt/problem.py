@@ -252,6 +252,9 @@ class KernelArrays(NamedTuple):
     allowed: np.ndarray  # (nt, V) bool: eligible and every tool on the van already
     need: np.ndarray  # (nt, P) int64 parts used up per ticket
     van: np.ndarray  # (E, P) int64 parts on each engineer's van at the start
+    restock_node: np.ndarray  # (V, D) int64 the restock stop of depot d on engineer-shift v, or -1
+    depot_parts: np.ndarray  # (D, P) int64 parts each depot holds
+    e_shifts: np.ndarray  # (E, S) int64 each engineer's engineer-shifts in time order, -1 padded
     neighbours: np.ndarray  # (nt, k) int64 nearest tickets, nearest first
     no_timeline: np.ndarray  # zero-length int64: passed where no timeline is wanted
 
@@ -332,6 +335,19 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         ],
         dtype=np.int64,
     )
+    depot_index = {d.id: i for i, d in enumerate(p.sc.depots)}
+    restock_node = np.full((nv, max(1, len(depot_index))), -1, dtype=np.int64)
+    for r, (d, v) in enumerate(nodes.restocks):
+        restock_node[v, depot_index[d]] = nt + r
+    depot_parts = np.array(
+        [[d.parts.get(q, 0) for q in parts] for d in p.sc.depots], dtype=np.int64
+    ).reshape(len(p.sc.depots), len(parts))
+    shifts: list[list[int]] = [[] for _ in p.sc.engineers]
+    for v in sorted(range(nv), key=lambda v: p.vehicles[v].earliest_depart):
+        shifts[engineers[p.vehicles[v].engineer.id]].append(v)
+    e_shifts = np.full((len(shifts), max([len(x) for x in shifts] + [1])), -1, dtype=np.int64)
+    for e, vs in enumerate(shifts):
+        e_shifts[e, : len(vs)] = vs
     return KernelArrays(
         nt=nt,
         travel=p.travel,
@@ -365,6 +381,9 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         allowed=allowed,
         need=need,
         van=van.reshape(len(p.sc.engineers), len(parts)),
+        restock_node=restock_node,
+        depot_parts=depot_parts,
+        e_shifts=e_shifts,
         neighbours=nearest_tickets(p.travel[:nt, :nt]),
         no_timeline=np.empty(0, dtype=np.int64),
     )

@@ -28,7 +28,7 @@ from .plan import Plan
 from .problem import ProblemData
 from .search import ready
 from .search.construct import seeded_state
-from .search.routes import best_insertion, put, take
+from .search.routes import best_insertion, place, take, tidy
 from .search.timeline import schedule
 from .solver import solve
 from .travel import travel_matrices
@@ -201,13 +201,14 @@ def _fitting_insertion(p: ProblemData, state, n: int, vehicles: list[int]) -> tu
     a = p.arrays
     vehicles = list(vehicles)
     while vehicles:
-        added, v, k = best_insertion(a, state, n, np.array(vehicles, dtype=np.int64), 0.0)
+        added, v, k, d = best_insertion(a, state, n, np.array(vehicles, dtype=np.int64), 0.0)
         if v < 0:
             return None
         before = state.seq[v, : state.n[v]].copy()
-        put(a, state, v, k, n)
+        place(a, state, v, k, n, d)  # with a restock stop when the van lacks a part
         after = state.seq[v, : state.n[v]].copy()
         take(a, state, v, k)
+        tidy(a, state, a.v_engineer[v])
         if not _late_higher(p, v, after, a.rank[n]) - _late_higher(p, v, before, a.rank[n]):
             return added, v, _travel(p, v, after) - _travel(p, v, before)
         vehicles.remove(v)  # another engineer may still fit it cleanly

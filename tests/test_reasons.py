@@ -95,9 +95,10 @@ def test_the_clock_is_blamed_only_for_tickets_that_more_time_could_serve():
 
 
 def test_a_restock_in_the_plan_counts_as_stock_on_the_van_and_off_the_depot():
+    _, _, plan = _plan_and_eligibility(_stock_out())  # URGENT alone, on the van's pump
     raw = _stock_out()
     raw["depots"] = [{"id": "W1", "location": {"x": 5, "y": 0}, "parts": {"pump": 1}}]
-    sc, el, plan = _plan_and_eligibility(raw)
+    sc, el, _ = _plan_and_eligibility(raw)
     # the depot's only pump still there: LOW could be fed by a pick-up
     (u,) = left_out(sc, el, ["LOW"], plan.routes, timed_out=False)
     assert u.code == "depot"

@@ -39,11 +39,26 @@ def test_the_search_serves_more_and_drives_less_than_the_plan_it_starts_from():
     for v in range(len(s.n)):  # every route is whole, by the reference evaluator too
         route = s.seq[v, : s.n[v]].tolist()
         assert s.cost[v] != INF and evaluate(a, v, route).cost == s.cost[v]
-        assert all(s.where[x] == v for x in route)
-    used = np.zeros_like(a.van)
-    for x in np.flatnonzero(s.where >= 0):
-        used[a.v_engineer[s.where[x]]] += a.need[x]
-    assert (used <= a.van).all() and (s.free == a.van - used).all()  # vans never run short
+        assert all(s.where[x] == v for x in route if x < a.nt)
+    assert_stock_holds(p, s)
+
+
+def assert_stock_holds(p, s):
+    """Along each engineer's shifts in order, the van (plus what the search's restock stops pick
+    up, at the head of a route) never runs short; no depot hands out more than it holds."""
+    a = p.arrays
+    for e in range(len(a.van)):
+        level = a.van[e].copy()
+        for v in a.e_shifts[e][a.e_shifts[e] >= 0]:
+            level += s.pick[v]
+            level -= sum((a.need[x] for x in s.seq[v, : s.n[v]] if x < a.nt), 0 * level)
+            assert (level >= 0).all()
+        assert (level == s.free[e]).all()
+    handed = np.zeros_like(a.depot_parts)
+    for v in np.flatnonzero(s.depot_of >= 0):
+        assert s.seq[v, s.fixed[v] - 1] == a.restock_node[v, s.depot_of[v]]  # heads the route
+        handed[s.depot_of[v]] += s.pick[v]
+    assert (s.left >= 0).all() and (handed == a.depot_parts - s.left).all()
 
 
 def test_the_same_seed_and_rounds_give_the_same_routes():

@@ -19,14 +19,15 @@ from ..problem import ProblemData
 from .kernel import INF
 from .routes import (
     RouteState,
-    best_in_route,
+    best_in_shift,
     best_insertion,
     new_state,
+    place,
     put,
     refresh,
     route_capacity,
-    stock_ok,
     take,
+    tidy,
 )
 
 BUMP_AT_MOST = 3  # lower-tier tickets an urgent one may take out of a route in the fast path
@@ -83,16 +84,14 @@ def first_state(p: ProblemData, deadline: float = math.inf) -> tuple[RouteState,
 
 
 def waiting_for_depot(p: ProblemData, s: RouteState) -> bool:
-    """Some ticket left out could only be served after a depot pick-up: no engineer-shift it may
-    go to has its tools on the van, or the parts left on the van."""
+    """Some ticket left out could be served only after fetching a tool from a depot: the search
+    core fetches parts (restock as a move) but not tools; OR-Tools' polish may."""
     if not p.nodes.restocks:
         return False
     a = p.arrays
-    for x in np.flatnonzero(s.where < 0):
-        vans = p.allowed_vehicles[x]
-        if not any(a.allowed[x, v] and stock_ok(a, s, v, x) for v in vans):
-            return True
-    return False
+    return any(
+        not a.allowed[x, v] for x in np.flatnonzero(s.where < 0) for v in p.allowed_vehicles[x]
+    )
 
 
 def sequential_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: float) -> bool:
@@ -101,25 +100,28 @@ def sequential_insertion(p: ProblemData, s: RouteState, pool: list[int], deadlin
     for x in pool:
         if time.monotonic() > deadline:
             return False
-        _, v, k = best_insertion(a, s, x, p.allowed_vehicles[x], 0.0)
+        _, v, k, d = best_insertion(a, s, x, p.allowed_vehicles[x], 0.0)
         if v >= 0:
-            put(a, s, v, k, x)
+            place(a, s, v, k, x, d)
     return True
 
 
 def regret_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: float) -> bool:
     """Regret-2 insertion: next, the ticket that would lose most if its best engineer-shift filled
     up (second-best minus best cost; a ticket with a single option first), at its best place. After
-    each insertion only the options on the changed engineer's routes are evaluated again. False
-    if the clock stopped it."""
+    each insertion only the options on the changed engineer's routes are evaluated again (a depot
+    running low is noticed when an option is taken: it is evaluated afresh then). False if the
+    clock stopped it."""
     a = p.arrays
     if not pool:
         return True
     options = np.full((len(pool), len(p.vehicles)), INF)
-    places = np.full((len(pool), len(p.vehicles)), -1, dtype=np.int64)
+    places = np.full((len(pool), len(p.vehicles), 2), -1, dtype=np.int64)  # position, depot
     for i, x in enumerate(pool):
         _options(a, s, x, p.allowed_vehicles[x], options[i], places[i])
     left = np.ones(len(pool), dtype=bool)
+    mid = np.empty(1, dtype=np.int64)
+    have = np.empty(a.need.shape[1], dtype=np.int64)
     while left.any():
         if time.monotonic() > deadline:
             return False
@@ -128,7 +130,12 @@ def regret_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: f
             break
         x = pool[i]
         v = int(np.argmin(options[i]))
-        put(a, s, v, int(places[i, v]), x)
+        if places[i, v, 1] >= 0:  # a pick-up: the depot may have run low since
+            c, k, d = best_in_shift(a, s, v, x, INF, mid, 0.0, have)
+            options[i, v], places[i, v] = (c, (k, d)) if k >= 0 else (INF, (-1, -1))
+            if k < 0:
+                continue
+        place(a, s, v, int(places[i, v, 0]), x, int(places[i, v, 1]))
         left[i] = False
         # parts used up: the engineer's other shifts may no longer take some tickets either
         touched = p.engineer_vehicles[a.v_engineer[v]] if a.need[x].any() else np.array([v])
@@ -139,12 +146,11 @@ def regret_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: f
 @njit(cache=True)
 def _options(a, s, x, vehicles, costs, places):
     mid = np.empty(1, dtype=np.int64)
+    have = np.empty(a.need.shape[1], dtype=np.int64)
     for v in vehicles:
-        if not a.allowed[x, v] or s.cost[v] == INF or not stock_ok(a, s, v, x):
-            costs[v], places[v] = INF, -1
-            continue
-        c, k = best_in_route(a, s, v, x, INF, mid, 0.0)
-        costs[v], places[v] = c, k
+        c, k, d = best_in_shift(a, s, v, x, INF, mid, 0.0, have)
+        costs[v] = c if k >= 0 else INF
+        places[v, 0], places[v, 1] = k, d
 
 
 @njit(cache=True)
@@ -189,7 +195,7 @@ def bump(p: ProblemData, s: RouteState, x: int, most: int = BUMP_AT_MOST) -> Non
             for out in itertools.combinations(lower, size):
                 for i in reversed(out):
                     take(a, s, v, i)
-                c, _, k = best_insertion(a, s, x, np.array([v]), 0.0)
+                c, _, k, _ = best_insertion(a, s, x, np.array([v]), 0.0)
                 if k >= 0:
                     key = (sorted(-int(a.rank[seq[i]]) for i in out), float(s.cost[v] + c))
                     if best is None or key < best[0]:
@@ -203,12 +209,13 @@ def bump(p: ProblemData, s: RouteState, x: int, most: int = BUMP_AT_MOST) -> Non
     _, v, out = best
     for y in out:
         take(a, s, v, _index(s, v, y))
-    _, _, k = best_insertion(a, s, x, np.array([v]), 0.0)
-    put(a, s, v, k, x)
+    _, _, k, d = best_insertion(a, s, x, np.array([v]), 0.0)
+    place(a, s, v, k, x, d)
     for y in out:
-        _, v2, k2 = best_insertion(a, s, y, p.allowed_vehicles[y], 0.0)
+        _, v2, k2, d2 = best_insertion(a, s, y, p.allowed_vehicles[y], 0.0)
         if v2 >= 0:
-            put(a, s, v2, k2, y)
+            place(a, s, v2, k2, y, d2)
+    tidy(a, s, a.v_engineer[v])
 
 
 def _index(s: RouteState, v: int, x: int) -> int:
@@ -236,8 +243,10 @@ def _keep_seed(p: ProblemData, s: RouteState, v: int, seed: list[int]) -> set[in
             continue
         if x >= nt:
             parts, got = p.seed_pickups[x]
+            depot = int(np.flatnonzero(a.restock_node[v] == x)[0])
             for q, name in enumerate(p.parts):
                 stock[q] += parts.get(name, 0)
+                s.left[depot, q] -= parts.get(name, 0)
             tools |= set(got)
             s.locked[v] = True
         else:

@@ -125,8 +125,7 @@ def improve(
             took = max(1e-4, time.monotonic() - t0)
             chunk = int(max(1, min(chunk * 4, chunk * CHUNK_S / took, 1_000_000)))
     stats.kept, stats.moves = int(counters[ruin.KEPT]), stats.moves + int(counters[ruin.MOVES])
-    for name in ("seq", "n", "where", "free"):
-        getattr(s, name)[:] = getattr(best, name)
+    ruin.keep_best(best, s)
     for v in range(len(s.n)):
         refresh(a, s, v)
     stats.seconds = time.monotonic() - started

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from .kernel import INF, splice_cost
-from .routes import refresh
+from .routes import refresh, stock_holds, tidy
 
 RELOCATE, RELOCATE_BEFORE, OR_OPT2, OR_OPT3, SWAP, TWO_OPT_STAR, TWO_OPT = 0, 1, 2, 3, 4, 5, 6
 OPERATORS = (RELOCATE, RELOCATE_BEFORE, OR_OPT2, OR_OPT3, SWAP, TWO_OPT_STAR, TWO_OPT)
@@ -249,6 +249,7 @@ def _assign(a, s, v, buf, n):
             s.where[x] = -1
             for p in range(a.need.shape[1]):
                 s.free[e, p] += a.need[x, p]
+                s.used[v, p] -= a.need[x, p]
     for i in range(n):
         x = buf[i]
         s.seq[v, i] = x
@@ -256,6 +257,7 @@ def _assign(a, s, v, buf, n):
             s.where[x] = v
             for p in range(a.need.shape[1]):
                 s.free[e, p] -= a.need[x, p]
+                s.used[v, p] += a.need[x, p]
     for i in range(n, s.n[v]):
         s.seq[v, i] = -1
     s.n[v] = n
@@ -274,6 +276,19 @@ def commit(a, s, vu, vw, buf_u, buf_w, lens):
                 s.where[x] = vw
         refresh(a, s, vw)
     refresh(a, s, vu)
+    tidy(a, s, a.v_engineer[vu])
+    if lens[1] >= 0:
+        tidy(a, s, a.v_engineer[vw])
+
+
+@njit(cache=True)
+def stock_stays(a, s, vu, vw, buf_u, buf_w, lens):
+    """The sequences a `*_delta` call wrote keep both engineers' vans from running short along
+    their shifts (only in doubt where the search added restock stops)."""
+    n_w = lens[1] if lens[1] >= 0 else -1
+    if not stock_holds(a, s, a.v_engineer[vu], vu, buf_u, lens[0], vw, buf_w, n_w):
+        return False
+    return n_w < 0 or stock_holds(a, s, a.v_engineer[vw], vu, buf_u, lens[0], vw, buf_w, n_w)
 
 
 @njit(cache=True)
@@ -298,8 +313,9 @@ def local_search(a, s, order, granular, max_passes):
                     continue
                 for op in OPERATORS:
                     d = delta(a, s, op, u, w, buf_u, buf_w, lens)
-                    if d < -1e-6:
-                        commit(a, s, s.where[u], s.where[w], buf_u, buf_w, lens)
+                    vu, vw = s.where[u], s.where[w]
+                    if d < -1e-6 and stock_stays(a, s, vu, vw, buf_u, buf_w, lens):
+                        commit(a, s, vu, vw, buf_u, buf_w, lens)
                         moves += 1
                         improved = True
                         break

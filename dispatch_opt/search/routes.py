@@ -1,9 +1,15 @@
 """The routes under search, as arrays, and the compiled moves that change them in place.
 
 `RouteState` holds every engineer-shift's sequence with its cached schedule states (see
-kernel.record_states), where each ticket is, and the parts left on each engineer's van. Every
-change goes through `put`/`take`, which keep those in step; `best_insertion` is the cheapest
-insertion of a ticket, used by construction, ruin and recreate, the fast path and slot offers.
+kernel.record_states), where each ticket is, and the parts on each engineer's van. Every change
+goes through `put`/`take`, which keep those in step; `best_insertion` is the cheapest insertion of
+a ticket, used by construction, ruin and recreate, the fast path and slot offers.
+
+Restock as a move: when a van lacks a part a ticket needs, the insertion may add a restock stop at
+a depot that holds it, at the head of the route (after frozen work), or pick up more at the one
+already there; `tidy` cuts pickups back to what the visits need and drops a stop that picks up
+nothing. Stock is then checked along the engineer's shifts in order (`room`, `stock_holds`).
+Tools are not fetched by the search: only OR-Tools' polish adds a restock for a tool.
 """
 
 from __future__ import annotations
@@ -32,8 +38,17 @@ class RouteState(NamedTuple):
     pinned: np.ndarray  # (nt,) bool: a frozen visit
     locked: np.ndarray  # (V,) bool: holds a restock kept from the plan in force (stock after it
     # is not tracked here): takes tickets, is never ruined nor a source of moves
-    free: np.ndarray  # (E, P) parts left on each engineer's van (no restock counted)
+    free: np.ndarray  # (E, P) parts left on each engineer's van after its last shift: what it
+    # held, plus what the search's restocks picked up, less what the visits used (a restock kept
+    # from the plan in force is not counted)
     seen: np.ndarray  # (V,) scratch: alike classes of empty routes tried in one insertion
+    used: np.ndarray  # (V, P) parts the visits of each engineer-shift use up
+    pick: np.ndarray  # (V, P) parts picked up at the search's restock stop heading the route
+    depot_of: np.ndarray  # (V,) depot of that restock stop (it sits right after the frozen
+    # visits, counted in `fixed`, so no operator moves it), -1 for none
+    left: np.ndarray  # (D, P) parts each depot still holds
+    restocks: np.ndarray  # (E,) the search's restock stops per engineer; with none, `free` alone
+    # says what the van can still give, since stock then only falls along the shifts
 
 
 def new_state(a, capacity: int) -> RouteState:
@@ -54,6 +69,11 @@ def new_state(a, capacity: int) -> RouteState:
         locked=np.zeros(nv, dtype=bool),
         free=a.van.copy().reshape(ne, a.need.shape[1]),
         seen=np.full(nv, -1, dtype=np.int64),
+        used=np.zeros((nv, a.need.shape[1]), dtype=np.int64),
+        pick=np.zeros((nv, a.need.shape[1]), dtype=np.int64),
+        depot_of=np.full(nv, -1, dtype=np.int64),
+        left=a.depot_parts.copy(),
+        restocks=np.zeros(ne, dtype=np.int64),
     )
     for v in range(nv):
         refresh(a, s, v)
@@ -92,6 +112,7 @@ def _use(a, s, v, x, sign):
         e = a.v_engineer[v]
         for p in range(a.need.shape[1]):
             s.free[e, p] -= sign * a.need[x, p]
+            s.used[v, p] += sign * a.need[x, p]
 
 
 @njit(cache=True)
@@ -125,13 +146,183 @@ def take(a, s, v, k):
 
 
 @njit(cache=True)
-def stock_ok(a, s, v, x):
-    """The engineer's van still holds every part ticket x uses up."""
+def room(a, s, v, out):
+    """out[p]: how much of part p work on engineer-shift v may still use up: the least the van
+    holds after v or any later shift of its engineer (a restock picks up at a route's head, so
+    stock is lowest at the end of a shift)."""
     e = a.v_engineer[v]
-    for p in range(a.need.shape[1]):
-        if s.free[e, p] < a.need[x, p]:
+    if s.restocks[e] == 0:
+        out[:] = s.free[e]
+        return
+    for p in range(len(out)):
+        level, after = a.van[e, p], False
+        for i in range(a.e_shifts.shape[1]):
+            w = a.e_shifts[e, i]
+            if w < 0:
+                break
+            level += s.pick[w, p] - s.used[w, p]
+            if w == v:
+                out[p], after = level, True
+            elif after:
+                out[p] = min(out[p], level)
+
+
+@njit(cache=True)
+def stock_ok(a, s, v, x):
+    """The engineer's van still holds every part ticket x uses up, on engineer-shift v."""
+    e = a.v_engineer[v]
+    if s.restocks[e] == 0:
+        for p in range(a.need.shape[1]):
+            if s.free[e, p] < a.need[x, p]:
+                return False
+        return True
+    have = np.empty(a.need.shape[1], dtype=np.int64)
+    room(a, s, v, have)
+    for p in range(len(have)):
+        if have[p] < a.need[x, p]:
             return False
     return True
+
+
+@njit(cache=True)
+def stock_holds(a, s, e, v1, buf1, n1, v2, buf2, n2):
+    """Engineer e's van never runs short along its shifts if route v1 became buf1[:n1] and route
+    v2 became buf2[:n2] (n2 < 0: v2 unchanged). Needed only when e has restock stops."""
+    if s.restocks[e] == 0:
+        return True
+    for p in range(a.need.shape[1]):
+        level = a.van[e, p]
+        for i in range(a.e_shifts.shape[1]):
+            w = a.e_shifts[e, i]
+            if w < 0:
+                break
+            level += s.pick[w, p]
+            if w == v1 or (w == v2 and n2 >= 0):
+                buf, n = (buf1, n1) if w == v1 else (buf2, n2)
+                for j in range(n):
+                    if buf[j] < a.nt:
+                        level -= a.need[buf[j], p]
+            else:
+                level -= s.used[w, p]
+            if level < 0:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _depot_has(a, s, d, x, have):
+    """Depot d holds what ticket x needs beyond `have` (what the van can still give)."""
+    for p in range(len(have)):
+        if s.left[d, p] < a.need[x, p] - have[p]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def best_in_shift(a, s, v, x, bound, mid, blink, have):
+    """Cheapest place for ticket x on engineer-shift v, if cheaper than `bound`: (added cost,
+    position, depot), position -1 if none. With a depot >= 0 the van is short and picks up the
+    rest at that depot: at the restock stop already heading the route, or at one added there
+    (restock as a move: the position is then in the route with that stop). `have` is scratch of
+    one slot per part."""
+    if not a.allowed[x, v] or s.cost[v] == INF:
+        return INF, -1, -1
+    room(a, s, v, have)
+    short = False
+    for p in range(len(have)):
+        short = short or have[p] < a.need[x, p]
+    if not short:
+        c, k = best_in_route(a, s, v, x, bound, mid, blink)
+        return c, k, -1
+    if s.locked[v]:  # a restock kept from the plan in force: stock after it is not tracked
+        return INF, -1, -1
+    d = s.depot_of[v]
+    if d >= 0:
+        if not _depot_has(a, s, d, x, have):
+            return INF, -1, -1
+        c, k = best_in_route(a, s, v, x, bound, mid, blink)
+        return c, k, d
+    best, bk, bd = bound, -1, -1
+    f, before = s.fixed[v], s.cost[v]
+    prev = a.v_start[v] if f == 0 else s.seq[v, f - 1]
+    nxt = a.v_end[v] if f == s.n[v] else s.seq[v, f]
+    for d in range(a.restock_node.shape[1]):
+        r = a.restock_node[v, d]
+        if r < 0 or not _depot_has(a, s, d, x, have):
+            continue
+        if a.travel[prev, r] + a.travel[r, nxt] - a.travel[prev, nxt] >= best:
+            continue  # the detour alone costs more than the best place found
+        put(a, s, v, f, r)
+        s.fixed[v] = f + 1
+        detour = s.cost[v] - before
+        if detour < best:
+            c, k = best_in_route(a, s, v, x, best - detour, mid, blink)
+            if k >= 0:
+                best, bk, bd = c + detour, k, d
+        take(a, s, v, f)
+        s.fixed[v] = f
+    return best, bk, bd
+
+
+@njit(cache=True)
+def place(a, s, v, k, x, d):
+    """Put ticket x before position k of route v, as `best_in_shift` found it: with depot d >= 0,
+    the van picks up what it lacks there, at a restock stop heading the route (added if none)."""
+    if d >= 0:
+        e = a.v_engineer[v]
+        have = np.empty(a.need.shape[1], dtype=np.int64)
+        room(a, s, v, have)
+        if s.depot_of[v] < 0:
+            put(a, s, v, s.fixed[v], a.restock_node[v, d])
+            s.fixed[v] += 1
+            s.depot_of[v] = d
+            s.restocks[e] += 1
+        for p in range(len(have)):
+            short = max(0, a.need[x, p] - have[p])
+            s.pick[v, p] += short
+            s.left[d, p] -= short
+            s.free[e, p] += short
+    put(a, s, v, k, x)
+
+
+@njit(cache=True)
+def tidy(a, s, e):
+    """Pick up no more than engineer e's visits need: pickups cut, latest first, and a restock
+    stop that picks up nothing taken out."""
+    if s.restocks[e] == 0:
+        return
+    nshift, nparts = a.e_shifts.shape[1], a.need.shape[1]
+    level = np.empty((nshift, nparts), dtype=np.int64)
+    for i in range(nshift - 1, -1, -1):
+        w = a.e_shifts[e, i]
+        if w < 0 or s.depot_of[w] < 0:
+            continue
+        d = s.depot_of[w]
+        running = a.van[e].copy()  # the van after each shift, as things stand
+        for j in range(nshift):
+            u = a.e_shifts[e, j]
+            if u < 0:
+                break
+            for p in range(nparts):
+                running[p] += s.pick[u, p] - s.used[u, p]
+                level[j, p] = running[p]
+        empty = True
+        for p in range(nparts):
+            spare = s.pick[w, p]
+            for j in range(i, nshift):
+                if a.e_shifts[e, j] < 0:
+                    break
+                spare = min(spare, level[j, p])
+            spare = max(0, spare)
+            s.pick[w, p] -= spare
+            s.left[d, p] += spare
+            s.free[e, p] -= spare
+            empty = empty and s.pick[w, p] == 0
+        if empty:
+            s.fixed[w] -= 1
+            take(a, s, w, s.fixed[w])
+            s.depot_of[w] = -1
+            s.restocks[e] -= 1
 
 
 @njit(cache=True)
@@ -190,22 +381,24 @@ def best_in_route(a, s, v, x, bound, mid, blink):
 
 @njit(cache=True)
 def best_insertion(a, s, x, vehicles, blink):
-    """Cheapest feasible place for ticket x among `vehicles`: (added cost, vehicle, position),
-    vehicle -1 if none. Only one empty route of each alike class is tried."""
+    """Cheapest feasible place for ticket x among `vehicles`: (added cost, vehicle, position,
+    depot; see best_in_shift), vehicle -1 if none. Only one empty route of each alike class is
+    tried."""
     mid = np.empty(1, dtype=np.int64)
-    best, bv, bk = INF, -1, -1
+    have = np.empty(a.need.shape[1], dtype=np.int64)
+    best, bv, bk, bd = INF, -1, -1, -1
     for i in range(len(vehicles)):
         v = vehicles[i]
-        if not a.allowed[x, v] or s.cost[v] == INF or not stock_ok(a, s, v, x):
+        if not a.allowed[x, v] or s.cost[v] == INF:
             continue
         if s.n[v] == 0:
             if s.seen[a.v_alike[v]] == x:
                 continue
             s.seen[a.v_alike[v]] = x
-        c, k = best_in_route(a, s, v, x, best, mid, blink)
+        c, k, d = best_in_shift(a, s, v, x, best, mid, blink, have)
         if k >= 0:
-            best, bv, bk = c, v, k
+            best, bv, bk, bd = c, v, k, d
     for i in range(len(vehicles)):  # clear the scratch marks for the next call
         if s.n[vehicles[i]] == 0:
             s.seen[a.v_alike[vehicles[i]]] = -1
-    return best, bv, bk
+    return best, bv, bk, bd

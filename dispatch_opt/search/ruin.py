@@ -19,7 +19,7 @@ from numba import njit
 
 from .kernel import INF
 from .operators import local_search
-from .routes import best_insertion, put, refresh, take
+from .routes import best_insertion, place, put, refresh, take, tidy
 
 MAX_STRING = 10  # SISR: longest string taken out of a route
 MEAN_REMOVED = 10  # SISR: visits taken out in a round, on average
@@ -33,19 +33,67 @@ CURRENT, BEST, ROUNDS, KEPT, MOVES = 0, 1, 2, 3, 4
 
 
 @njit(cache=True)
-def _touch(a, s, v, it, mark, touched, nt_, saved_seq, saved_n, emark, saved_free):
+def _touch(a, s, v, it, mark, touched, nt_, log, emark, saved_free):
+    """Log route v (and its engineer's van) before round `it` first changes it."""
     if mark[v] == it:
         return nt_
     mark[v] = it
     touched[nt_] = v
-    saved_n[nt_] = s.n[v]
+    saved_seq, saved_n, saved_fixed, saved_pick = log
+    saved_n[nt_, 0] = s.n[v]
+    saved_n[nt_, 1] = s.depot_of[v]
+    saved_fixed[nt_] = s.fixed[v]
+    saved_pick[nt_, :] = s.pick[v, :]
     for i in range(s.n[v]):
         saved_seq[nt_, i] = s.seq[v, i]
     e = a.v_engineer[v]
     if emark[e] != it:
         emark[e] = it
-        saved_free[e, :] = s.free[e, :]
+        saved_free[e, :-1] = s.free[e, :]
+        saved_free[e, -1] = s.restocks[e]
     return nt_ + 1
+
+
+@njit(cache=True)
+def _undo(a, s, pool, n_pool, touched, n_touched, log, saved_free, saved_left):
+    """Put every route a rejected round touched back as it was."""
+    nt = a.nt
+    saved_seq, saved_n, saved_fixed, saved_pick = log
+    for q in range(n_pool):
+        s.where[pool[q]] = -1
+    for i in range(n_touched):
+        v = touched[i]
+        for q in range(s.n[v]):
+            s.seq[v, q] = -1
+        s.n[v], s.depot_of[v], s.fixed[v] = saved_n[i, 0], saved_n[i, 1], saved_fixed[i]
+        s.pick[v, :] = saved_pick[i, :]
+        s.used[v, :] = 0
+        for q in range(s.n[v]):
+            x = saved_seq[i, q]
+            s.seq[v, q] = x
+            if x < nt:
+                s.where[x] = v
+                s.used[v, :] += a.need[x, :]
+        e = a.v_engineer[v]
+        s.free[e, :] = saved_free[e, :-1]
+        s.restocks[e] = saved_free[e, -1]
+        refresh(a, s, v)
+    s.left[:] = saved_left
+
+
+@njit(cache=True)
+def keep_best(s, best):
+    """Copy what defines the routes of `s` into `best` (costs and states follow by refresh)."""
+    best.seq[:] = s.seq
+    best.n[:] = s.n
+    best.where[:] = s.where
+    best.free[:] = s.free
+    best.fixed[:] = s.fixed
+    best.used[:] = s.used
+    best.pick[:] = s.pick
+    best.depot_of[:] = s.depot_of
+    best.left[:] = s.left
+    best.restocks[:] = s.restocks
 
 
 @njit(cache=True)
@@ -77,7 +125,7 @@ def _better(m1, c1, m2, c2):
 def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best, polish):
     """`rounds` rounds of ruin and recreate on state `s`, the temperature falling geometrically
     from hot * cold**start to hot * cold**stop; the best state met is kept in `best` (a RouteState
-    too, only seq, n, where and free used) with its missed tickets per tier and cost.
+    too, see keep_best) with its missed tickets per tier and cost.
     `counters` carries the current and best cost and round counts between calls."""
     np.random.seed(seed)
     nv, nt = len(s.n), a.nt
@@ -89,9 +137,14 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
     mark = np.full(nv, -1, dtype=np.int64)
     emark = np.full(len(s.free), -1, dtype=np.int64)
     touched = np.empty(nv, dtype=np.int64)
-    saved_seq = np.empty((nv, cap), dtype=np.int64)
-    saved_n = np.empty(nv, dtype=np.int64)
-    saved_free = s.free.copy()
+    log = (
+        np.empty((nv, cap), dtype=np.int64),  # sequence
+        np.empty((nv, 2), dtype=np.int64),  # length, depot of the restock stop
+        np.empty(nv, dtype=np.int64),  # fixed
+        np.empty((nv, s.pick.shape[1]), dtype=np.int64),  # pickup
+    )
+    saved_free = np.zeros((len(s.free), s.free.shape[1] + 1), dtype=np.int64)  # + restocks
+    saved_left = s.left.copy()
     pool = np.empty(nt, dtype=np.int64)
     keys = np.empty(nt, dtype=np.float64)
     taken_out = np.zeros(nt, dtype=np.bool_)
@@ -122,6 +175,7 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
         longest = max(1, min(MAX_STRING, round(n_served / max(1, used))))
         n_routes = int(np.random.uniform(1.0, 4.0 * MEAN_REMOVED / (1.0 + longest)))
         centre = served[np.random.randint(n_served)]
+        saved_left[:] = s.left
         n_touched, n_pool = 0, 0
         n_ruined = 0
         for i in range(-1, a.neighbours.shape[1]):
@@ -137,9 +191,7 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
             lo = max(s.fixed[v], j - size + 1)
             hi = min(j, s.n[v] - size)
             first = np.random.randint(lo, hi + 1)
-            n_touched = _touch(
-                a, s, v, it, mark, touched, n_touched, saved_seq, saved_n, emark, saved_free
-            )
+            n_touched = _touch(a, s, v, it, mark, touched, n_touched, log, emark, saved_free)
             for _ in range(size):
                 y = take(a, s, v, first)
                 pool[n_pool] = y
@@ -195,12 +247,22 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
                         n_cand += 1
             for c in range(n_cand):  # reset the scratch marks
                 near_route[cand[c]] = -1
-            added, v, k = best_insertion(a, s, x, cand[:n_cand], BLINK)
+            added, v, k, d = best_insertion(a, s, x, cand[:n_cand], BLINK)
             if v >= 0:
-                n_touched = _touch(
-                    a, s, v, it, mark, touched, n_touched, saved_seq, saved_n, emark, saved_free
-                )
-                put(a, s, v, k, x)
+                n_touched = _touch(a, s, v, it, mark, touched, n_touched, log, emark, saved_free)
+                place(a, s, v, k, x, d)
+        # ---- pick up no more than the visits need (the round may have moved parts work away)
+        for i in range(n_touched):
+            e = a.v_engineer[touched[i]]
+            if s.restocks[e] > 0 and emark[e] == it:
+                for j in range(a.e_shifts.shape[1]):
+                    w = a.e_shifts[e, j]
+                    if w >= 0:
+                        n_touched = _touch(
+                            a, s, w, it, mark, touched, n_touched, log, emark, saved_free
+                        )
+                tidy(a, s, e)
+                emark[e] = -2 - it  # tidied this round
         # ---- accept or undo
         _missed(a, s, trial)
         cost = _total(s)
@@ -221,25 +283,9 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
             if _better(trial, cost, missed_best, counters[BEST]):
                 missed_best[:] = trial
                 counters[BEST] = cost
-                best.seq[:] = s.seq
-                best.n[:] = s.n
-                best.where[:] = s.where
-                best.free[:] = s.free
+                keep_best(s, best)
         else:
-            for q in range(n_pool):
-                s.where[pool[q]] = -1
-            for i in range(n_touched):
-                v = touched[i]
-                for q in range(s.n[v]):
-                    s.seq[v, q] = -1
-                s.n[v] = saved_n[i]
-                for q in range(saved_n[i]):
-                    x = saved_seq[i, q]
-                    s.seq[v, q] = x
-                    if x < nt:
-                        s.where[x] = v
-                s.free[a.v_engineer[v], :] = saved_free[a.v_engineer[v], :]
-                refresh(a, s, v)
+            _undo(a, s, pool, n_pool, touched, n_touched, log, saved_free, saved_left)
         for q in range(n_pool):
             taken_out[pool[q]] = False
         for i in range(n_touched):

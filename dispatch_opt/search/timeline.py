@@ -37,9 +37,13 @@ def plan_routes(p: ProblemData, s: RouteState) -> tuple[list[Route], list[str]]:
                 tid = p.nodes.tickets[x]
                 minutes = p.ticket_of[tid].duration_min
                 stops.append(Stop("visit", at, at + timedelta(minutes=minutes), ticket=tid))
-            else:  # a restock kept from the plan in force
+            else:
                 depot, _ = p.nodes.restocks[x - nt]
-                parts, tools = p.seed_pickups[x]
+                if s.depot_of[v] >= 0 and p.arrays.restock_node[v, s.depot_of[v]] == x:
+                    parts = {p.parts[q]: int(k) for q, k in enumerate(s.pick[v]) if k > 0}
+                    tools = []  # restock as a move: the search fetches parts only
+                else:  # a restock kept from the plan in force
+                    parts, tools = p.seed_pickups[x]
                 end = at + timedelta(minutes=p.sc.depot(depot).restock_min)
                 stops.append(Stop("restock", at, end, depot=depot, parts=parts, tools=tools))
         for k, start in enumerate(breaks.tolist()):

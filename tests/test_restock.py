@@ -1,0 +1,125 @@
+"""Restock as a move: when a van lacks a part, every path of the search core (the first plan,
+ruin and recreate, the emergency fast path, slot offers) may send the engineer to a depot that
+holds it, and picks up only what the visits need."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import assert_valid, at, engineer, scenario, ticket
+from test_search import assert_stock_holds
+
+import dispatch_opt as do
+from dispatch_opt.eligibility import compute_eligibility
+from dispatch_opt.problem import ProblemData
+from dispatch_opt.search.construct import frozen_state
+from dispatch_opt.search.routes import best_insertion, place, stock_holds, take, tidy
+
+SEARCH_ONLY = dict(ruin_share=1.0, iterations=200, time_limit_s=30)  # rounds stop it, not time
+DEPOT = {"id": "W1", "location": {"x": 3, "y": 4}, "parts": {"pump": 2}, "restock_min": 10}
+
+
+def pumps(n_tickets: int = 2, depot: dict = DEPOT, **eng) -> dict:
+    tickets = [ticket(f"T{i}", 10 + i, 0, parts={"pump": 1}) for i in range(n_tickets)]
+    return scenario([engineer("E1", **eng)], tickets, depots=[depot])
+
+
+def restocks(plan: do.Plan) -> list:
+    return [s for r in plan.routes for s in r.stops if s.type == "restock"]
+
+
+def test_the_search_fetches_a_part_the_van_lacks_and_only_as_much_as_the_visits_use():
+    raw = pumps()
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(**SEARCH_ONLY))
+    assert_valid(raw, plan)
+    assert not plan.unassigned
+    (stop,) = restocks(plan)
+    assert stop.depot == "W1" and stop.parts == {"pump": 2}
+    assert plan.routes[0].stops[0] is stop  # on the way out, before the visits that use it
+
+
+def test_a_depot_never_hands_out_more_than_it_holds():
+    raw = pumps(3)
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(**SEARCH_ONLY))
+    assert_valid(raw, plan)
+    assert sum(s.parts["pump"] for s in restocks(plan)) == 2
+    (u,) = plan.unassigned
+    assert u.code == "stock" and "pump" in u.reason
+
+
+def test_the_emergency_fast_path_picks_up_a_part_on_the_way():
+    raw = scenario(
+        [engineer("E1")],
+        [ticket("A", 10, 0)],
+        depots=[DEPOT],
+        now=at("09:00"),
+    )
+    sc = do.load_scenario(raw)
+    morning = do.solve(sc, do.SolveParams(time_limit_s=0))
+    raw["tickets"].append(
+        ticket("EMERGENCY", 20, 0, priority="emergency", parts={"pump": 1}, created=at("08:55"))
+    )
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=0), previous=morning)
+    assert_valid(raw, plan)
+    assert not plan.unassigned
+    (stop,) = restocks(plan)
+    assert stop.parts == {"pump": 1}
+
+
+def test_a_slot_is_offered_for_a_ticket_whose_part_only_a_depot_holds():
+    raw = scenario([engineer("E1")], [ticket("A", 10, 0)], depots=[DEPOT], now=at("07:00"))
+    sc = do.load_scenario(raw)
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0))
+    new = ticket("NEW", 20, 0, parts={"pump": 1}, created=at("06:55"))
+    offer = do.offer_slots(sc, plan, new, horizon_days=1)
+    assert offer.slots, offer.reason
+    without = dict(DEPOT, parts={})
+    raw["depots"] = [without]
+    sc = do.load_scenario(raw)
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0))
+    assert not do.offer_slots(sc, plan, new, horizon_days=1).slots  # no pump anywhere
+
+
+def two_days():
+    """One engineer over two days with an empty van; a pump job that fits either day."""
+    shifts = (("08:00", "12:00"), ("08:00", "12:00"))
+    raw = pumps(2, shifts=shifts)
+    raw["engineers"][0]["shifts"][1] = {
+        "start": at("08:00", "2026-12-01"),
+        "end": at("12:00", "2026-12-01"),
+    }
+    sc = do.load_scenario(raw)
+    p = ProblemData(sc, compute_eligibility(sc), do.SolveParams())
+    s, _ = frozen_state(p)
+    return p, s
+
+
+def test_a_pick_up_feeds_only_the_visits_after_it():
+    p, s = two_days()
+    a = p.arrays
+    day1, day2 = a.e_shifts[0, :2]
+    x = 0
+    place(a, s, day2, 1, x, 0)  # a restock heading day 2, then the visit (position 1)
+    assert s.n[day2] == 2 and s.depot_of[day2] == 0 and s.pick[day2].sum() == 1
+    assert_stock_holds(p, s)
+    # the visit on day 1 would come before the pump is fetched: the van runs short
+    moved_x = np.array([x], dtype=np.int64)
+    rest = s.seq[day2, :1].copy()  # the restock stop alone
+    assert not stock_holds(a, s, 0, day1, moved_x, 1, day2, rest, 1)
+    assert stock_holds(a, s, 0, day2, s.seq[day2, :2].copy(), 2, day1, moved_x, 0)
+    # the search itself finds the second ticket a place only after a pick-up
+    _, v, k, d = best_insertion(a, s, 1, np.array([day1, day2], dtype=np.int64), 0.0)
+    assert (v, d) in ((day2, 0), (day1, 0))
+    place(a, s, v, k, 1, d)
+    assert_stock_holds(p, s)
+
+
+def test_a_restock_no_visit_needs_is_taken_out_and_its_parts_go_back_to_the_depot():
+    p, s = two_days()
+    a = p.arrays
+    day2 = a.e_shifts[0, 1]
+    place(a, s, day2, 1, 0, 0)
+    assert s.left[0].sum() == 1
+    take(a, s, day2, s.fixed[day2])
+    tidy(a, s, 0)
+    assert s.n[day2] == 0 and s.depot_of[day2] == -1 and s.restocks[0] == 0
+    assert (s.left == a.depot_parts).all() and (s.free == a.van).all()
