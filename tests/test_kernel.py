@@ -16,6 +16,8 @@ from dispatch_opt.eligibility import compute_eligibility
 from dispatch_opt.generate import CityParams, generate_scenario
 from dispatch_opt.problem import ProblemData
 from dispatch_opt.search import kernel, reference
+from dispatch_opt.search.construct import frozen_state
+from dispatch_opt.search.routes import insertion_cost, put, take
 
 
 def problem(raw, previous=None, params=None) -> ProblemData:
@@ -108,6 +110,48 @@ def test_a_route_changed_in_one_place_costs_what_it_costs_whole(p):
         checked += 1
         feasible += want != kernel.INF
     assert checked == 2000 and feasible > 400
+
+
+def without_breaks():
+    raw = generate_scenario(CityParams(engineers=8, tickets=90, seed=14))
+    for e in raw["engineers"]:
+        e.pop("breaks", None)
+    return problem(raw)
+
+
+@pytest.mark.parametrize(
+    "p", [without_breaks(), list(cities())[2]], ids=["no-breaks", "re-plan-with-breaks"]
+)
+def test_an_insertion_costs_what_the_route_with_it_costs_whole(p):
+    # where the delay stays within the forward slack the added cost comes in O(1), else from the
+    # recorded states: either way it is exact
+    a, rng = p.arrays, random.Random(9)
+    s, _ = frozen_state(p)
+    mid = np.empty(1, dtype=np.int64)
+    checked = feasible = known = 0
+    for _ in range(600):
+        v = rng.randrange(len(a.v_start))
+        while s.n[v] > s.fixed[v]:
+            take(a, s, v, s.n[v] - 1)
+        for x in random_route(a, rng, v, longest=12):
+            if s.where[x] < 0:
+                put(a, s, v, s.n[v], x)
+        if s.cost[v] == kernel.INF:
+            continue
+        route = s.seq[v, : s.n[v]].tolist()
+        for x in [x for x in random_route(a, rng, v) if s.where[x] < 0][:3]:
+            for k in range(s.fixed[v], s.n[v] + 1):
+                got = insertion_cost(a, s, v, k, x, mid)
+                want = reference.evaluate(a, v, route[:k] + [x] + route[k:]).cost
+                if want == kernel.INF:
+                    assert got == kernel.INF
+                else:
+                    assert got == pytest.approx(want - s.cost[v], abs=1e-6), (v, route, k, x)
+                    feasible += 1
+                known += s.slack[v, k] >= 0
+                checked += 1
+    assert checked > 1000 and feasible > 300
+    assert (known > checked / 2) == (p.arrays.b_n.max() == 0)  # slack is known without breaks
 
 
 def one_engineer(tickets, **extra):

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .kernel import INF, record_states, splice_cost
+from .kernel import INF, record_states, splice_cost, visit_cost, visit_start
 
 
 class RouteState(NamedTuple):
@@ -33,6 +33,9 @@ class RouteState(NamedTuple):
     latest: np.ndarray  # (V, L + 1) latest start of each item for the rest of the route to hold,
     # and latest return after the last; breaks left out, so an upper bound: a place that needs a
     # later start is surely infeasible
+    slack: np.ndarray  # (V, L + 1) how much later than now each item could be reached (the last:
+    # home) without any cost or window changing downstream: a delay within it costs nothing but
+    # its travel (PyVRP's and VROOM's forward slack); -1 where unknown (owed breaks, balance)
     where: np.ndarray  # (nt,) engineer-shift of each ticket, -1 unserved
     fixed: np.ndarray  # (V,) frozen visits at the head of each route: never moved
     pinned: np.ndarray  # (nt,) bool: a frozen visit
@@ -63,6 +66,7 @@ def new_state(a, capacity: int) -> RouteState:
         st_taken=np.zeros((nv, length + 1), dtype=np.int64),
         st_last=np.zeros((nv, length + 1), dtype=np.int64),
         latest=np.zeros((nv, length + 1), dtype=np.int64),
+        slack=np.full((nv, length + 1), -1, dtype=np.int64),
         where=np.full(a.nt, -1, dtype=np.int64),
         fixed=np.zeros(nv, dtype=np.int64),
         pinned=np.zeros(a.nt, dtype=bool),
@@ -104,6 +108,36 @@ def refresh(a, s, v):
         due = min(a.tw_end[x, a.tw_n[x] - 1], a.v_shift_end[v])
         s.latest[v, k] = min(due, s.latest[v, k + 1] - a.travel[x, nxt] - a.service[x])
         nxt = x
+    _slack(a, s, v)
+
+
+@njit(cache=True)
+def _slack(a, s, v):
+    """Forward slack of each item of route v (see RouteState.slack): a delay on arrival is first
+    absorbed by waiting, then must keep the start within its window, before an SLA deadline or
+    a promised start it meets, and the return within the shift; a break owed or workload balance
+    (a cost on every start) leave it unknown."""
+    n, seq = s.n[v], s.seq[v]
+    if a.b_n[v] > 0 or a.balance > 0.0 or s.cost[v] == INF:
+        s.slack[v, : n + 1] = -1
+        return
+    last = a.v_start[v] if n == 0 else seq[n - 1]
+    s.slack[v, n] = a.v_latest[v] - s.st_t[v, n] - a.travel[last, a.v_end[v]]
+    for i in range(n - 1, -1, -1):
+        x = seq[i]
+        prev = a.v_start[v] if i == 0 else seq[i - 1]
+        start = s.st_t[v, i + 1] - a.service[x]
+        wait = start - s.st_t[v, i] - a.travel[prev, x]
+        room = a.v_shift_end[v] - start
+        for k in range(a.tw_n[x]):  # the window the visit starts in
+            if a.tw_start[x, k] <= start <= a.tw_end[x, k]:
+                room = min(room, a.tw_end[x, k] - start)
+                break
+        if x < a.nt:
+            room = min(room, max(0, a.deadline[x] - start)) if a.weight[x] > 0 else room
+            if a.promised[x] >= 0:
+                room = min(room, max(0, a.promised[x] + a.eta_tol - start))
+        s.slack[v, i] = wait + min(room, s.slack[v, i + 1])
 
 
 @njit(cache=True)
@@ -327,7 +361,18 @@ def tidy(a, s, e):
 
 @njit(cache=True)
 def insertion_cost(a, s, v, k, x, mid):
-    """Added cost of putting x before position k of route v (INF if infeasible)."""
+    """Added cost of putting x before position k of route v (INF if infeasible): in O(1) when
+    the delay it causes stays within the forward slack there, else evaluated from position k."""
+    if s.slack[v, k] >= 0:
+        seq = s.seq[v]
+        prev = a.v_start[v] if k == 0 else seq[k - 1]
+        nxt = a.v_end[v] if k == s.n[v] else seq[k]
+        start = visit_start(a, x, s.st_t[v, k] + a.travel[prev, x])
+        if start >= 0 and start <= a.v_shift_end[v]:
+            delay = start + a.service[x] + a.travel[x, nxt] - s.st_t[v, k] - a.travel[prev, nxt]
+            if 0 <= delay <= s.slack[v, k]:
+                detour = a.travel[prev, x] + a.travel[x, nxt] - a.travel[prev, nxt]
+                return detour + visit_cost(a, v, x, start)
     mid[0] = x
     c = splice_cost(
         a,
