@@ -127,7 +127,6 @@ def test_an_insertion_costs_what_the_route_with_it_costs_whole(p):
     # recorded states: either way it is exact
     a, rng = p.arrays, random.Random(9)
     s, _ = frozen_state(p)
-    mid = np.empty(1, dtype=np.int64)
     checked = feasible = known = 0
     for _ in range(600):
         v = rng.randrange(len(a.v_start))
@@ -141,7 +140,7 @@ def test_an_insertion_costs_what_the_route_with_it_costs_whole(p):
         route = s.seq[v, : s.n[v]].tolist()
         for x in [x for x in random_route(a, rng, v) if s.where[x] < 0][:3]:
             for k in range(s.fixed[v], s.n[v] + 1):
-                got = insertion_cost(a, s, v, k, x, mid)
+                got = insertion_cost(a, s, v, k, x)
                 want = reference.evaluate(a, v, route[:k] + [x] + route[k:]).cost
                 if want == kernel.INF:
                     assert got == kernel.INF

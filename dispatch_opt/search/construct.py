@@ -13,10 +13,9 @@ import math
 import time
 
 import numpy as np
-from numba import njit
 
 from ..problem import ProblemData
-from .kernel import INF
+from .kernel import INF, lean
 from .routes import (
     RouteState,
     best_in_shift,
@@ -120,8 +119,6 @@ def regret_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: f
     for i, x in enumerate(pool):
         _options(a, s, x, p.allowed_vehicles[x], options[i], places[i])
     left = np.ones(len(pool), dtype=bool)
-    mid = np.empty(1, dtype=np.int64)
-    have = np.empty(a.need.shape[1], dtype=np.int64)
     while left.any():
         if time.monotonic() > deadline:
             return False
@@ -131,7 +128,7 @@ def regret_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: f
         x = pool[i]
         v = int(np.argmin(options[i]))
         if places[i, v, 1] >= 0:  # a pick-up: the depot may have run low since
-            c, k, d = best_in_shift(a, s, v, x, INF, mid, 0.0, have)
+            c, k, d = best_in_shift(a, s, v, x, INF, 0.0)
             options[i, v], places[i, v] = (c, (k, d)) if k >= 0 else (INF, (-1, -1))
             if k < 0:
                 continue
@@ -143,24 +140,22 @@ def regret_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: f
     return True
 
 
-@njit(cache=True)
+@lean
 def _options(a, s, x, vehicles, costs, places):
-    mid = np.empty(1, dtype=np.int64)
-    have = np.empty(a.need.shape[1], dtype=np.int64)
     for v in vehicles:
-        c, k, d = best_in_shift(a, s, v, x, INF, mid, 0.0, have)
+        c, k, d = best_in_shift(a, s, v, x, INF, 0.0)
         costs[v] = c if k >= 0 else INF
         places[v, 0], places[v, 1] = k, d
 
 
-@njit(cache=True)
+@lean
 def _refresh_options(a, s, pool, left, vehicles, options, places):
     for i in range(len(pool)):
         if left[i]:
             _options(a, s, pool[i], vehicles, options[i], places[i])
 
 
-@njit(cache=True)
+@lean
 def _regret_pick(options, left):
     best_i, best_regret, best_cost = -1, -INF, INF
     for i in range(len(left)):

@@ -88,6 +88,7 @@ def improve(
     if on_best is not None:
         on_best(tuple(int(x) for x in missed_best), cost)
     hot = HOT * cost / max(1, int((s.where >= 0).sum()))
+    work = ruin.work_for(a, s, len(missed_best))
     chunk, chunks = 20, 0
     while not stop.done(stats.rounds):
         if stop.rounds is not None:
@@ -101,6 +102,7 @@ def improve(
             a,
             s,
             best,
+            work,
             chunk,
             hot,
             COOLING,

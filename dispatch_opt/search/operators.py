@@ -18,17 +18,14 @@ and never changes its order.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
-
-from .kernel import INF, splice_cost
+from .kernel import INF, lean, splice_cost
 from .routes import refresh, stock_holds, tidy
 
 RELOCATE, RELOCATE_BEFORE, OR_OPT2, OR_OPT3, SWAP, TWO_OPT_STAR, TWO_OPT = 0, 1, 2, 3, 4, 5, 6
 OPERATORS = (RELOCATE, RELOCATE_BEFORE, OR_OPT2, OR_OPT3, SWAP, TWO_OPT_STAR, TWO_OPT)
 
 
-@njit(cache=True)
+@lean
 def position(s, x):
     v = s.where[x]
     seq = s.seq[v]
@@ -38,7 +35,7 @@ def position(s, x):
     return -1
 
 
-@njit(cache=True)
+@lean
 def _splice(a, s, v, k, mid, n_mid, j):
     return splice_cost(
         a,
@@ -57,7 +54,7 @@ def _splice(a, s, v, k, mid, n_mid, j):
     )
 
 
-@njit(cache=True)
+@lean
 def _fits(a, s, v, nodes, n_nodes, out_nodes, n_out):
     """Route v may take `nodes` while giving up `out_nodes`: eligible, and the engineer's van
     holds the parts (what it gives up goes back on the van)."""
@@ -76,14 +73,14 @@ def _fits(a, s, v, nodes, n_nodes, out_nodes, n_out):
     return True
 
 
-@njit(cache=True)
+@lean
 def _copy(src, lo, hi, dst, at):
     for i in range(lo, hi):
         dst[at + i - lo] = src[i]
     return at + hi - lo
 
 
-@njit(cache=True)
+@lean
 def move_string(a, s, u, length, w, after, buf_u, buf_w, lens):
     """Relocate (length 1) or or-opt (2, 3): u and the visits after it go next to w."""
     vu, vw = s.where[u], s.where[w]
@@ -138,7 +135,7 @@ def move_string(a, s, u, length, w, after, buf_u, buf_w, lens):
     return c_u - s.cost[vu] + c_w - s.cost[vw]
 
 
-@njit(cache=True)
+@lean
 def swap(a, s, u, w, buf_u, buf_w, lens):
     """u and w change places (in two routes)."""
     vu, vw = s.where[u], s.where[w]
@@ -165,7 +162,7 @@ def swap(a, s, u, w, buf_u, buf_w, lens):
     return c_u - s.cost[vu] + c_w - s.cost[vw]
 
 
-@njit(cache=True)
+@lean
 def two_opt_star(a, s, u, w, buf_u, buf_w, lens):
     """The rest of u's route after u and the rest of w's route after w change routes."""
     vu, vw = s.where[u], s.where[w]
@@ -203,7 +200,7 @@ def two_opt_star(a, s, u, w, buf_u, buf_w, lens):
     return c_u - s.cost[vu] + c_w - s.cost[vw]
 
 
-@njit(cache=True)
+@lean
 def two_opt(a, s, u, w, buf_u, buf_w, lens):
     """Inside one route, the visits from after u up to w are reversed."""
     v = s.where[u]
@@ -223,7 +220,7 @@ def two_opt(a, s, u, w, buf_u, buf_w, lens):
     return c - s.cost[v]
 
 
-@njit(cache=True)
+@lean
 def delta(a, s, op, u, w, buf_u, buf_w, lens):
     if op == RELOCATE:
         return move_string(a, s, u, 1, w, True, buf_u, buf_w, lens)
@@ -240,7 +237,7 @@ def delta(a, s, op, u, w, buf_u, buf_w, lens):
     return two_opt(a, s, u, w, buf_u, buf_w, lens)
 
 
-@njit(cache=True)
+@lean
 def _assign(a, s, v, buf, n):
     e = a.v_engineer[v]
     for i in range(s.n[v]):
@@ -263,7 +260,7 @@ def _assign(a, s, v, buf, n):
     s.n[v] = n
 
 
-@njit(cache=True)
+@lean
 def commit(a, s, vu, vw, buf_u, buf_w, lens):
     """Put the sequences a `*_delta` call wrote in place (vw ignored when lens[1] < 0)."""
     if lens[1] >= 0:
@@ -281,7 +278,7 @@ def commit(a, s, vu, vw, buf_u, buf_w, lens):
         tidy(a, s, a.v_engineer[vw])
 
 
-@njit(cache=True)
+@lean
 def stock_stays(a, s, vu, vw, buf_u, buf_w, lens):
     """The sequences a `*_delta` call wrote keep both engineers' vans from running short along
     their shifts (only in doubt where the search added restock stops)."""
@@ -291,15 +288,12 @@ def stock_stays(a, s, vu, vw, buf_u, buf_w, lens):
     return n_w < 0 or stock_holds(a, s, a.v_engineer[vw], vu, buf_u, lens[0], vw, buf_w, n_w)
 
 
-@njit(cache=True)
+@lean
 def local_search(a, s, order, granular, max_passes):
     """First-improvement descent: each planned ticket u (in `order`) against its `granular`
     nearest planned tickets, every operator, until a pass finds nothing (or `max_passes`).
     Returns the moves made."""
-    cap = s.seq.shape[1]
-    buf_u = np.empty(cap, dtype=np.int64)
-    buf_w = np.empty(cap, dtype=np.int64)
-    lens = np.zeros(2, dtype=np.int64)
+    buf_u, buf_w, lens = s.buf[0], s.buf[1], s.lens
     moves = 0
     k = min(granular, a.neighbours.shape[1])
     for _ in range(max_passes):

@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from .kernel import INF, record_states, splice_cost, visit_cost, visit_start
+from .kernel import INF, lean, record_states, splice_cost, visit_cost, visit_start
 
 
 class RouteState(NamedTuple):
@@ -52,6 +51,9 @@ class RouteState(NamedTuple):
     left: np.ndarray  # (D, P) parts each depot still holds
     restocks: np.ndarray  # (E,) the search's restock stops per engineer; with none, `free` alone
     # says what the van can still give, since stock then only falls along the shifts
+    mid: np.ndarray  # (1,) scratch of insertion_cost
+    buf: np.ndarray  # (2, L) scratch of the operators: the new sequences of the routes they touch
+    lens: np.ndarray  # (2,) their lengths (-1: the second route unchanged)
 
 
 def new_state(a, capacity: int) -> RouteState:
@@ -78,6 +80,9 @@ def new_state(a, capacity: int) -> RouteState:
         depot_of=np.full(nv, -1, dtype=np.int64),
         left=a.depot_parts.copy(),
         restocks=np.zeros(ne, dtype=np.int64),
+        mid=np.zeros(1, dtype=np.int64),
+        buf=np.zeros((2, length), dtype=np.int64),
+        lens=np.zeros(2, dtype=np.int64),
     )
     for v in range(nv):
         refresh(a, s, v)
@@ -94,7 +99,7 @@ def route_capacity(a) -> int:
     return int(min(n, longest // shortest + 2))
 
 
-@njit(cache=True)
+@lean
 def refresh(a, s, v):
     """Recompute route v's cost and states after its sequence changed."""
     s.cost[v] = record_states(
@@ -111,7 +116,7 @@ def refresh(a, s, v):
     _slack(a, s, v)
 
 
-@njit(cache=True)
+@lean
 def _slack(a, s, v):
     """Forward slack of each item of route v (see RouteState.slack): a delay on arrival is first
     absorbed by waiting, then must keep the start within its window, before an SLA deadline or
@@ -140,7 +145,7 @@ def _slack(a, s, v):
         s.slack[v, i] = wait + min(room, s.slack[v, i + 1])
 
 
-@njit(cache=True)
+@lean
 def _use(a, s, v, x, sign):
     if x < a.nt:
         e = a.v_engineer[v]
@@ -149,7 +154,7 @@ def _use(a, s, v, x, sign):
             s.used[v, p] += sign * a.need[x, p]
 
 
-@njit(cache=True)
+@lean
 def put(a, s, v, k, x):
     """Insert node x into route v before position k."""
     n = s.n[v]
@@ -163,7 +168,7 @@ def put(a, s, v, k, x):
     refresh(a, s, v)
 
 
-@njit(cache=True)
+@lean
 def take(a, s, v, k):
     """Remove the item at position k of route v; returns its node."""
     x = s.seq[v, k]
@@ -179,46 +184,37 @@ def take(a, s, v, k):
     return x
 
 
-@njit(cache=True)
-def room(a, s, v, out):
-    """out[p]: how much of part p work on engineer-shift v may still use up: the least the van
-    holds after v or any later shift of its engineer (a restock picks up at a route's head, so
-    stock is lowest at the end of a shift)."""
+@lean
+def room_of(a, s, v, p):
+    """How much of part p work on engineer-shift v may still use up: the least the van holds
+    after v or any later shift of its engineer (a restock picks up at a route's head, so stock
+    is lowest at the end of a shift)."""
     e = a.v_engineer[v]
     if s.restocks[e] == 0:
-        out[:] = s.free[e]
-        return
-    for p in range(len(out)):
-        level, after = a.van[e, p], False
-        for i in range(a.e_shifts.shape[1]):
-            w = a.e_shifts[e, i]
-            if w < 0:
-                break
-            level += s.pick[w, p] - s.used[w, p]
-            if w == v:
-                out[p], after = level, True
-            elif after:
-                out[p] = min(out[p], level)
+        return s.free[e, p]
+    level, least, after = a.van[e, p], 0, False
+    for i in range(a.e_shifts.shape[1]):
+        w = a.e_shifts[e, i]
+        if w < 0:
+            break
+        level += s.pick[w, p] - s.used[w, p]
+        if w == v:
+            least, after = level, True
+        elif after:
+            least = min(least, level)
+    return least
 
 
-@njit(cache=True)
+@lean
 def stock_ok(a, s, v, x):
     """The engineer's van still holds every part ticket x uses up, on engineer-shift v."""
-    e = a.v_engineer[v]
-    if s.restocks[e] == 0:
-        for p in range(a.need.shape[1]):
-            if s.free[e, p] < a.need[x, p]:
-                return False
-        return True
-    have = np.empty(a.need.shape[1], dtype=np.int64)
-    room(a, s, v, have)
-    for p in range(len(have)):
-        if have[p] < a.need[x, p]:
+    for p in range(a.need.shape[1]):
+        if a.need[x, p] > 0 and room_of(a, s, v, p) < a.need[x, p]:
             return False
     return True
 
 
-@njit(cache=True)
+@lean
 def stock_holds(a, s, e, v1, buf1, n1, v2, buf2, n2):
     """Engineer e's van never runs short along its shifts if route v1 became buf1[:n1] and route
     v2 became buf2[:n2] (n2 < 0: v2 unchanged). Needed only when e has restock stops."""
@@ -243,38 +239,33 @@ def stock_holds(a, s, e, v1, buf1, n1, v2, buf2, n2):
     return True
 
 
-@njit(cache=True)
-def _depot_has(a, s, d, x, have):
-    """Depot d holds what ticket x needs beyond `have` (what the van can still give)."""
-    for p in range(len(have)):
-        if s.left[d, p] < a.need[x, p] - have[p]:
+@lean
+def _depot_has(a, s, d, v, x):
+    """Depot d holds what ticket x needs beyond what the van can still give on engineer-shift v."""
+    for p in range(a.need.shape[1]):
+        if a.need[x, p] > 0 and s.left[d, p] < a.need[x, p] - room_of(a, s, v, p):
             return False
     return True
 
 
-@njit(cache=True)
-def best_in_shift(a, s, v, x, bound, mid, blink, have):
+@lean
+def best_in_shift(a, s, v, x, bound, blink):
     """Cheapest place for ticket x on engineer-shift v, if cheaper than `bound`: (added cost,
     position, depot), position -1 if none. With a depot >= 0 the van is short and picks up the
     rest at that depot: at the restock stop already heading the route, or at one added there
-    (restock as a move: the position is then in the route with that stop). `have` is scratch of
-    one slot per part."""
+    (restock as a move: the position is then in the route with that stop)."""
     if not a.allowed[x, v] or s.cost[v] == INF:
         return INF, -1, -1
-    room(a, s, v, have)
-    short = False
-    for p in range(len(have)):
-        short = short or have[p] < a.need[x, p]
-    if not short:
-        c, k = best_in_route(a, s, v, x, bound, mid, blink)
+    if stock_ok(a, s, v, x):
+        c, k = best_in_route(a, s, v, x, bound, blink)
         return c, k, -1
     if s.locked[v]:  # a restock kept from the plan in force: stock after it is not tracked
         return INF, -1, -1
     d = s.depot_of[v]
     if d >= 0:
-        if not _depot_has(a, s, d, x, have):
+        if not _depot_has(a, s, d, v, x):
             return INF, -1, -1
-        c, k = best_in_route(a, s, v, x, bound, mid, blink)
+        c, k = best_in_route(a, s, v, x, bound, blink)
         return c, k, d
     best, bk, bd = bound, -1, -1
     f, before = s.fixed[v], s.cost[v]
@@ -282,7 +273,7 @@ def best_in_shift(a, s, v, x, bound, mid, blink, have):
     nxt = a.v_end[v] if f == s.n[v] else s.seq[v, f]
     for d in range(a.restock_node.shape[1]):
         r = a.restock_node[v, d]
-        if r < 0 or not _depot_has(a, s, d, x, have):
+        if r < 0 or not _depot_has(a, s, d, v, x):
             continue
         if a.travel[prev, r] + a.travel[r, nxt] - a.travel[prev, nxt] >= best:
             continue  # the detour alone costs more than the best place found
@@ -290,7 +281,7 @@ def best_in_shift(a, s, v, x, bound, mid, blink, have):
         s.fixed[v] = f + 1
         detour = s.cost[v] - before
         if detour < best:
-            c, k = best_in_route(a, s, v, x, best - detour, mid, blink)
+            c, k = best_in_route(a, s, v, x, best - detour, blink)
             if k >= 0:
                 best, bk, bd = c + detour, k, d
         take(a, s, v, f)
@@ -298,55 +289,45 @@ def best_in_shift(a, s, v, x, bound, mid, blink, have):
     return best, bk, bd
 
 
-@njit(cache=True)
+@lean
 def place(a, s, v, k, x, d):
     """Put ticket x before position k of route v, as `best_in_shift` found it: with depot d >= 0,
     the van picks up what it lacks there, at a restock stop heading the route (added if none)."""
     if d >= 0:
         e = a.v_engineer[v]
-        have = np.empty(a.need.shape[1], dtype=np.int64)
-        room(a, s, v, have)
         if s.depot_of[v] < 0:
             put(a, s, v, s.fixed[v], a.restock_node[v, d])
             s.fixed[v] += 1
             s.depot_of[v] = d
             s.restocks[e] += 1
-        for p in range(len(have)):
-            short = max(0, a.need[x, p] - have[p])
+        for p in range(a.need.shape[1]):
+            short = max(0, a.need[x, p] - room_of(a, s, v, p))
             s.pick[v, p] += short
             s.left[d, p] -= short
             s.free[e, p] += short
     put(a, s, v, k, x)
 
 
-@njit(cache=True)
+@lean
 def tidy(a, s, e):
     """Pick up no more than engineer e's visits need: pickups cut, latest first, and a restock
     stop that picks up nothing taken out."""
     if s.restocks[e] == 0:
         return
-    nshift, nparts = a.e_shifts.shape[1], a.need.shape[1]
-    level = np.empty((nshift, nparts), dtype=np.int64)
-    for i in range(nshift - 1, -1, -1):
+    for i in range(a.e_shifts.shape[1] - 1, -1, -1):
         w = a.e_shifts[e, i]
         if w < 0 or s.depot_of[w] < 0:
             continue
-        d = s.depot_of[w]
-        running = a.van[e].copy()  # the van after each shift, as things stand
-        for j in range(nshift):
-            u = a.e_shifts[e, j]
-            if u < 0:
-                break
-            for p in range(nparts):
-                running[p] += s.pick[u, p] - s.used[u, p]
-                level[j, p] = running[p]
-        empty = True
-        for p in range(nparts):
-            spare = s.pick[w, p]
-            for j in range(i, nshift):
-                if a.e_shifts[e, j] < 0:
+        d, empty = s.depot_of[w], True
+        for p in range(a.need.shape[1]):
+            spare, level = s.pick[w, p], a.van[e, p]  # spare: the least the van holds from w on
+            for j in range(a.e_shifts.shape[1]):
+                u = a.e_shifts[e, j]
+                if u < 0:
                     break
-                spare = min(spare, level[j, p])
+                level += s.pick[u, p] - s.used[u, p]
+                if j >= i:
+                    spare = min(spare, level)
             spare = max(0, spare)
             s.pick[w, p] -= spare
             s.left[d, p] += spare
@@ -359,8 +340,8 @@ def tidy(a, s, e):
             s.restocks[e] -= 1
 
 
-@njit(cache=True)
-def insertion_cost(a, s, v, k, x, mid):
+@lean
+def insertion_cost(a, s, v, k, x):
     """Added cost of putting x before position k of route v (INF if infeasible): in O(1) when
     the delay it causes stays within the forward slack there, else evaluated from position k."""
     if s.slack[v, k] >= 0:
@@ -373,6 +354,7 @@ def insertion_cost(a, s, v, k, x, mid):
             if 0 <= delay <= s.slack[v, k]:
                 detour = a.travel[prev, x] + a.travel[x, nxt] - a.travel[prev, nxt]
                 return detour + visit_cost(a, v, x, start)
+    mid = s.mid
     mid[0] = x
     c = splice_cost(
         a,
@@ -392,8 +374,8 @@ def insertion_cost(a, s, v, k, x, mid):
     return c - s.cost[v]
 
 
-@njit(cache=True)
-def best_in_route(a, s, v, x, bound, mid, blink):
+@lean
+def best_in_route(a, s, v, x, bound, blink):
     """Cheapest place for x in route v, if cheaper than `bound`: (added cost, position) or
     (INF, -1). Places are skipped where x would arrive after its last window closes, where the
     added travel alone reaches the bound, and, with probability
@@ -418,19 +400,17 @@ def best_in_route(a, s, v, x, bound, mid, blink):
             continue
         if blink > 0.0 and np.random.random() < blink:
             continue
-        c = insertion_cost(a, s, v, k, x, mid)
+        c = insertion_cost(a, s, v, k, x)
         if c < best:
             best, where = c, k
     return best, where
 
 
-@njit(cache=True)
+@lean
 def best_insertion(a, s, x, vehicles, blink):
     """Cheapest feasible place for ticket x among `vehicles`: (added cost, vehicle, position,
     depot; see best_in_shift), vehicle -1 if none. Only one empty route of each alike class is
     tried."""
-    mid = np.empty(1, dtype=np.int64)
-    have = np.empty(a.need.shape[1], dtype=np.int64)
     best, bv, bk, bd = INF, -1, -1, -1
     for i in range(len(vehicles)):
         v = vehicles[i]
@@ -440,7 +420,7 @@ def best_insertion(a, s, x, vehicles, blink):
             if s.seen[a.v_alike[v]] == x:
                 continue
             s.seen[a.v_alike[v]] = x
-        c, k, d = best_in_shift(a, s, v, x, best, mid, blink, have)
+        c, k, d = best_in_shift(a, s, v, x, best, blink)
         if k >= 0:
             best, bv, bk, bd = c, v, k, d
     for i in range(len(vehicles)):  # clear the scratch marks for the next call

@@ -13,11 +13,11 @@ it touched, not by copying every route.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from .kernel import INF
+from .kernel import INF, lean
 from .operators import local_search
 from .routes import best_insertion, place, put, refresh, take, tidy
 
@@ -32,71 +32,137 @@ POLISH_NEIGHBOURS = 12  # nearest tickets the local search tries around each vis
 CURRENT, BEST, ROUNDS, KEPT, MOVES = 0, 1, 2, 3, 4
 
 
-@njit(cache=True)
-def _touch(a, s, v, it, mark, touched, nt_, log, emark, saved_free):
+class Work(NamedTuple):
+    """Scratch arrays of `run`, made once per search (the compiled loop allocates nothing)."""
+
+    missed: np.ndarray  # (tiers,) tickets left out per tier, now and in the trial
+    trial: np.ndarray
+    mark: np.ndarray  # (V,) round that last logged each route / engineer
+    emark: np.ndarray  # (E,)
+    touched: np.ndarray  # (V,) routes the round changed, in order
+    log_seq: np.ndarray  # (V, L) the undo log: each touched route as it was
+    log_n: np.ndarray  # (V, 2) length, depot of its restock stop
+    log_fixed: np.ndarray  # (V,)
+    log_pick: np.ndarray  # (V, P)
+    saved_free: np.ndarray  # (E, P + 1) each touched engineer's van, and its restock count
+    saved_left: np.ndarray  # (D, P) the depots
+    pool: np.ndarray  # (nt,) tickets to put back
+    keys: np.ndarray  # (nt,) their order
+    order: np.ndarray  # (nt,)
+    taken_out: np.ndarray  # (nt,) bool
+    served: np.ndarray  # (nt,)
+    ruined: np.ndarray  # (V,) bool
+    near_route: np.ndarray  # (V,)
+    cand: np.ndarray  # (V,)
+
+
+def work_for(a, s, tiers: int) -> Work:
+    nv, nt, ne = len(s.n), a.nt, len(s.free)
+    parts = s.pick.shape[1]
+    return Work(
+        missed=np.zeros(tiers, dtype=np.int64),
+        trial=np.zeros(tiers, dtype=np.int64),
+        mark=np.full(nv, -1, dtype=np.int64),
+        emark=np.full(ne, -1, dtype=np.int64),
+        touched=np.zeros(nv, dtype=np.int64),
+        log_seq=np.zeros((nv, s.seq.shape[1]), dtype=np.int64),
+        log_n=np.zeros((nv, 2), dtype=np.int64),
+        log_fixed=np.zeros(nv, dtype=np.int64),
+        log_pick=np.zeros((nv, parts), dtype=np.int64),
+        saved_free=np.zeros((ne, parts + 1), dtype=np.int64),
+        saved_left=s.left.copy(),
+        pool=np.zeros(nt, dtype=np.int64),
+        keys=np.zeros(nt, dtype=np.float64),
+        order=np.zeros(nt, dtype=np.int64),
+        taken_out=np.zeros(nt, dtype=np.bool_),
+        served=np.zeros(nt, dtype=np.int64),
+        ruined=np.zeros(nv, dtype=np.bool_),
+        near_route=np.full(nv, -1, dtype=np.int64),
+        cand=np.zeros(nv, dtype=np.int64),
+    )
+
+
+@lean
+def _touch(a, s, w, v, it, n_touched):
     """Log route v (and its engineer's van) before round `it` first changes it."""
-    if mark[v] == it:
-        return nt_
-    mark[v] = it
-    touched[nt_] = v
-    saved_seq, saved_n, saved_fixed, saved_pick = log
-    saved_n[nt_, 0] = s.n[v]
-    saved_n[nt_, 1] = s.depot_of[v]
-    saved_fixed[nt_] = s.fixed[v]
-    saved_pick[nt_, :] = s.pick[v, :]
+    if w.mark[v] == it:
+        return n_touched
+    w.mark[v] = it
+    w.touched[n_touched] = v
+    w.log_n[n_touched, 0] = s.n[v]
+    w.log_n[n_touched, 1] = s.depot_of[v]
+    w.log_fixed[n_touched] = s.fixed[v]
+    for p in range(s.pick.shape[1]):
+        w.log_pick[n_touched, p] = s.pick[v, p]
     for i in range(s.n[v]):
-        saved_seq[nt_, i] = s.seq[v, i]
+        w.log_seq[n_touched, i] = s.seq[v, i]
     e = a.v_engineer[v]
-    if emark[e] != it:
-        emark[e] = it
-        saved_free[e, :-1] = s.free[e, :]
-        saved_free[e, -1] = s.restocks[e]
-    return nt_ + 1
+    if w.emark[e] != it:
+        w.emark[e] = it
+        for p in range(s.free.shape[1]):
+            w.saved_free[e, p] = s.free[e, p]
+        w.saved_free[e, -1] = s.restocks[e]
+    return n_touched + 1
 
 
-@njit(cache=True)
-def _undo(a, s, pool, n_pool, touched, n_touched, log, saved_free, saved_left):
+@lean
+def _undo(a, s, w, n_pool, n_touched):
     """Put every route a rejected round touched back as it was."""
-    nt = a.nt
-    saved_seq, saved_n, saved_fixed, saved_pick = log
+    nt, parts = a.nt, s.pick.shape[1]
     for q in range(n_pool):
-        s.where[pool[q]] = -1
+        s.where[w.pool[q]] = -1
     for i in range(n_touched):
-        v = touched[i]
+        v = w.touched[i]
         for q in range(s.n[v]):
             s.seq[v, q] = -1
-        s.n[v], s.depot_of[v], s.fixed[v] = saved_n[i, 0], saved_n[i, 1], saved_fixed[i]
-        s.pick[v, :] = saved_pick[i, :]
-        s.used[v, :] = 0
+        s.n[v], s.depot_of[v], s.fixed[v] = w.log_n[i, 0], w.log_n[i, 1], w.log_fixed[i]
+        for p in range(parts):
+            s.pick[v, p] = w.log_pick[i, p]
+            s.used[v, p] = 0
         for q in range(s.n[v]):
-            x = saved_seq[i, q]
+            x = w.log_seq[i, q]
             s.seq[v, q] = x
             if x < nt:
                 s.where[x] = v
-                s.used[v, :] += a.need[x, :]
+                for p in range(parts):
+                    s.used[v, p] += a.need[x, p]
         e = a.v_engineer[v]
-        s.free[e, :] = saved_free[e, :-1]
-        s.restocks[e] = saved_free[e, -1]
+        for p in range(parts):
+            s.free[e, p] = w.saved_free[e, p]
+        s.restocks[e] = w.saved_free[e, -1]
         refresh(a, s, v)
-    s.left[:] = saved_left
+    _copy2(w.saved_left, s.left)
 
 
-@njit(cache=True)
+@lean
+def _copy1(src, dst):
+    for i in range(len(src)):
+        dst[i] = src[i]
+
+
+@lean
+def _copy2(src, dst):
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[i, j] = src[i, j]
+
+
+@lean
 def keep_best(s, best):
     """Copy what defines the routes of `s` into `best` (costs and states follow by refresh)."""
-    best.seq[:] = s.seq
-    best.n[:] = s.n
-    best.where[:] = s.where
-    best.free[:] = s.free
-    best.fixed[:] = s.fixed
-    best.used[:] = s.used
-    best.pick[:] = s.pick
-    best.depot_of[:] = s.depot_of
-    best.left[:] = s.left
-    best.restocks[:] = s.restocks
+    _copy2(s.seq, best.seq)
+    _copy1(s.n, best.n)
+    _copy1(s.where, best.where)
+    _copy2(s.free, best.free)
+    _copy1(s.fixed, best.fixed)
+    _copy2(s.used, best.used)
+    _copy2(s.pick, best.pick)
+    _copy1(s.depot_of, best.depot_of)
+    _copy2(s.left, best.left)
+    _copy1(s.restocks, best.restocks)
 
 
-@njit(cache=True)
+@lean
 def _missed(a, s, out):
     out[:] = 0
     for x in range(a.nt):
@@ -104,7 +170,7 @@ def _missed(a, s, out):
             out[a.rank[x]] += 1
 
 
-@njit(cache=True)
+@lean
 def _total(s):
     c = 0.0
     for v in range(len(s.cost)):
@@ -113,7 +179,7 @@ def _total(s):
     return c
 
 
-@njit(cache=True)
+@lean
 def _better(m1, c1, m2, c2):
     for k in range(len(m1)):
         if m1[k] != m2[k]:
@@ -121,42 +187,31 @@ def _better(m1, c1, m2, c2):
     return c1 < c2
 
 
-@njit(cache=True)
-def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best, polish):
+@lean
+def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_best, polish):
     """`rounds` rounds of ruin and recreate on state `s`, the temperature falling geometrically
     from hot * cold**start to hot * cold**stop; the best state met is kept in `best` (a RouteState
-    too, see keep_best) with its missed tickets per tier and cost.
+    too, see keep_best) with its missed tickets per tier and cost. `w` is the scratch (Work);
     `counters` carries the current and best cost and round counts between calls."""
     np.random.seed(seed)
     nv, nt = len(s.n), a.nt
     tiers = len(missed_best)
-    missed = np.zeros(tiers, dtype=np.int64)
-    trial = np.zeros(tiers, dtype=np.int64)
-    _missed(a, s, missed)
-    cap = s.seq.shape[1]
-    mark = np.full(nv, -1, dtype=np.int64)
-    emark = np.full(len(s.free), -1, dtype=np.int64)
-    touched = np.empty(nv, dtype=np.int64)
-    log = (
-        np.empty((nv, cap), dtype=np.int64),  # sequence
-        np.empty((nv, 2), dtype=np.int64),  # length, depot of the restock stop
-        np.empty(nv, dtype=np.int64),  # fixed
-        np.empty((nv, s.pick.shape[1]), dtype=np.int64),  # pickup
+    missed, trial, pool, keys, order = w.missed, w.trial, w.pool, w.keys, w.order
+    taken_out, ruined, near_route, cand, served = (
+        w.taken_out,
+        w.ruined,
+        w.near_route,
+        w.cand,
+        w.served,
     )
-    saved_free = np.zeros((len(s.free), s.free.shape[1] + 1), dtype=np.int64)  # + restocks
-    saved_left = s.left.copy()
-    pool = np.empty(nt, dtype=np.int64)
-    keys = np.empty(nt, dtype=np.float64)
-    taken_out = np.zeros(nt, dtype=np.bool_)
-    ruined = np.zeros(nv, dtype=np.bool_)
-    near_route = np.full(nv, -1, dtype=np.int64)
-    cand = np.empty(nv, dtype=np.int64)
-    served = np.empty(nt, dtype=np.int64)
+    _missed(a, s, missed)
     k_near = min(GRANULAR, a.neighbours.shape[1])
-    deadline_span = max(1.0, float(np.abs(a.deadline[:nt]).max())) if nt else 1.0
-    service_span = float(a.service[:nt].max()) if nt else 1.0
+    deadline_span, service_span = 1.0, 1.0
+    for x in range(nt):
+        deadline_span = max(deadline_span, abs(float(a.deadline[x])))
+        service_span = max(service_span, float(a.service[x]))
     for r in range(rounds):
-        it = r
+        it = int(counters[ROUNDS])  # marks the routes logged this round
         frac = start + (stop - start) * r / max(1, rounds)
         temperature = hot * cold**frac
         n_served = 0
@@ -175,7 +230,7 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
         longest = max(1, min(MAX_STRING, round(n_served / max(1, used))))
         n_routes = int(np.random.uniform(1.0, 4.0 * MEAN_REMOVED / (1.0 + longest)))
         centre = served[np.random.randint(n_served)]
-        saved_left[:] = s.left
+        _copy2(s.left, w.saved_left)
         n_touched, n_pool = 0, 0
         n_ruined = 0
         for i in range(-1, a.neighbours.shape[1]):
@@ -191,7 +246,7 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
             lo = max(s.fixed[v], j - size + 1)
             hi = min(j, s.n[v] - size)
             first = np.random.randint(lo, hi + 1)
-            n_touched = _touch(a, s, v, it, mark, touched, n_touched, log, emark, saved_free)
+            n_touched = _touch(a, s, w, v, it, n_touched)
             for _ in range(size):
                 y = take(a, s, v, first)
                 pool[n_pool] = y
@@ -224,8 +279,8 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
             else:
                 t = 1.0 - a.service[x] / (1.0 + service_span)
             keys[q] = a.rank[x] * 2.0 + t
-        order = np.argsort(keys[:n_pool], kind="mergesort")
-        for q in order:
+        _sort(keys, n_pool, order)
+        for q in order[:n_pool]:
             x = pool[q]
             n_cand = 0
             if taken_out[x]:  # routes nearby, those ruined, the empty ones
@@ -249,20 +304,18 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
                 near_route[cand[c]] = -1
             added, v, k, d = best_insertion(a, s, x, cand[:n_cand], BLINK)
             if v >= 0:
-                n_touched = _touch(a, s, v, it, mark, touched, n_touched, log, emark, saved_free)
+                n_touched = _touch(a, s, w, v, it, n_touched)
                 place(a, s, v, k, x, d)
         # ---- pick up no more than the visits need (the round may have moved parts work away)
         for i in range(n_touched):
-            e = a.v_engineer[touched[i]]
-            if s.restocks[e] > 0 and emark[e] == it:
+            e = a.v_engineer[w.touched[i]]
+            if s.restocks[e] > 0 and w.emark[e] == it:
                 for j in range(a.e_shifts.shape[1]):
-                    w = a.e_shifts[e, j]
-                    if w >= 0:
-                        n_touched = _touch(
-                            a, s, w, it, mark, touched, n_touched, log, emark, saved_free
-                        )
+                    u = a.e_shifts[e, j]
+                    if u >= 0:
+                        n_touched = _touch(a, s, w, u, it, n_touched)
                 tidy(a, s, e)
-                emark[e] = -2 - it  # tidied this round
+                w.emark[e] = -2 - it  # tidied this round
         # ---- accept or undo
         _missed(a, s, trial)
         cost = _total(s)
@@ -277,24 +330,36 @@ def run(a, s, best, rounds, hot, cold, start, stop, seed, counters, missed_best,
                 # a new best: polished by the local search around the visits it moved
                 counters[MOVES] += local_search(a, s, pool[:n_pool], polish, 2)
                 cost = _total(s)
-            missed[:] = trial
+            _copy1(trial, missed)
             counters[CURRENT] = cost
             counters[KEPT] += 1
             if _better(trial, cost, missed_best, counters[BEST]):
-                missed_best[:] = trial
+                _copy1(trial, missed_best)
                 counters[BEST] = cost
                 keep_best(s, best)
         else:
-            _undo(a, s, pool, n_pool, touched, n_touched, log, saved_free, saved_left)
+            _undo(a, s, w, n_pool, n_touched)
         for q in range(n_pool):
             taken_out[pool[q]] = False
         for i in range(n_touched):
-            ruined[touched[i]] = False
+            ruined[w.touched[i]] = False
         counters[ROUNDS] += 1
     return counters
 
 
-@njit(cache=True)
+@lean
+def _sort(keys, n, order):
+    """order[:n]: the indices of keys[:n] in ascending order, ties kept in place (a stable
+    insertion sort: a pool is a few dozen tickets)."""
+    for i in range(n):
+        j, key = i, keys[i]
+        while j > 0 and keys[order[j - 1]] > key:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = i
+
+
+@lean
 def _index(s, v, x):
     for i in range(s.n[v]):
         if s.seq[v, i] == x:
