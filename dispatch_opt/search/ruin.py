@@ -54,6 +54,8 @@ class Work(NamedTuple):
     ruined: np.ndarray  # (V,) bool
     near_route: np.ndarray  # (V,)
     cand: np.ndarray  # (V,)
+    wrecked: np.ndarray  # (V,) the routes ruined this round, in order
+    empty: np.ndarray  # (V,) the routes empty at the start of the recreate
 
 
 def work_for(a, s, tiers: int) -> Work:
@@ -79,6 +81,8 @@ def work_for(a, s, tiers: int) -> Work:
         ruined=np.zeros(nv, dtype=np.bool_),
         near_route=np.full(nv, -1, dtype=np.int64),
         cand=np.zeros(nv, dtype=np.int64),
+        wrecked=np.zeros(nv, dtype=np.int64),
+        empty=np.zeros(nv, dtype=np.int64),
     )
 
 
@@ -259,15 +263,21 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
                 n_pool -= size
                 continue
             ruined[v] = True
+            w.wrecked[n_ruined] = v
             n_ruined += 1
         # ---- the unplanned tickets the ruined routes could take join the pool
         for x in range(nt):
             if s.where[x] < 0 and not taken_out[x]:
-                for v in range(nv):
-                    if ruined[v] and a.allowed[x, v]:
+                for i in range(n_ruined):
+                    if a.allowed[x, w.wrecked[i]]:
                         pool[n_pool] = x
                         n_pool += 1
                         break
+        n_empty = 0
+        for v in range(nv):
+            if s.n[v] == 0:
+                w.empty[n_empty] = v
+                n_empty += 1
         # ---- recreate: tier by tier, ties broken by one of three orders drawn at random
         tie = np.random.randint(3)  # at random, by SLA deadline, longest first
         for q in range(n_pool):
@@ -290,16 +300,16 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
                         near_route[v] = x
                         cand[n_cand] = v
                         n_cand += 1
-                for v in range(nv):
-                    if near_route[v] != x and (ruined[v] or s.n[v] == 0):
+                for i in range(n_ruined + n_empty):
+                    v = w.wrecked[i] if i < n_ruined else w.empty[i - n_ruined]
+                    if near_route[v] != x:
                         near_route[v] = x
                         cand[n_cand] = v
                         n_cand += 1
             else:  # it fitted nowhere before: only where room was made
-                for v in range(nv):
-                    if ruined[v]:
-                        cand[n_cand] = v
-                        n_cand += 1
+                for i in range(n_ruined):
+                    cand[n_cand] = w.wrecked[i]
+                    n_cand += 1
             for c in range(n_cand):  # reset the scratch marks
                 near_route[cand[c]] = -1
             added, v, k, d = best_insertion(a, s, x, cand[:n_cand], BLINK)
