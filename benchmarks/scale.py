@@ -17,7 +17,8 @@ peak of their sum):
 - `cluster4`: a LocalCluster of 4 workers on this 2-core machine, network 150 x 1,500, 60 s.
 Every plan is checked by the contract's referee (../shared/tools/check_plan.py, when present) and by
 dispatch_opt.check (run afterwards in its own subprocess; its peak memory is recorded apart).
-Writes benchmarks/results/scale-<date>.csv and .md (appending to today's files).
+Writes benchmarks/results/scale-<date><tag>.csv and .md (appending to today's files), with the
+load averages (1, 5, 15 min) before and after each solve: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import psutil
@@ -61,6 +63,9 @@ FIELDS = [
     "referee",
     "checker",
     "checker_peak_mb",
+    "codes",
+    "load_start",
+    "load_end",
     "note",
 ]
 
@@ -117,6 +122,21 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
     return time.monotonic() - t, peak / 1e6, out
 
 
+def _border(b: dict) -> str:
+    """Border pairs improved/re-solved (not started), and the offer pass's placed/offered."""
+    out = "{improved}/{pairs}".format(**b)
+    if b.get("skipped"):
+        out += f" ({b['skipped']} not started)"
+    if "offered" in b:
+        out += f", offer {b['placed']}/{b['offered']}"
+    return out
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (as `uptime` prints them): the machine is shared."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def generate(tmp: Path, name: str, **options) -> Path:
     from dispatch_opt.generate import generate_from_options, to_json
 
@@ -129,6 +149,7 @@ def generate(tmp: Path, name: str, **options) -> Path:
 def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: int = 0) -> dict:
     plan_path = TMP / f"{scenario.stem}.{case}.{mode}.{workers}.plan.json"
     me = [sys.executable, __file__]
+    load_start = _load()
     wall, peak, out = run_measured(
         me + ["--one", str(scenario), mode, str(limit), str(workers), str(plan_path), str(seed)]
     )
@@ -149,7 +170,13 @@ def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: i
         "served": k["served"],
         "travel_min": k["travel_min"],
         "territories": len(k.get("territories", [])) or "",
-        "border": "{improved}/{pairs}".format(**k["border"]) if "border" in k else "",
+        "border": _border(k["border"]) if "border" in k else "",
+        "codes": " ".join(
+            f"{c} {n}"
+            for c, n in sorted(Counter(u.get("code") for u in plan["unassigned"]).items())
+        ),
+        "load_start": load_start,
+        "load_end": _load(),
         "note": "; ".join(plan.get("notes", [])[:1])[:160],
     }
     for t in TIERS:
@@ -216,12 +243,13 @@ def main() -> None:
         return check_child(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="large,compare,portfolio")
+    ap.add_argument("--tag", default="", help="suffix of the results files (scale-<date><tag>)")
     args = ap.parse_args()
     tmp = TMP
     tmp.mkdir(exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
     rows = cases(args.cases.split(","), tmp)
-    stem = HERE / "results" / f"scale-{started:%Y-%m-%d}"
+    stem = HERE / "results" / f"scale-{started:%Y-%m-%d}{args.tag}"
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = stem.with_suffix(".csv")
     old = list(csv.DictReader(open(path, newline=""))) if path.exists() else []
@@ -234,11 +262,14 @@ def main() -> None:
     ).stdout.strip()
     lines = [
         f"\n## {args.cases} ({started:%Y-%m-%d %H:%M} UTC, commit {commit}, "
-        f"{os.cpu_count()} cores, {platform.python_version()}, other agents sharing the cores)\n",
+        f"{os.cpu_count()} cores, {platform.python_version()}; the cores may be shared with "
+        "another engineer's jobs: load averages 1/5/15 min before and after each solve in the "
+        "last column)\n",
         "| case | scenario | mode | workers | limit s | wall s (solve call) | peak MB | served | "
         + " | ".join(TIERS)
-        + " | travel min | territories | border improved | referee | checker (peak MB) |",
-        "|" + "---|" * (15 + len(TIERS) - 4),
+        + " | travel min | territories | border improved | referee | checker (peak MB) "
+        "| unassigned by code | load before / after |",
+        "|" + "---|" * (17 + len(TIERS) - 4),
     ]
     for r in rows:
         tiers = " | ".join(
@@ -249,7 +280,8 @@ def main() -> None:
             f"| {r['wall_s']} ({r.get('solve_s', '-')}) | {r['peak_mb']} "
             f"| {r['served']}/{r['tickets']} | {tiers} "
             f"| {r['travel_min']} | {r['territories']} | {r['border']} | {r.get('referee', '-')} "
-            f"| {r['checker']} ({r['checker_peak_mb']}) |"
+            f"| {r['checker']} ({r['checker_peak_mb']}) | {r['codes']} "
+            f"| {r['load_start']} / {r['load_end']} |"
         )
     with open(stem.with_suffix(".md"), "a") as f:
         f.write("\n".join(lines) + "\n")
