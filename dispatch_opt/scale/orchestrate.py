@@ -46,6 +46,7 @@ RESERVE_S = 1.0
 CLUSTER_START_S = 4.0  # what starting an embedded LocalCluster is budgeted at
 NEIGHBOURS = 3  # each territory is paired with its nearest few for the border phase
 NEAR_KM = 5.0  # ... if their tickets come this close (no work moves between far-apart towns)
+PAIR_SHARE = 0.9  # of a border round's time, the pair's time limit (shipping, ranking, overrun)
 
 
 def min_seconds(tickets: int) -> float:
@@ -64,8 +65,9 @@ def replan_seconds(tickets: int) -> float:
 
 def offer_seconds(tickets: int) -> float:
     """What the offer pass (insertion only, no search) is budgeted at for this many tickets: about
-    four times what it takes on an idle core (1,500 tickets in 1 s), for a loaded machine."""
-    return 0.5 + tickets / 250.0
+    three times what it takes on an idle core (1,500 tickets in 0.7 to 1 s), for a loaded
+    machine."""
+    return 0.5 + tickets / 500.0
 
 
 def rank_key(sc: Scenario, plan: Plan, params: SolveParams) -> tuple:
@@ -395,7 +397,7 @@ def _border_phase(sc, params, territories, plans, run, end: float, border: dict)
             pair_sc = sub_scenario(sc, [territories[a], territories[b]])
             current = _join(pair_sc.name, [plans[a], plans[b]])
             currents.append((pair_sc, current))
-            step = _single(params, time_limit_s=pair_s * 0.95, seed=seed, **free_moves)
+            step = _single(params, time_limit_s=pair_s * PAIR_SHARE, seed=seed, **free_moves)
             tasks.append((pair_sc, step, current))
         results = run.map(_solve_task, tasks)
         for (a, b), (pair_sc, current), new in zip(batch, currents, results):
@@ -416,6 +418,7 @@ def _offer_pass(sc, params, territories, plans, run, groups, end: float, border:
     (a ticket whose group the clock leaves untried keeps its reason from before)."""
     size = lambda g: sum(len(territories[i].tickets) for i in g)  # noqa: E731
     todo = [g for g in groups if any(plans[i].unassigned for i in g)]
+    before = sum(len(p.unassigned) for p in plans)
     for batch in disjoint_rounds(todo, run.workers):
         if max(offer_seconds(size(g)) for g in batch) > end - time.monotonic():
             break
@@ -430,11 +433,9 @@ def _offer_pass(sc, params, territories, plans, run, groups, end: float, border:
             tasks.append((group_sc, step, routes_only))
         results = run.map(_solve_task, tasks)
         for g, (group_sc, current), new in zip(batch, currents, results):
-            border["offered"] += len(current.unassigned)
             better = rank_key(group_sc, new, params) < rank_key(group_sc, current, params)
             if not better:  # the routes stand; the reasons are the ones found just now
                 new = Plan(current.scenario_name, current.routes, _reasons(current, new))
-            border["placed"] += len(current.unassigned) - len(new.unassigned)
             keep = {i: plans[i].kpis.get("status", "solved") for i in g}
             if len(g) == 1:
                 plans[g[0]] = Plan(new.scenario_name, new.routes, new.unassigned, kpis={})
@@ -442,6 +443,8 @@ def _offer_pass(sc, params, territories, plans, run, groups, end: float, border:
                 _take(territories[g[0]], territories[g[1]], new, plans, g[0], g[1])
             for i in g:
                 plans[i].kpis = {"status": keep[i]}
+    border["offered"] = before
+    border["placed"] = before - sum(len(p.unassigned) for p in plans)
 
 
 def _reasons(current: Plan, tried: Plan) -> list:
