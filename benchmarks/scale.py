@@ -129,6 +129,7 @@ def _border(b: dict) -> str:
         out += f" ({b['skipped']} not started)"
     if "offered" in b:
         out += f", offer {b['placed']}/{b['offered']}"
+        out += f" ({b['bumped']} bumped)" if b.get("bumped") else ""
     return out
 
 

@@ -294,7 +294,8 @@ def _territories(sc, params, previous, on_progress, territories, run, t0):
     n = len(sc.live_tickets)
     sizes = [len(t.tickets) for t in territories]
     plans: list[Plan | None] = [None] * len(territories)
-    border = {"pairs": 0, "improved": 0, "searched": 0, "skipped": 0, "offered": 0, "placed": 0}
+    border = {"pairs": 0, "improved": 0, "searched": 0, "skipped": 0}
+    border.update(offered=0, placed=0, bumped=0)
     pairs = _neighbour_pairs(territories) if len(territories) > 1 else []
     groups = _offer_groups(territories, pairs)
     offer_s = _offer_estimate(territories, groups, run.workers) if params.time_limit_s > 0 else 0
@@ -360,8 +361,8 @@ def _merge(sc, params, previous, territories, plans, border, budget, setup_s, ru
         f"{border['improved']} of {border['pairs']} neighbouring pairs improved"
         + (f" ({border['skipped']} not started: too little time left)" if border["skipped"] else "")
         + f"; offer pass: {border['placed']} of {border['offered']} unassigned tickets placed"
-        "; depot stock was "
-        "split up front in proportion to each territory's demand",
+        + (f", {border['bumped']} lower-tier bumped out" if border["bumped"] else "")
+        + "; depot stock was split up front in proportion to each territory's demand",
     )
     if previous is not None:
         plan.kpis["changes"] = diff_plans(previous, plan, params.eta_tolerance_min).summary()
@@ -418,7 +419,7 @@ def _offer_pass(sc, params, territories, plans, run, groups, end: float, border:
     (a ticket whose group the clock leaves untried keeps its reason from before)."""
     size = lambda g: sum(len(territories[i].tickets) for i in g)  # noqa: E731
     todo = [g for g in groups if any(plans[i].unassigned for i in g)]
-    before = sum(len(p.unassigned) for p in plans)
+    before = {u.ticket for p in plans for u in p.unassigned}
     for batch in disjoint_rounds(todo, run.workers):
         if max(offer_seconds(size(g)) for g in batch) > end - time.monotonic():
             break
@@ -443,8 +444,10 @@ def _offer_pass(sc, params, territories, plans, run, groups, end: float, border:
                 _take(territories[g[0]], territories[g[1]], new, plans, g[0], g[1])
             for i in g:
                 plans[i].kpis = {"status": keep[i]}
-    border["offered"] = before
-    border["placed"] = before - sum(len(p.unassigned) for p in plans)
+    after = {u.ticket for p in plans for u in p.unassigned}
+    border["offered"] = len(before)
+    border["placed"] = len(before - after)
+    border["bumped"] = len(after - before)  # lower-tier visits a higher-tier ticket displaced
 
 
 def _reasons(current: Plan, tried: Plan) -> list:
