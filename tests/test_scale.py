@@ -180,6 +180,21 @@ def test_rounds_of_groups_never_share_a_territory_and_keep_the_order():
         assert len(used) == len(set(used)) and len(r) <= 2
 
 
+def test_the_time_limit_is_shared_out_and_border_time_no_pair_can_use_goes_to_territories():
+    from dispatch_opt.scale.orchestrate import plan_budget, replan_seconds
+
+    sizes, params = [357, 380, 389, 374], do.SolveParams(time_limit_s=110)
+    b = plan_budget(params, 7.5, sizes, 2, 1500, True, 4.0)
+    assert b.offer_s == 4.0 and b.waves == 2 and b.rounds >= 1
+    usable = 110 * 0.97 - 1.0 - 7.5 - 4.0
+    assert b.territory_s * 2 + b.rounds * b.pair_s <= usable + 1e-9
+    assert b.pair_s == replan_seconds(2 * 389)
+    # 30 s: the border's share is less than one pair re-solve needs, so the territories get it
+    short = plan_budget(do.SolveParams(time_limit_s=30), 7.5, sizes, 2, 1500, True, 4.0)
+    assert short.rounds == 0
+    assert short.territory_s == pytest.approx((30 * 0.97 - 1.0 - 7.5 - 4.0) / 2)
+
+
 # ------------------------------------------------------------------ on a real LocalCluster
 
 

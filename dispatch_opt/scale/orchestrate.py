@@ -156,7 +156,7 @@ def _portfolio(sc: Scenario, params: SolveParams, previous, client, t0: float) -
 
 
 @dataclasses.dataclass
-class _Budget:
+class Budget:
     territory_s: float  # time limit of each territory's solve
     waves: int
     pair_s: float  # least time limit of a border pair's re-solve
@@ -164,7 +164,7 @@ class _Budget:
     offer_s: float = 0.0  # kept for the offer pass, after the border phase
 
 
-def _budget(
+def plan_budget(
     params: SolveParams,
     elapsed: float,
     sizes: list[int],
@@ -172,14 +172,14 @@ def _budget(
     n: int,
     pairs: bool = True,
     offer_s: float = 0.0,
-) -> _Budget:
+) -> Budget:
     """Split the time limit over the territory waves, the border rounds (if there are neighbouring
     `pairs`) and the offer pass (`offer_s` wanted); say so at once when it cannot give every
     territory the least useful time. The territories come first, then the offer pass."""
     limit = params.time_limit_s
     waves = math.ceil(len(sizes) / workers)
     if limit <= 0:
-        return _Budget(0.0, waves, 0.0, 0)
+        return Budget(0.0, waves, 0.0, 0)
     usable = limit * (1 - RESERVE_SHARE) - RESERVE_S - elapsed
     need = min_seconds(max(sizes))
     if usable / waves < need:
@@ -198,7 +198,9 @@ def _budget(
     if territory_s < need:  # the territories come first
         territory_s, border = need, usable - need * waves
     pair_s = replan_seconds(2 * max(sizes))
-    return _Budget(territory_s, waves, pair_s, int(border // pair_s), offer_s)
+    if border and border < pair_s:  # no pair could start: the border's time goes to the territories
+        territory_s, border = usable / waves, 0.0
+    return Budget(territory_s, waves, pair_s, int(border // pair_s), offer_s)
 
 
 def disjoint_rounds(edges: list[tuple[int, ...]], workers: int) -> list[list[tuple[int, ...]]]:
@@ -280,7 +282,7 @@ def _decomposed(sc, params: SolveParams, previous, on_progress, client, t0: floa
         starts = run is None and client is None and workers > 1
         # before anything starts: is there time enough?
         setup = CLUSTER_START_S + CLUSTER_STOP_S if starts else 0.0
-        _budget(params, time.monotonic() - t0 + setup, sizes, workers, n)
+        plan_budget(params, time.monotonic() - t0 + setup, sizes, workers, n)
         if run is None:
             run = stack.enter_context(Runner(params.workers, None, client))
         plans, border, budget, setup_s = _territories(
@@ -300,7 +302,7 @@ def _territories(sc, params, previous, on_progress, territories, run, t0):
     groups = _offer_groups(territories, pairs)
     offer_s = _offer_estimate(territories, groups, run.workers) if params.time_limit_s > 0 else 0
     elapsed = time.monotonic() - t0 + run.stop_s
-    budget = _budget(params, elapsed, sizes, run.workers, n, bool(pairs), offer_s)
+    budget = plan_budget(params, elapsed, sizes, run.workers, n, bool(pairs), offer_s)
     setup_s = time.monotonic() - t0
     order = sorted(range(len(territories)), key=lambda i: -sizes[i])  # longest first
     step = _single(params, time_limit_s=budget.territory_s * 0.95)  # a solve may overrun a little
