@@ -14,10 +14,14 @@ peak of their sum):
   tickets that is the portfolio, above it territories), with the whole scenario up to 2,000.
 - `portfolio`: medium (30 s) and large Bologna (60 s), never split: a portfolio of 2 seeds on 2
   workers against one run of the single-process solver, same time limit.
+- `limits`: the time-limit rule (the call returns within the limit + 5 % + 2 s) at short limits:
+  the network preset at 150 s and 150 x 1,500 at 30 s, workers 2 (every row says whether its
+  call kept the rule).
 - `cluster4`: a LocalCluster of 4 workers on this 2-core machine, network 150 x 1,500, 60 s.
 Every plan is checked by the contract's referee (../shared/tools/check_plan.py, when present) and by
 dispatch_opt.check (run afterwards in its own subprocess; its peak memory is recorded apart).
-Writes benchmarks/results/scale-<date>.csv and .md (appending to today's files).
+Writes benchmarks/results/scale-<date><tag>.csv and .md (appending to today's files), with the
+load averages (1, 5, 15 min) before and after each solve: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import psutil
@@ -61,6 +66,10 @@ FIELDS = [
     "referee",
     "checker",
     "checker_peak_mb",
+    "codes",
+    "within_limit_rule",
+    "load_start",
+    "load_end",
     "note",
 ]
 
@@ -117,6 +126,22 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
     return time.monotonic() - t, peak / 1e6, out
 
 
+def _border(b: dict) -> str:
+    """Border pairs improved/re-solved (not started), and the offer pass's placed/offered."""
+    out = "{improved}/{pairs}".format(**b)
+    if b.get("skipped"):
+        out += f" ({b['skipped']} not started)"
+    if "offered" in b:
+        out += f", offer {b['placed']}/{b['offered']}"
+        out += f" ({b['bumped']} bumped)" if b.get("bumped") else ""
+    return out
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (as `uptime` prints them): the machine is shared."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def generate(tmp: Path, name: str, **options) -> Path:
     from dispatch_opt.generate import generate_from_options, to_json
 
@@ -129,9 +154,11 @@ def generate(tmp: Path, name: str, **options) -> Path:
 def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: int = 0) -> dict:
     plan_path = TMP / f"{scenario.stem}.{case}.{mode}.{workers}.plan.json"
     me = [sys.executable, __file__]
+    load_start = _load()
     wall, peak, out = run_measured(
         me + ["--one", str(scenario), mode, str(limit), str(workers), str(plan_path), str(seed)]
     )
+    solve_s = json.loads(out.strip().splitlines()[-1])["solve_s"]
     sc = json.loads(scenario.read_text())
     plan = json.loads(plan_path.read_text())
     k = plan["kpis"]
@@ -144,12 +171,19 @@ def measure(case, scenario: Path, mode: str, limit: float, workers: int, seed: i
         "workers": workers,
         "time_limit_s": limit,
         "wall_s": round(wall, 1),
-        "solve_s": round(json.loads(out.strip().splitlines()[-1])["solve_s"], 1),
+        "solve_s": round(solve_s, 1),
         "peak_mb": round(peak),
         "served": k["served"],
         "travel_min": k["travel_min"],
         "territories": len(k.get("territories", [])) or "",
-        "border": "{improved}/{pairs}".format(**k["border"]) if "border" in k else "",
+        "border": _border(k["border"]) if "border" in k else "",
+        "codes": " ".join(
+            f"{c} {n}"
+            for c, n in sorted(Counter(u.get("code") for u in plan["unassigned"]).items())
+        ),
+        "load_start": load_start,
+        "within_limit_rule": "yes" if solve_s <= limit * 1.05 + 2 else "NO",
+        "load_end": _load(),
         "note": "; ".join(plan.get("notes", [])[:1])[:160],
     }
     for t in TIERS:
@@ -202,6 +236,9 @@ def cases(names: list[str], tmp: Path) -> list[dict]:
                 s = ROOT / "scenarios" / f"{preset}.json"
                 rows.append(measure(name, s, "whole", limit, 1))
                 rows.append(measure(name, s, "portfolio", limit, 2))
+        elif name == "limits":  # the time-limit rule at short limits, network and 1,500
+            rows.append(measure(name, net(1000, 10000), "decomposed", 150, 2))
+            rows.append(measure(name, net(150, 1500), "decomposed", 30, 2))
         elif name == "cluster4":
             rows.append(measure(name, net(150, 1500), "decomposed", 60, 4))
         else:
@@ -216,12 +253,13 @@ def main() -> None:
         return check_child(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="large,compare,portfolio")
+    ap.add_argument("--tag", default="", help="suffix of the results files (scale-<date><tag>)")
     args = ap.parse_args()
     tmp = TMP
     tmp.mkdir(exist_ok=True)
     started = dt.datetime.now(dt.timezone.utc)
     rows = cases(args.cases.split(","), tmp)
-    stem = HERE / "results" / f"scale-{started:%Y-%m-%d}"
+    stem = HERE / "results" / f"scale-{started:%Y-%m-%d}{args.tag}"
     stem.parent.mkdir(parents=True, exist_ok=True)
     path = stem.with_suffix(".csv")
     old = list(csv.DictReader(open(path, newline=""))) if path.exists() else []
@@ -234,11 +272,14 @@ def main() -> None:
     ).stdout.strip()
     lines = [
         f"\n## {args.cases} ({started:%Y-%m-%d %H:%M} UTC, commit {commit}, "
-        f"{os.cpu_count()} cores, {platform.python_version()}, other agents sharing the cores)\n",
+        f"{os.cpu_count()} cores, {platform.python_version()}; the cores may be shared with "
+        "another engineer's jobs: load averages 1/5/15 min before and after each solve in the "
+        "last column)\n",
         "| case | scenario | mode | workers | limit s | wall s (solve call) | peak MB | served | "
         + " | ".join(TIERS)
-        + " | travel min | territories | border improved | referee | checker (peak MB) |",
-        "|" + "---|" * (15 + len(TIERS) - 4),
+        + " | travel min | territories | border improved | referee | checker (peak MB) "
+        "| unassigned by code | call within limit + 5 % + 2 s | load before / after |",
+        "|" + "---|" * (18 + len(TIERS) - 4),
     ]
     for r in rows:
         tiers = " | ".join(
@@ -249,7 +290,8 @@ def main() -> None:
             f"| {r['wall_s']} ({r.get('solve_s', '-')}) | {r['peak_mb']} "
             f"| {r['served']}/{r['tickets']} | {tiers} "
             f"| {r['travel_min']} | {r['territories']} | {r['border']} | {r.get('referee', '-')} "
-            f"| {r['checker']} ({r['checker_peak_mb']}) |"
+            f"| {r['checker']} ({r['checker_peak_mb']}) | {r['codes']} | {r['within_limit_rule']} "
+            f"| {r['load_start']} / {r['load_end']} |"
         )
     with open(stem.with_suffix(".md"), "a") as f:
         f.write("\n".join(lines) + "\n")

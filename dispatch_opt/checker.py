@@ -1,9 +1,10 @@
 """Independent checker of contract-v1 plans: hard rules 1-7 of CONTRACT.md, plus recomputed KPIs.
 
 Written from the contract, not from the solver, and sharing only the domain
-model and the travel matrices with it, so a solver bug cannot hide behind its
-own bookkeeping. Every broken rule becomes one line naming ticket, engineer
-and time, so a planner sees what to fix; a malformed plan is reported the same
+model and the travel model with it (each leg a route drives, computed on its
+own: nothing all-pairs), so a solver bug cannot hide behind its own
+bookkeeping. Every broken rule becomes one line naming ticket, engineer and
+time, so a planner sees what to fix; a malformed plan is reported the same
 way instead of raising, because plans also come from other programs.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .model import PLAN_FORMAT, Engineer, Scenario
-from .travel import travel_matrices
+from .travel import travel_legs
 
 TOL = 0.01  # minutes: the contract's tolerance on time comparisons
 
@@ -52,7 +53,6 @@ class _Stop:
     end: float
     parts: dict = field(default_factory=dict)
     tools: list = field(default_factory=list)
-    loc: int = -1  # row in the travel matrix (breaks have none)
 
 
 @dataclass
@@ -229,12 +229,8 @@ class _Checker:
         return self.m(dt)
 
     def _place(self) -> None:
-        """Travel legs of every route, from one matrix over the locations the plan uses."""
-        rows: dict[tuple, tuple] = {}  # (kind, id) -> (row, location)
-
-        def row(key: tuple, loc) -> int:
-            return rows.setdefault(key, (len(rows), loc))[0]
-
+        """Travel legs of every route: only the legs it drives (consecutive stops), one call for
+        all routes; nothing all-pairs, so checking a plan of any size needs little memory."""
         # the engineer's first route in the plan continues from `position` (as the referee reads
         # rule 7), even one without stops
         for r in sorted(self.listed_routes, key=lambda r: r.eng.shifts[r.shift].start):
@@ -245,19 +241,18 @@ class _Checker:
             under_way = (
                 e.position is not None and self.first[e.id] is r
             )  # rule 7: continues from position
-            seq = [row(("pos", e.id), e.position) if under_way else row(("start", e.id), e.start)]
+            seq = [e.position if under_way else e.start]
             for s in r.located:
-                s.loc = row(
-                    (s.kind, s.ref),
-                    (self.tickets if s.kind == "visit" else self.depots)[s.ref].location,
-                )
-                seq.append(s.loc)
-            seqs.append(seq + [row(("home", e.id), e.home)])
-        if rows:
-            minutes, km = travel_matrices(self.sc, [loc for _, loc in rows.values()])
-            for r, seq in zip(self.routes, seqs):
-                a, b = np.array(seq[:-1]), np.array(seq[1:])
-                r.legs_min, r.legs_km = minutes[a, b], km[a, b]
+                seq.append((self.tickets if s.kind == "visit" else self.depots)[s.ref].location)
+            seqs.append(seq + [e.home])
+        origins = [loc for seq in seqs for loc in seq[:-1]]
+        destinations = [loc for seq in seqs for loc in seq[1:]]
+        minutes, km = travel_legs(self.sc, origins, destinations)
+        at = 0
+        for r, seq in zip(self.routes, seqs):
+            n = len(seq) - 1
+            r.legs_min, r.legs_km = minutes[at : at + n], km[at : at + n]
+            at += n
 
     # ------------------------------------------------------------ hard rules
     def _coverage(self) -> None:

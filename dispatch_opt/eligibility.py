@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from .model import Engineer, Location, Scenario, Ticket
-from .travel import travel_matrices
+from .travel import travel_between, travel_matrices
 
 
 @dataclass(frozen=True)
@@ -56,19 +56,50 @@ class Unplannable:
 
 @dataclass
 class Eligibility:
+    """Who may serve which live ticket. Eligibility itself needs only the legs between the
+    engineer-shifts' ends and the tickets (`start_to_ticket`, `ticket_to_end`); the all-pairs
+    `minutes` and `km` over `locations` are built on first use (the solver's model needs them,
+    an appointment offer or a reason does not) and shared by copies made with
+    `dataclasses.replace`."""
+
     horizon: Horizon
     vehicles: list[Vehicle]
     locations: list[Location]
-    minutes: np.ndarray  # travel minutes between `locations`
-    km: np.ndarray
     vehicle_loc: np.ndarray  # (V, 2): location index of each vehicle's start and end
     ticket_loc: dict[str, int]
     depot_loc: dict[str, int]
+    start_to_ticket: np.ndarray  # (V, T) minutes from each vehicle's start to each live ticket
+    ticket_to_end: np.ndarray  # (T, V) minutes from each live ticket to each vehicle's end
+    scenario: Scenario | None = field(default=None, repr=False)  # its travel model
     shift_seconds: np.ndarray = field(
         default=None
     )  # (V, 4): earliest depart, shift start, shift end, latest return
     allowed: dict[str, list[int]] = field(default_factory=dict)  # ticket id -> vehicle indices
     unplannable: dict[str, Unplannable] = field(default_factory=dict)
+    matrix_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def minutes(self) -> np.ndarray:
+        """Travel minutes between every pair of `locations` (built on first use)."""
+        return self._matrices()["minutes"]
+
+    @property
+    def km(self) -> np.ndarray:
+        return self._matrices()["km"]
+
+    def _matrices(self) -> dict[str, np.ndarray]:
+        if not self.matrix_cache:
+            minutes, km = (
+                travel_matrices(self.scenario, self.locations)
+                if self.locations
+                else (np.zeros((0, 0)), np.zeros((0, 0)))
+            )
+            self.matrix_cache.update(minutes=minutes, km=km)
+        return self.matrix_cache
+
+    def ticket_column(self, ticket_id: str) -> int:
+        """The ticket's column in `start_to_ticket` (row in `ticket_to_end`)."""
+        return self.ticket_loc[ticket_id] - 2 * len(self.vehicles)
 
 
 def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
@@ -125,10 +156,11 @@ def _time_ok(t: Ticket, el: Eligibility, vs: np.ndarray) -> tuple[np.ndarray, np
     """Per engineer-shift in `vs`: (a window meets the shift, and it can be reached and finished
     within it). Vectorised over engineer-shifts: with a thousand tickets this runs a hundred
     thousand times otherwise."""
-    hz, loc = el.horizon, el.ticket_loc[t.id]
+    hz = el.horizon
     shift = el.shift_seconds[vs]  # earliest depart, shift start, shift end, latest return
-    travel_in = el.minutes[el.vehicle_loc[vs, 0], loc] * 60
-    travel_out = el.minutes[loc, el.vehicle_loc[vs, 1]] * 60
+    col = el.ticket_column(t.id)
+    travel_in = el.start_to_ticket[vs, col] * 60
+    travel_out = el.ticket_to_end[col, vs] * 60
     raised = hz.seconds(t.created, up=True)  # nobody can be sent before the customer called
     windows = [(hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows]
     meets = np.zeros(len(vs), dtype=bool)
@@ -158,18 +190,19 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     locations += [t.location for t in tickets]
     depot_loc = {d.id: len(locations) + i for i, d in enumerate(sc.depots)}
     locations += [d.location for d in sc.depots]
-    minutes, km = (
-        travel_matrices(sc, locations) if locations else (np.zeros((0, 0)), np.zeros((0, 0)))
-    )
+    starts = [v.start for v in vehicles]
+    ends = [v.end for v in vehicles]
+    places = [t.location for t in tickets]
     el = Eligibility(
         horizon,
         vehicles,
         locations,
-        minutes,
-        km,
         np.array(vehicle_loc, dtype=int).reshape(-1, 2),
         ticket_loc,
         depot_loc,
+        start_to_ticket=travel_between(sc, starts, places)[0],
+        ticket_to_end=travel_between(sc, places, ends)[0],
+        scenario=sc,
     )
     el.shift_seconds = np.array(
         [(v.earliest_depart, v.shift_start, v.shift_end, v.latest_return) for v in vehicles],
@@ -283,7 +316,7 @@ def _eligible(
                 f"fix: agree another window or add a shift",
             )
         return Unplannable("window", "no qualified engineer has an open shift")
-    nearest = min(el.minutes[el.vehicle_loc[i][0], el.ticket_loc[t.id]] for i in vs)
+    nearest = float(el.start_to_ticket[vs, el.ticket_column(t.id)].min())
     return Unplannable(
         "reach",
         f"too far to reach and finish within a shift (nearest qualified engineer "

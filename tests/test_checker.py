@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dispatch_opt import checker as checker_module
+from dispatch_opt import travel as travel_module
 from dispatch_opt.checker import check
 from dispatch_opt.model import parse_scenario
 
@@ -273,16 +274,25 @@ def test_unassigned_reasons_are_counted_by_text_without_codes():
     }
 
 
-def test_one_travel_matrix_per_check(monkeypatch):
+def test_only_the_driven_legs_are_computed_in_one_call(monkeypatch):
+    """The checker asks the travel model for the legs the routes drive (origin -> each stop ->
+    home), once for the whole plan, and never for an all-pairs matrix (memory at 10,000 tickets)."""
     calls = []
-    real = checker_module.travel_matrices
+    real = checker_module.travel_legs
     monkeypatch.setattr(
         checker_module,
-        "travel_matrices",
-        lambda sc, locs: calls.append(len(locs)) or real(sc, locs),
+        "travel_legs",
+        lambda sc, a, b: calls.append((len(a), len(b))) or real(sc, a, b),
     )
-    check(parse_scenario(SCENARIO), PLAN)
-    assert len(calls) == 1
+    monkeypatch.setattr(travel_module, "travel_matrices", None)  # would raise if called
+    result = check(parse_scenario(SCENARIO), PLAN)
+    legs = sum(
+        len([s for s in r["stops"] if s["type"] != "break"]) + 1
+        for r in PLAN["routes"]
+        if r["stops"] or "depart" in r
+    )
+    assert calls == [(legs, legs)]
+    assert result.ok, result.violations
 
 
 def test_the_route_under_way_leaves_from_the_position():

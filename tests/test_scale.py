@@ -141,6 +141,60 @@ def test_territories_in_one_process_give_a_valid_merged_plan():
     assert [t["tickets"] for t in plan.kpis["territories"]] == [30, 30]
 
 
+def test_the_offer_pass_gives_tickets_left_at_a_border_to_the_neighbours_routes():
+    """One street of 60 tickets cut in two; six engineers live 25 km west of it and one in the
+    east half, so the east territory gets one engineer for 30 tickets (the others live too far to
+    fill its share). Insertion only (no search, no border re-solve): what the east leaves out is
+    offered to the west's engineers, who drive over, and each ticket still left out is one that
+    was tried against the final routes."""
+    engineers = [engineer(f"W{i}", -25.0, float(i)) for i in range(6)] + [engineer("E0", 15, 0)]
+    tickets = [ticket(f"T{i:02d}", i / 3, (i % 3) - 1.0, duration=40) for i in range(60)]
+    raw = scenario(engineers, tickets)
+    sc = do.load_scenario(copy.deepcopy(raw))
+    territories = split(sc, 25)
+    assert sorted(len(t.engineers) for t in territories) == [1, 6]
+    east = next(set(t.tickets) for t in territories if t.engineers == ["E0"])
+    alone = solver.solve(
+        sub_scenario(sc, [t for t in territories if t.engineers == ["E0"]]),
+        do.SolveParams(time_limit_s=0),
+    )
+    assert alone.unassigned  # one engineer cannot do the east's 30 visits
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0, territory_tickets=25))
+    assert_valid(raw, plan)
+    border = plan.kpis["border"]
+    assert border["pairs"] == 0 and border["offered"] >= len(alone.unassigned)
+    assert border["placed"] > 0
+    helpers = {r.engineer for r in plan.routes for s in r.visits if s.ticket in east} - {"E0"}
+    assert helpers and all(e.startswith("W") for e in helpers)
+    assert plan.kpis["served"] == sum(len(r.visits) for r in plan.routes)
+    assert all(u.code != "time_limit" for u in plan.unassigned)
+
+
+def test_rounds_of_groups_never_share_a_territory_and_keep_the_order():
+    from dispatch_opt.scale.orchestrate import disjoint_rounds
+
+    rounds = disjoint_rounds([(0, 1), (1, 2), (2, 3), (0, 3), (4,)], 2)
+    assert rounds == [[(0, 1), (2, 3)], [(1, 2), (0, 3)], [(4,)]]
+    for r in rounds:
+        used = [i for g in r for i in g]
+        assert len(used) == len(set(used)) and len(r) <= 2
+
+
+def test_the_time_limit_is_shared_out_and_border_time_no_pair_can_use_goes_to_territories():
+    from dispatch_opt.scale.orchestrate import plan_budget, replan_seconds
+
+    sizes, params = [357, 380, 389, 374], do.SolveParams(time_limit_s=110)
+    b = plan_budget(params, 7.5, sizes, 2, 1500, True, 4.0)
+    assert b.offer_s == 4.0 and b.waves == 2 and b.rounds >= 1
+    usable = 110 * 0.97 - 1.0 - 7.5 - 4.0
+    assert b.territory_s * 2 + b.rounds * b.pair_s <= usable + 1e-9
+    assert b.pair_s == replan_seconds(2 * 389)
+    # 30 s: the border's share is less than one pair re-solve needs, so the territories get it
+    short = plan_budget(do.SolveParams(time_limit_s=30), 7.5, sizes, 2, 1500, True, 4.0)
+    assert short.rounds == 0
+    assert short.territory_s == pytest.approx((30 * 0.97 - 1.0 - 7.5 - 4.0) / 2)
+
+
 # ------------------------------------------------------------------ on a real LocalCluster
 
 

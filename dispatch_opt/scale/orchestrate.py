@@ -8,7 +8,11 @@ The single-process solver (`solver.solve`) is the building block and is used as 
 - large scenarios (over twice `SolveParams.territory_tickets` live tickets): split into territories
   (territories.py), each solved as its own scenario, then a border phase re-solves pairs of
   neighbouring territories from their current plans and keeps a pair's plan only when it is better
-  in the contract's order; the territory plans are merged into one contract plan.
+  in the contract's order; a last **offer pass** gives every ticket still unassigned to the routes
+  of its own and each neighbouring territory (insertion only, nothing planned moves engineer; a
+  higher-tier ticket may bump lower-tier work), which also leaves every unassigned ticket with the
+  reason found by trying it against the final routes; the territory plans are merged into one
+  contract plan.
 """
 
 from __future__ import annotations
@@ -42,12 +46,28 @@ RESERVE_S = 1.0
 CLUSTER_START_S = 4.0  # what starting an embedded LocalCluster is budgeted at
 NEIGHBOURS = 3  # each territory is paired with its nearest few for the border phase
 NEAR_KM = 5.0  # ... if their tickets come this close (no work moves between far-apart towns)
+PAIR_SHARE = 0.9  # of a border round's time, the pair's time limit (shipping, ranking, overrun)
 
 
 def min_seconds(tickets: int) -> float:
     """Least time limit at which one solve of this many tickets gets a useful first plan here:
     setup and the greedy grow about linearly in the territory's size (README: Measured)."""
     return 1.0 + tickets / 100.0
+
+
+def replan_seconds(tickets: int) -> float:
+    """Least time for a border re-solve of a pair of this many tickets to be worth starting: a
+    re-plan sets the problem up twice (the insertion of what its plan leaves out, then the search
+    from there), each well under a tenth of `min_seconds` on an idle core, and needs time left
+    to search."""
+    return min_seconds(tickets)
+
+
+def offer_seconds(tickets: int) -> float:
+    """What the offer pass (insertion only, no search) is budgeted at for this many tickets: about
+    three times what it takes on an idle core (1,500 tickets in 0.7 to 1 s), for a loaded
+    machine."""
+    return 0.5 + tickets / 500.0
 
 
 def rank_key(sc: Scenario, plan: Plan, params: SolveParams) -> tuple:
@@ -136,23 +156,30 @@ def _portfolio(sc: Scenario, params: SolveParams, previous, client, t0: float) -
 
 
 @dataclasses.dataclass
-class _Budget:
+class Budget:
     territory_s: float  # time limit of each territory's solve
     waves: int
     pair_s: float  # least time limit of a border pair's re-solve
     rounds: int  # border rounds that fit at that least time
+    offer_s: float = 0.0  # kept for the offer pass, after the border phase
 
 
-def _budget(
-    params: SolveParams, elapsed: float, sizes: list[int], workers: int, n: int, pairs: bool = True
-) -> _Budget:
-    """Split the time limit over the territory waves and the border rounds (if there are
-    neighbouring `pairs`); say so at once when it cannot give every territory the least useful
-    time."""
+def plan_budget(
+    params: SolveParams,
+    elapsed: float,
+    sizes: list[int],
+    workers: int,
+    n: int,
+    pairs: bool = True,
+    offer_s: float = 0.0,
+) -> Budget:
+    """Split the time limit over the territory waves, the border rounds (if there are neighbouring
+    `pairs`) and the offer pass (`offer_s` wanted); say so at once when it cannot give every
+    territory the least useful time. The territories come first, then the offer pass."""
     limit = params.time_limit_s
     waves = math.ceil(len(sizes) / workers)
     if limit <= 0:
-        return _Budget(0.0, waves, 0.0, 0)
+        return Budget(0.0, waves, 0.0, 0)
     usable = limit * (1 - RESERVE_SHARE) - RESERVE_S - elapsed
     need = min_seconds(max(sizes))
     if usable / waves < need:
@@ -164,12 +191,45 @@ def _budget(
                 f"at least {math.ceil(least)} s (--time-limit) or more workers (--workers)"
             ]
         )
+    offer_s = min(offer_s, usable - need * waves)
+    usable -= offer_s
     border = usable * BORDER_SHARE if len(sizes) > 1 and pairs else 0.0
     territory_s = (usable - border) / waves
     if territory_s < need:  # the territories come first
         territory_s, border = need, usable - need * waves
-    pair_s = min_seconds(2 * max(sizes))
-    return _Budget(territory_s, waves, pair_s, int(border // pair_s))
+    pair_s = replan_seconds(2 * max(sizes))
+    if border and border < pair_s:  # no pair could start: the border's time goes to the territories
+        territory_s, border = usable / waves, 0.0
+    return Budget(territory_s, waves, pair_s, int(border // pair_s), offer_s)
+
+
+def disjoint_rounds(edges: list[tuple[int, ...]], workers: int) -> list[list[tuple[int, ...]]]:
+    """Rounds of at most `workers` groups of territories, none sharing a territory within a
+    round (they run in parallel), in the order given as far as that allows."""
+    out, left = [], list(edges)
+    while left:
+        busy: set[int] = set()
+        batch = []
+        for e in left:
+            if len(batch) < workers and not busy & set(e):
+                batch.append(e)
+                busy |= set(e)
+        out.append(batch)
+        left = [e for e in left if e not in batch]
+    return out
+
+
+def _offer_groups(territories: list[Territory], pairs: list[tuple[int, int]]) -> list[tuple]:
+    """Who the offer pass gives unassigned tickets to: each neighbouring pair, and each territory
+    in no pair on its own."""
+    alone = [(i,) for i in range(len(territories)) if not any(i in p for p in pairs)]
+    return [*pairs, *alone]
+
+
+def _offer_estimate(territories: list[Territory], groups: list[tuple], workers: int) -> float:
+    """Time the offer pass is budgeted at: its rounds, each as long as its largest group."""
+    size = lambda g: sum(len(territories[i].tickets) for i in g)  # noqa: E731
+    return sum(max(offer_seconds(size(g)) for g in b) for b in disjoint_rounds(groups, workers))
 
 
 def _neighbour_pairs(
@@ -222,7 +282,7 @@ def _decomposed(sc, params: SolveParams, previous, on_progress, client, t0: floa
         starts = run is None and client is None and workers > 1
         # before anything starts: is there time enough?
         setup = CLUSTER_START_S + CLUSTER_STOP_S if starts else 0.0
-        _budget(params, time.monotonic() - t0 + setup, sizes, workers, n)
+        plan_budget(params, time.monotonic() - t0 + setup, sizes, workers, n)
         if run is None:
             run = stack.enter_context(Runner(params.workers, None, client))
         plans, border, budget, setup_s = _territories(
@@ -232,13 +292,17 @@ def _decomposed(sc, params: SolveParams, previous, on_progress, client, t0: floa
 
 
 def _territories(sc, params, previous, on_progress, territories, run, t0):
-    """Solve each territory, then the border phase."""
+    """Solve each territory, then the border phase, then the offer pass."""
     n = len(sc.live_tickets)
     sizes = [len(t.tickets) for t in territories]
     plans: list[Plan | None] = [None] * len(territories)
-    border = {"pairs": 0, "improved": 0}
-    pairs = len(territories) > 1 and bool(_neighbour_pairs(territories))
-    budget = _budget(params, time.monotonic() - t0 + run.stop_s, sizes, run.workers, n, pairs)
+    border = {"pairs": 0, "improved": 0, "searched": 0, "skipped": 0}
+    border.update(offered=0, placed=0, bumped=0)
+    pairs = _neighbour_pairs(territories) if len(territories) > 1 else []
+    groups = _offer_groups(territories, pairs)
+    offer_s = _offer_estimate(territories, groups, run.workers) if params.time_limit_s > 0 else 0
+    elapsed = time.monotonic() - t0 + run.stop_s
+    budget = plan_budget(params, elapsed, sizes, run.workers, n, bool(pairs), offer_s)
     setup_s = time.monotonic() - t0
     order = sorted(range(len(territories)), key=lambda i: -sizes[i])  # longest first
     step = _single(params, time_limit_s=budget.territory_s * 0.95)  # a solve may overrun a little
@@ -257,8 +321,12 @@ def _territories(sc, params, previous, on_progress, territories, run, t0):
             on_progress(Progress(time.monotonic() - t0, objective, planned, n))
 
     run.map(_solve_task, tasks, on_result=done)
-    if budget.rounds and len(territories) > 1:
-        _border_phase(sc, params, territories, plans, run, budget, t0, border)
+    end = t0 + params.time_limit_s * (1 - RESERVE_SHARE) - RESERVE_S - run.stop_s
+    if params.time_limit_s <= 0:  # insertion only, as each territory's solve: not on the clock
+        end = math.inf
+    if budget.rounds and pairs:
+        _border_phase(sc, params, territories, plans, run, end - budget.offer_s, border)
+    _offer_pass(sc, params, territories, plans, run, groups, end, border)
     return plans, border, budget, setup_s
 
 
@@ -292,50 +360,103 @@ def _merge(sc, params, previous, territories, plans, border, budget, setup_s, ru
         0,
         f"split into {len(territories)} territories of {min(sizes)} to {max(sizes)} tickets on "
         f"{run.workers} worker(s), {budget.territory_s:.0f} s each; border phase: "
-        f"{border['improved']} of {border['pairs']} neighbouring pairs improved; depot stock was "
-        "split up front in proportion to each territory's demand",
+        f"{border['improved']} of {border['pairs']} neighbouring pairs improved"
+        + (f" ({border['skipped']} not started: too little time left)" if border["skipped"] else "")
+        + f"; offer pass: {border['placed']} of {border['offered']} unassigned tickets placed"
+        + (f", {border['bumped']} lower-tier bumped out" if border["bumped"] else "")
+        + "; depot stock was split up front in proportion to each territory's demand",
     )
     if previous is not None:
         plan.kpis["changes"] = diff_plans(previous, plan, params.eta_tolerance_min).summary()
     return plan
 
 
-def _border_phase(sc, params, territories, plans, run, budget: _Budget, t0, border) -> None:
+def _border_phase(sc, params, territories, plans, run, end: float, border: dict) -> None:
     """Re-solve neighbouring pairs from their current plans, moves between them free; keep a
-    pair's plan only when it is better in the contract's order. Pairs in one round are disjoint,
-    so they run in parallel."""
+    pair's plan only when it is better in the contract's order (never a worse one: the pair's
+    plan stands otherwise). Pairs in one round are disjoint, so they run in parallel. A pair is
+    started only with the time a re-plan of its size needs (`replan_seconds`) left before `end`;
+    the pairs that never get it are counted as skipped."""
     edges = _neighbour_pairs(territories, plans)
-    end = t0 + params.time_limit_s * (1 - RESERVE_SHARE) - RESERVE_S - run.stop_s
     free_moves = dict(move_cost_min=0.0, eta_shift_per_min=0.0)
     seed = params.seed
-    pair_need = budget.pair_s
+    size = lambda e: sum(len(territories[i].tickets) for i in e)  # noqa: E731
     while edges:
-        rounds_wanted = math.ceil(len(edges) / run.workers)
         remaining = end - time.monotonic()
-        pair_s = min(budget.territory_s, max(pair_need, remaining / rounds_wanted))
-        if pair_s > remaining:  # too little left for one useful pair re-solve
+        fits = [e for e in edges if replan_seconds(size(e)) <= remaining]
+        if not fits:
             break
-        busy: set[int] = set()
-        batch = []
-        for e in edges:
-            if len(batch) < run.workers and not busy & set(e):
-                batch.append(e)
-                busy |= set(e)
+        batch = disjoint_rounds(fits, run.workers)[0]
         edges = [e for e in edges if e not in batch]
+        rounds_wanted = len(disjoint_rounds(edges, run.workers)) + 1
+        need = max(replan_seconds(size(e)) for e in batch)
+        pair_s = min(remaining, max(need, remaining / rounds_wanted))
+        later = [e for e in edges if replan_seconds(size(e)) <= remaining - pair_s]
+        if not later:  # no pair could start after this round: this round takes all the time
+            pair_s = remaining
         seed += 1
         tasks, currents = [], []
         for a, b in batch:
             pair_sc = sub_scenario(sc, [territories[a], territories[b]])
             current = _join(pair_sc.name, [plans[a], plans[b]])
             currents.append((pair_sc, current))
-            step = _single(params, time_limit_s=pair_s * 0.95, seed=seed, **free_moves)
+            step = _single(params, time_limit_s=pair_s * PAIR_SHARE, seed=seed, **free_moves)
             tasks.append((pair_sc, step, current))
         results = run.map(_solve_task, tasks)
         for (a, b), (pair_sc, current), new in zip(batch, currents, results):
             border["pairs"] += 1
+            border["searched"] += bool((new.kpis.get("search") or {}).get("rounds"))
             if rank_key(pair_sc, new, params) < rank_key(pair_sc, current, params):
                 border["improved"] += 1
                 _take(territories[a], territories[b], new, plans, a, b)
+    border["skipped"] += len(edges)
+
+
+def _offer_pass(sc, params, territories, plans, run, groups, end: float, border: dict) -> None:
+    """Offer every ticket still unassigned to the routes of its group (a neighbouring pair, or a
+    territory alone): the solver's insertion without search, from the current routes (nothing
+    planned moves engineer; a higher-tier ticket may bump lower-tier work, which goes back where
+    it fits), with the pair's depot stock pooled. Kept when better in the contract's order;
+    either way each ticket it leaves out gets the reason found by trying it against these routes
+    (a ticket whose group the clock leaves untried keeps its reason from before)."""
+    size = lambda g: sum(len(territories[i].tickets) for i in g)  # noqa: E731
+    todo = [g for g in groups if any(plans[i].unassigned for i in g)]
+    before = {u.ticket for p in plans for u in p.unassigned}
+    for batch in disjoint_rounds(todo, run.workers):
+        if max(offer_seconds(size(g)) for g in batch) > end - time.monotonic():
+            break
+        tasks, currents = [], []
+        for g in batch:
+            group_sc = sub_scenario(sc, [territories[i] for i in g])
+            current = _join(group_sc.name, [plans[i] for i in g])
+            currents.append((group_sc, current))
+            # the routes only: what they leave out is offered as new work, tier by tier
+            routes_only = Plan(current.scenario_name, current.routes, [])
+            step = _single(params, time_limit_s=0, move_cost_min=0.0, eta_shift_per_min=0.0)
+            tasks.append((group_sc, step, routes_only))
+        results = run.map(_solve_task, tasks)
+        for g, (group_sc, current), new in zip(batch, currents, results):
+            better = rank_key(group_sc, new, params) < rank_key(group_sc, current, params)
+            if not better:  # the routes stand; the reasons are the ones found just now
+                new = Plan(current.scenario_name, current.routes, _reasons(current, new))
+            keep = {i: plans[i].kpis.get("status", "solved") for i in g}
+            if len(g) == 1:
+                plans[g[0]] = Plan(new.scenario_name, new.routes, new.unassigned, kpis={})
+            else:
+                _take(territories[g[0]], territories[g[1]], new, plans, g[0], g[1])
+            for i in g:
+                plans[i].kpis = {"status": keep[i]}
+    after = {u.ticket for p in plans for u in p.unassigned}
+    border["offered"] = len(before)
+    border["placed"] = len(before - after)
+    border["bumped"] = len(after - before)  # lower-tier visits a higher-tier ticket displaced
+
+
+def _reasons(current: Plan, tried: Plan) -> list:
+    """`current`'s unassigned tickets with the reasons `tried` (an insertion from the same
+    routes) found for them."""
+    found = {u.ticket: u for u in tried.unassigned}
+    return [found.get(u.ticket, u) for u in current.unassigned]
 
 
 def _take(ta: Territory, tb: Territory, new: Plan, plans: list, a: int, b: int) -> None:
