@@ -21,12 +21,15 @@ def compiled_before() -> bool:
 def ready() -> float:
     """Compile (first use after install) or load (later) every kernel by solving a tiny scenario
     once per process, so no solve's time limit pays for it. Returns the seconds it took."""
+    import numpy as np
+
     from ..eligibility import compute_eligibility
     from ..model import parse_scenario
     from ..params import SolveParams
     from ..problem import ProblemData
     from .construct import first_state
     from .improve import Stop, improve
+    from .routes import best_insertion, place, take, tidy
     from .timeline import plan_routes
 
     t0 = time.monotonic()
@@ -59,4 +62,11 @@ def ready() -> float:
     state, _ = first_state(problem)
     improve(problem, state, Stop(rounds=3))
     plan_routes(problem, state)
+    # what the fast path and slot offers call from Python (each call signature compiles apart)
+    a, v = problem.arrays, int(state.where[0])
+    if v >= 0:  # the warm-up plan serves every ticket
+        take(a, state, v, int(np.flatnonzero(state.seq[v] == 0)[0]))
+        _, v, k, d = best_insertion(a, state, 0, problem.allowed_vehicles[0], 0.0)
+        place(a, state, v, k, 0, d)
+        tidy(a, state, 0)
     return time.monotonic() - t0
