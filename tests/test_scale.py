@@ -120,9 +120,19 @@ def test_the_contract_order_ranks_served_per_tier_before_lateness_and_travel():
 
 
 def test_a_limit_too_short_for_the_size_is_refused_before_starting():
-    sc = do.load_scenario(two_towns())
+    sc = do.load_scenario(two_towns())  # 60 tickets: more than 4 territories of 12
     with pytest.raises(do.ScenarioError, match="time_limit_s: got 1 s; too short"):
-        do.solve(sc, do.SolveParams(time_limit_s=1, territory_tickets=25))
+        do.solve(sc, do.SolveParams(time_limit_s=1, territory_tickets=12))
+
+
+def test_a_limit_too_short_to_split_a_mid_sized_scenario_solves_it_whole():
+    # 60 tickets are 2.4 territories of 25: a short re-plan is solved whole, and says so
+    raw = two_towns()
+    params = do.SolveParams(time_limit_s=1, territory_tickets=25, iterations=30, ruin_share=1.0)
+    plan = do.solve(do.load_scenario(raw), params)
+    assert_valid(raw, plan)
+    assert any(n.startswith("solved whole, not in territories: time_limit_s") for n in plan.notes)
+    assert "territories" not in plan.kpis
 
 
 def test_several_workers_without_dask_say_how_to_install_it(monkeypatch):

@@ -46,6 +46,8 @@ RESERVE_S = 1.0
 CLUSTER_START_S = 4.0  # what starting an embedded LocalCluster is budgeted at
 NEIGHBOURS = 3  # each territory is paired with its nearest few for the border phase
 NEAR_KM = 5.0  # ... if their tickets come this close (no work moves between far-apart towns)
+WHOLE_AT_MOST = 4  # a scenario up to this many territories' worth of tickets is solved whole when
+# the time limit is too short to split it (the search core plans 2,000 tickets in a few seconds)
 PAIR_SHARE = 0.9  # of a border round's time, the pair's time limit (shipping, ranking, overrun)
 
 
@@ -104,10 +106,24 @@ def solve(
     workers = requested_workers(params.workers)
     distributed = client is not None or params.scheduler is not None or workers > 1
     if n > 2 * params.territory_tickets and can_split(scenario):
-        return _decomposed(scenario, params, previous, on_progress, client, t0)
+        try:
+            return _decomposed(scenario, params, previous, on_progress, client, t0)
+        except LimitTooShort as exc:
+            if n > WHOLE_AT_MOST * params.territory_tickets:
+                raise
+            # small enough to solve whole in a short limit (a re-plan during the day, say)
+            plan = solver.solve(
+                scenario, _single(params), previous=previous, on_progress=on_progress
+            )
+            plan.notes.append(f"solved whole, not in territories: {exc.problems[0]}")
+            return plan
     if distributed and params.time_limit_s > 0:
         return _portfolio(scenario, params, previous, client, t0)
     return solver.solve(scenario, _single(params), previous=previous, on_progress=on_progress)
+
+
+class LimitTooShort(ScenarioError):
+    """The time limit cannot give every territory the least useful time."""
 
 
 def _single(params: SolveParams, **change) -> SolveParams:
@@ -184,7 +200,7 @@ def plan_budget(
     need = min_seconds(max(sizes))
     if usable / waves < need:
         least = (need * waves + RESERVE_S + elapsed) / (1 - RESERVE_SHARE)
-        raise ScenarioError(
+        raise LimitTooShort(
             [
                 f"time_limit_s: got {limit:g} s; too short for {n} tickets in {len(sizes)} "
                 f"territories on {workers} worker(s) (each needs about {need:.0f} s); fix: allow "
