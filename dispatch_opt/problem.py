@@ -71,6 +71,7 @@ class ProblemData:
         self._previous(previous, warm or previous)
         self.travel = self._travel_s()
         self.parts = sorted({q for t in self.ticket_of.values() for q in t.parts})
+        self.tools = sorted({x for t in self.ticket_of.values() for x in t.tools})
         self.arrays = kernel_arrays(self)
         # per ticket node, the engineer-shifts it may go to; per engineer, its engineer-shifts
         self.allowed_vehicles = [np.array(el.allowed[t], dtype=np.int64) for t in tickets]
@@ -250,6 +251,10 @@ class KernelArrays(NamedTuple):
     b_dur: np.ndarray  # (V, B) duration
     b_n: np.ndarray  # (V,) breaks owed if the route is under way across their interval
     allowed: np.ndarray  # (nt, V) bool: eligible and every tool on the van already
+    eligible: np.ndarray  # (nt, V) bool: eligible, a tool perhaps to fetch from a depot first
+    tools: np.ndarray  # (nt, T) bool: the tools each ticket needs
+    van_tools: np.ndarray  # (E, T) bool: the tools on each engineer's van
+    depot_tools: np.ndarray  # (D, T) bool: the tools each depot hands out (they never run out)
     need: np.ndarray  # (nt, P) int64 parts used up per ticket
     van: np.ndarray  # (E, P) int64 parts on each engineer's van at the start
     restock_node: np.ndarray  # (V, D) int64 the restock stop of depot d on engineer-shift v, or -1
@@ -309,10 +314,22 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
             need[i, k] = p.ticket_of[tid].parts.get(part, 0)
     van = np.array([[e.van.get(q, 0) for q in parts] for e in p.sc.engineers], dtype=np.int64)
     allowed = np.zeros((nt, nv), dtype=bool)
+    eligible = np.zeros((nt, nv), dtype=bool)
     for i, tid in enumerate(nodes.tickets):
         tools = set(p.ticket_of[tid].tools)
         for v in p.el.allowed[tid]:
             allowed[i, v] = tools <= set(p.vehicles[v].engineer.tools)
+            eligible[i, v] = True
+    names = p.tools
+    need_tools = np.array(
+        [[x in p.ticket_of[tid].tools for x in names] for tid in nodes.tickets], dtype=bool
+    ).reshape(nt, len(names))
+    van_tools = np.array(
+        [[x in e.tools for x in names] for e in p.sc.engineers], dtype=bool
+    ).reshape(len(p.sc.engineers), len(names))
+    depot_tools = np.array(
+        [[x in d.tools for x in names] for d in p.sc.depots], dtype=bool
+    ).reshape(len(p.sc.depots), len(names))
     alike: dict[tuple, int] = {}
     v_alike = np.array(
         [
@@ -379,6 +396,10 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         b_dur=b[2],
         b_n=b_n,
         allowed=allowed,
+        eligible=eligible,
+        tools=need_tools,
+        van_tools=van_tools,
+        depot_tools=depot_tools,
         need=need,
         van=van.reshape(len(p.sc.engineers), len(parts)),
         restock_node=restock_node,

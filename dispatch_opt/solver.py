@@ -1,11 +1,11 @@
 """Solve: plan every live ticket, with the search core and OR-Tools as the model of record.
 
 The flow: eligibility (who may serve what) -> problem data (arrays, built once) -> the first plan
-(search.construct; a van short of a part picks it up at a depot) -> the search core
+(search.construct; a van short of a part or a tool picks it up at a depot) -> the search core
 (search.improve: local search, ruin and recreate, restocks as moves) -> OR-Tools' guided local
-search from there for the rest of the time (ortools_model; it also fetches tools) -> plan and
-KPIs -> the independent checker as a safety net. Whatever happens later, the search core's plan
-is kept as the plan of last resort.
+search from there for the rest of the time (ortools_model) -> plan and KPIs -> the independent
+checker as a safety net. Whatever happens later, the search core's plan is kept as the plan of
+last resort.
 """
 
 from __future__ import annotations
@@ -23,13 +23,12 @@ from .params import GREEDY, Progress, SolveParams
 from .plan import Plan, Unassigned, build_kpis, diff_plans, finalize_routes
 from .problem import ProblemData
 from .reasons import left_out
-from .search.construct import first_state, frozen_state, waiting_for_depot
+from .search.construct import first_state, frozen_state
 from .search.improve import Stop, improve
 from .search.timeline import plan_routes, start_routes
 
 __all__ = ["Progress", "SolveParams", "solve"]
 MIN_POLISH_S = 0.2  # OR-Tools is not started for less time than this
-DEPOT_SHARE = 0.5  # the search core's share at most while tickets wait for a tool from a depot
 
 
 def solve(
@@ -126,8 +125,6 @@ def _solve(
     ortools_alone = limit > 0 and params.first_solution != GREEDY
     state, complete = first_state(problem, t0 + limit / 2 if limit > 0 else float("inf"))
     share = min(1.0, max(0.0, params.ruin_share))
-    if share < 1 and waiting_for_depot(problem, state):  # only OR-Tools fetches tools: room
-        share = min(share, DEPOT_SHARE)
     search = None
     if limit > 0 and not ortools_alone:
         stop = Stop(until=t0 + limit * share, rounds=params.iterations)

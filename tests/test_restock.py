@@ -123,3 +123,38 @@ def test_a_restock_no_visit_needs_is_taken_out_and_its_parts_go_back_to_the_depo
     tidy(a, s, 0)
     assert s.n[day2] == 0 and s.depot_of[day2] == -1 and s.restocks[0] == 0
     assert (s.left == a.depot_parts).all() and (s.free == a.van).all()
+
+
+def test_a_tool_is_fetched_once_and_serves_every_later_visit_that_needs_it():
+    raw = scenario(
+        [engineer("E1", shifts=(("08:00", "12:00"),))],
+        [ticket(f"T{i}", 10 + i, 0, tools=["recovery_unit"]) for i in range(2)],
+        depots=[{"id": "W1", "location": {"x": 5, "y": 0}, "tools": ["recovery_unit"]}],
+    )
+    raw["engineers"][0]["shifts"].append(
+        {"start": at("08:00", "2026-12-01"), "end": at("12:00", "2026-12-01")}
+    )
+    raw["tickets"][1]["windows"] = [
+        {"start": at("08:00", "2026-12-01"), "end": at("12:00", "2026-12-01")}
+    ]  # the second visit only the next day: the tool stays on the van overnight
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(**SEARCH_ONLY))
+    assert_valid(raw, plan)
+    assert not plan.unassigned
+    (stop,) = restocks(plan)
+    assert stop.tools == ["recovery_unit"] and not stop.parts
+
+
+def test_an_emergency_needing_a_tool_the_van_lacks_is_inserted_with_a_pick_up():
+    depot = {"id": "W1", "location": {"x": 5, "y": 0}, "tools": ["recovery_unit"]}
+    raw = scenario([engineer("E1")], [ticket("A", 10, 0)], depots=[depot], now=at("09:00"))
+    morning = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=0))
+    raw["tickets"].append(
+        ticket(
+            "EMERGENCY", 20, 0, priority="emergency", tools=["recovery_unit"], created=at("08:55")
+        )
+    )
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=0), previous=morning)
+    assert_valid(raw, plan)
+    assert not plan.unassigned
+    (stop,) = restocks(plan)
+    assert stop.tools == ["recovery_unit"]

@@ -82,17 +82,6 @@ def first_state(p: ProblemData, deadline: float = math.inf) -> tuple[RouteState,
     return s, complete
 
 
-def waiting_for_depot(p: ProblemData, s: RouteState) -> bool:
-    """Some ticket left out could be served only after fetching a tool from a depot: the search
-    core fetches parts (restock as a move) but not tools; OR-Tools' polish may."""
-    if not p.nodes.restocks:
-        return False
-    a = p.arrays
-    return any(
-        not a.allowed[x, v] for x in np.flatnonzero(s.where < 0) for v in p.allowed_vehicles[x]
-    )
-
-
 def sequential_insertion(p: ProblemData, s: RouteState, pool: list[int], deadline: float) -> bool:
     """Each ticket in turn where it costs least. False if the clock stopped it."""
     a = p.arrays

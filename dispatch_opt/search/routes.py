@@ -9,7 +9,8 @@ Restock as a move: when a van lacks a part a ticket needs, the insertion may add
 a depot that holds it, at the head of the route (after frozen work), or pick up more at the one
 already there; `tidy` cuts pickups back to what the visits need and drops a stop that picks up
 nothing. Stock is then checked along the engineer's shifts in order (`room`, `stock_holds`).
-Tools are not fetched by the search: only OR-Tools' polish adds a restock for a tool.
+A tool works the same way, but is not used up: once picked up it stays on the van for the rest of
+the engineer's shifts, and the depots never run out of it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class RouteState(NamedTuple):
     seen: np.ndarray  # (V,) scratch: alike classes of empty routes tried in one insertion
     used: np.ndarray  # (V, P) parts the visits of each engineer-shift use up
     pick: np.ndarray  # (V, P) parts picked up at the search's restock stop heading the route
+    tool_pick: np.ndarray  # (V, T) bool: tools picked up there
     depot_of: np.ndarray  # (V,) depot of that restock stop (it sits right after the frozen
     # visits, counted in `fixed`, so no operator moves it), -1 for none
     left: np.ndarray  # (D, P) parts each depot still holds
@@ -77,6 +79,7 @@ def new_state(a, capacity: int) -> RouteState:
         seen=np.full(nv, -1, dtype=np.int64),
         used=np.zeros((nv, a.need.shape[1]), dtype=np.int64),
         pick=np.zeros((nv, a.need.shape[1]), dtype=np.int64),
+        tool_pick=np.zeros((nv, a.tools.shape[1]), dtype=np.bool_),
         depot_of=np.full(nv, -1, dtype=np.int64),
         left=a.depot_parts.copy(),
         restocks=np.zeros(ne, dtype=np.int64),
@@ -215,6 +218,36 @@ def stock_ok(a, s, v, x):
 
 
 @lean
+def _tool_on_van(a, s, v, t):
+    """Tool t is on the van at engineer-shift v: from the start, or picked up at the head of this
+    or an earlier shift."""
+    e = a.v_engineer[v]
+    if a.van_tools[e, t]:
+        return True
+    if s.restocks[e] > 0:
+        for i in range(a.e_shifts.shape[1]):
+            w = a.e_shifts[e, i]
+            if w < 0:
+                break
+            if s.tool_pick[w, t]:
+                return True
+            if w == v:
+                break
+    return False
+
+
+@lean
+def tools_ok(a, s, v, x):
+    """Every tool ticket x needs is on the van at engineer-shift v."""
+    if a.allowed[x, v]:
+        return True
+    for t in range(a.tools.shape[1]):
+        if a.tools[x, t] and not _tool_on_van(a, s, v, t):
+            return False
+    return True
+
+
+@lean
 def stock_holds(a, s, e, v1, buf1, n1, v2, buf2, n2):
     """Engineer e's van never runs short along its shifts if route v1 became buf1[:n1] and route
     v2 became buf2[:n2] (n2 < 0: v2 unchanged). Needed only when e has restock stops."""
@@ -241,9 +274,13 @@ def stock_holds(a, s, e, v1, buf1, n1, v2, buf2, n2):
 
 @lean
 def _depot_has(a, s, d, v, x):
-    """Depot d holds what ticket x needs beyond what the van can still give on engineer-shift v."""
+    """Depot d holds what ticket x needs beyond what the van can still give on engineer-shift v:
+    parts and tools."""
     for p in range(a.need.shape[1]):
         if a.need[x, p] > 0 and s.left[d, p] < a.need[x, p] - room_of(a, s, v, p):
+            return False
+    for t in range(a.tools.shape[1]):
+        if a.tools[x, t] and not a.depot_tools[d, t] and not _tool_on_van(a, s, v, t):
             return False
     return True
 
@@ -254,9 +291,9 @@ def best_in_shift(a, s, v, x, bound, blink):
     position, depot), position -1 if none. With a depot >= 0 the van is short and picks up the
     rest at that depot: at the restock stop already heading the route, or at one added there
     (restock as a move: the position is then in the route with that stop)."""
-    if not a.allowed[x, v] or s.cost[v] == INF:
+    if not a.eligible[x, v] or s.cost[v] == INF:
         return INF, -1, -1
-    if stock_ok(a, s, v, x):
+    if tools_ok(a, s, v, x) and stock_ok(a, s, v, x):
         c, k = best_in_route(a, s, v, x, bound, blink)
         return c, k, -1
     if s.locked[v]:  # a restock kept from the plan in force: stock after it is not tracked
@@ -305,16 +342,43 @@ def place(a, s, v, k, x, d):
             s.pick[v, p] += short
             s.left[d, p] -= short
             s.free[e, p] += short
+        for t in range(a.tools.shape[1]):
+            if a.tools[x, t] and not _tool_on_van(a, s, v, t):
+                s.tool_pick[v, t] = True
     put(a, s, v, k, x)
 
 
 @lean
+def _tool_needed(a, s, e, i, t):
+    """A visit on engineer e's i-th shift or a later one needs tool t."""
+    for j in range(i, a.e_shifts.shape[1]):
+        u = a.e_shifts[e, j]
+        if u < 0:
+            break
+        for q in range(s.n[u]):
+            x = s.seq[u, q]
+            if x < a.nt and a.tools[x, t]:
+                return True
+    return False
+
+
+@lean
 def tidy(a, s, e):
-    """Pick up no more than engineer e's visits need: pickups cut, latest first, and a restock
-    stop that picks up nothing taken out."""
+    """Pick up no more than engineer e's visits need: a tool only at the first stop after which a
+    visit needs it (if the van lacks it), parts cut latest first; a restock stop that then picks
+    up nothing is taken out."""
     if s.restocks[e] == 0:
         return
-    for i in range(a.e_shifts.shape[1] - 1, -1, -1):
+    for i in range(a.e_shifts.shape[1]):  # tools: earliest first
+        w = a.e_shifts[e, i]
+        if w < 0:
+            break
+        if s.depot_of[w] >= 0:
+            for t in range(a.tools.shape[1]):
+                if s.tool_pick[w, t]:
+                    s.tool_pick[w, t] = False
+                    s.tool_pick[w, t] = not _tool_on_van(a, s, w, t) and _tool_needed(a, s, e, i, t)
+    for i in range(a.e_shifts.shape[1] - 1, -1, -1):  # parts: latest first
         w = a.e_shifts[e, i]
         if w < 0 or s.depot_of[w] < 0:
             continue
@@ -333,6 +397,8 @@ def tidy(a, s, e):
             s.left[d, p] += spare
             s.free[e, p] -= spare
             empty = empty and s.pick[w, p] == 0
+        for t in range(a.tools.shape[1]):
+            empty = empty and not s.tool_pick[w, t]
         if empty:
             s.fixed[w] -= 1
             take(a, s, w, s.fixed[w])
@@ -414,7 +480,7 @@ def best_insertion(a, s, x, vehicles, blink):
     best, bv, bk, bd = INF, -1, -1, -1
     for i in range(len(vehicles)):
         v = vehicles[i]
-        if not a.allowed[x, v] or s.cost[v] == INF:
+        if not a.eligible[x, v] or s.cost[v] == INF:
             continue
         if s.n[v] == 0:
             if s.seen[a.v_alike[v]] == x:

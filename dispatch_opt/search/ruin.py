@@ -44,6 +44,7 @@ class Work(NamedTuple):
     log_n: np.ndarray  # (V, 2) length, depot of its restock stop
     log_fixed: np.ndarray  # (V,)
     log_pick: np.ndarray  # (V, P)
+    log_tools: np.ndarray  # (V, T)
     saved_free: np.ndarray  # (E, P + 1) each touched engineer's van, and its restock count
     saved_left: np.ndarray  # (D, P) the depots
     pool: np.ndarray  # (nt,) tickets to put back
@@ -71,6 +72,7 @@ def work_for(a, s, tiers: int) -> Work:
         log_n=np.zeros((nv, 2), dtype=np.int64),
         log_fixed=np.zeros(nv, dtype=np.int64),
         log_pick=np.zeros((nv, parts), dtype=np.int64),
+        log_tools=np.zeros((nv, s.tool_pick.shape[1]), dtype=np.bool_),
         saved_free=np.zeros((ne, parts + 1), dtype=np.int64),
         saved_left=s.left.copy(),
         pool=np.zeros(nt, dtype=np.int64),
@@ -98,6 +100,8 @@ def _touch(a, s, w, v, it, n_touched):
     w.log_fixed[n_touched] = s.fixed[v]
     for p in range(s.pick.shape[1]):
         w.log_pick[n_touched, p] = s.pick[v, p]
+    for t in range(s.tool_pick.shape[1]):
+        w.log_tools[n_touched, t] = s.tool_pick[v, t]
     for i in range(s.n[v]):
         w.log_seq[n_touched, i] = s.seq[v, i]
     e = a.v_engineer[v]
@@ -123,6 +127,8 @@ def _undo(a, s, w, n_pool, n_touched):
         for p in range(parts):
             s.pick[v, p] = w.log_pick[i, p]
             s.used[v, p] = 0
+        for t in range(s.tool_pick.shape[1]):
+            s.tool_pick[v, t] = w.log_tools[i, t]
         for q in range(s.n[v]):
             x = w.log_seq[i, q]
             s.seq[v, q] = x
@@ -161,6 +167,7 @@ def keep_best(s, best):
     _copy1(s.fixed, best.fixed)
     _copy2(s.used, best.used)
     _copy2(s.pick, best.pick)
+    _copy2(s.tool_pick, best.tool_pick)
     _copy1(s.depot_of, best.depot_of)
     _copy2(s.left, best.left)
     _copy1(s.restocks, best.restocks)
@@ -269,7 +276,7 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
         for x in range(nt):
             if s.where[x] < 0 and not taken_out[x]:
                 for i in range(n_ruined):
-                    if a.allowed[x, w.wrecked[i]]:
+                    if a.eligible[x, w.wrecked[i]]:
                         pool[n_pool] = x
                         n_pool += 1
                         break

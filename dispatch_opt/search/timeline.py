@@ -41,7 +41,7 @@ def plan_routes(p: ProblemData, s: RouteState) -> tuple[list[Route], list[str]]:
                 depot, _ = p.nodes.restocks[x - nt]
                 if s.depot_of[v] >= 0 and p.arrays.restock_node[v, s.depot_of[v]] == x:
                     parts = {p.parts[q]: int(k) for q, k in enumerate(s.pick[v]) if k > 0}
-                    tools = []  # restock as a move: the search fetches parts only
+                    tools = [p.tools[t] for t in np.flatnonzero(s.tool_pick[v])]
                 else:  # a restock kept from the plan in force
                     parts, tools = p.seed_pickups[x]
                 end = at + timedelta(minutes=p.sc.depot(depot).restock_min)
