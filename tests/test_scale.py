@@ -178,6 +178,10 @@ def test_the_offer_pass_gives_tickets_left_at_a_border_to_the_neighbours_routes(
     assert helpers and all(e.startswith("W") for e in helpers)
     assert plan.kpis["served"] == sum(len(r.visits) for r in plan.routes)
     assert all(u.code != "time_limit" for u in plan.unassigned)
+    # an event re-plan without search (the emergency fast path) answers at once: no offer pass
+    replan = do.solve(sc, do.SolveParams(time_limit_s=0, territory_tickets=25), previous=plan)
+    assert_valid(raw, replan)
+    assert replan.kpis["border"]["offered"] == 0
 
 
 def test_rounds_of_groups_never_share_a_territory_and_keep_the_order():

@@ -342,7 +342,8 @@ def _territories(sc, params, previous, on_progress, territories, run, t0):
         end = math.inf
     if budget.rounds and pairs:
         _border_phase(sc, params, territories, plans, run, end - budget.offer_s, border)
-    _offer_pass(sc, params, territories, plans, run, groups, end, border)
+    if params.time_limit_s > 0 or previous is None:  # the emergency fast path answers at once
+        _offer_pass(sc, params, territories, plans, run, groups, end, border)
     return plans, border, budget, setup_s
 
 
