@@ -283,9 +283,11 @@ def stock_stays(a, s, vu, vw, buf_u, buf_w, lens):
     """The sequences a `*_delta` call wrote keep both engineers' vans from running short along
     their shifts (only in doubt where the search added restock stops)."""
     n_w = lens[1] if lens[1] >= 0 else -1
-    if not stock_holds(a, s, a.v_engineer[vu], vu, buf_u, lens[0], vw, buf_w, n_w):
+    e_u, e_w = a.v_engineer[vu], a.v_engineer[vw]
+    if not stock_holds(a, s, e_u, vu, buf_u, lens[0], vw, buf_w, n_w):
         return False
-    return n_w < 0 or stock_holds(a, s, a.v_engineer[vw], vu, buf_u, lens[0], vw, buf_w, n_w)
+    # the same engineer's two shifts were both walked above
+    return n_w < 0 or e_w == e_u or stock_holds(a, s, e_w, vu, buf_u, lens[0], vw, buf_w, n_w)
 
 
 @lean
