@@ -43,6 +43,23 @@ def test_the_search_serves_more_and_drives_less_than_the_plan_it_starts_from():
     assert_stock_holds(p, s)
 
 
+def test_where_capacity_is_short_higher_tiers_take_the_places_of_lower_tier_work():
+    """Three engineers for sixty tickets, started low tier first: emergencies and urgent tickets
+    are left out while low-tier work fills the days. The search gives them those places."""
+    sc = do.load_scenario(generate_scenario(CityParams(engineers=3, tickets=60, seed=1)))
+    p = ProblemData(sc, compute_eligibility(sc), do.SolveParams())
+    s, _ = frozen_state(p)
+    a = p.arrays
+    order = sorted(range(a.nt), key=lambda x: (-a.rank[x], a.deadline[x]))
+    sequential_insertion(p, s, order, float("inf"))
+    before = missed_per_tier(p, s).copy()
+    assert before[0] > 0 and before[1] > 0 and before[3] <= 1
+    improve(p, s, Stop(rounds=300), seed=0)
+    after = missed_per_tier(p, s)
+    assert after[0] == 0 and after[1] == 0  # every emergency and urgent ticket now served
+    assert after[3] > before[3]  # low-tier visits gave up their places
+
+
 def assert_stock_holds(p, s):
     """Along each engineer's shifts in order, the van (plus what the search's restock stops pick
     up, at the head of a route) never runs short; no depot hands out more than it holds."""

@@ -26,6 +26,9 @@ MEAN_REMOVED = 10  # SISR: visits taken out in a round, on average
 BLINK = 0.01  # SISR: chance of passing over a place when putting a visit back
 GRANULAR = 32  # a visit taken out goes back only into routes holding one of its nearest
 POLISH_NEIGHBOURS = 12  # nearest tickets the local search tries around each visit a round moved
+UNPLANNED_CENTRE = 0.2  # chance that a round ruins around an unplanned ticket (if any), which the
+# recreate then offers first room near it: where capacity is short, how a higher-tier ticket
+# takes the place of lower-tier work
 
 
 # the counters `run` keeps in a small float array between calls
@@ -50,8 +53,10 @@ class Work(NamedTuple):
     pool: np.ndarray  # (nt,) tickets to put back
     keys: np.ndarray  # (nt,) their order
     order: np.ndarray  # (nt,)
-    taken_out: np.ndarray  # (nt,) bool
+    taken_out: np.ndarray  # (nt,) bool: in the pool
+    offered: np.ndarray  # (nt,) bool: in the pool, unplanned before the round
     served: np.ndarray  # (nt,)
+    unserved: np.ndarray  # (nt,)
     ruined: np.ndarray  # (V,) bool
     near_route: np.ndarray  # (V,)
     cand: np.ndarray  # (V,)
@@ -79,7 +84,9 @@ def work_for(a, s, tiers: int) -> Work:
         keys=np.zeros(nt, dtype=np.float64),
         order=np.zeros(nt, dtype=np.int64),
         taken_out=np.zeros(nt, dtype=np.bool_),
+        offered=np.zeros(nt, dtype=np.bool_),
         served=np.zeros(nt, dtype=np.int64),
+        unserved=np.zeros(nt, dtype=np.int64),
         ruined=np.zeros(nv, dtype=np.bool_),
         near_route=np.full(nv, -1, dtype=np.int64),
         cand=np.zeros(nv, dtype=np.int64),
@@ -225,9 +232,12 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
         it = int(counters[ROUNDS])  # marks the routes logged this round
         frac = start + (stop - start) * r / max(1, rounds)
         temperature = hot * cold**frac
-        n_served = 0
+        n_served, n_unserved = 0, 0
         for x in range(nt):
-            if s.where[x] >= 0 and not s.pinned[x]:
+            if s.where[x] < 0:
+                w.unserved[n_unserved] = x
+                n_unserved += 1
+            elif not s.pinned[x]:
                 served[n_served] = x
                 n_served += 1
         if n_served == 0:
@@ -241,6 +251,8 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
         longest = max(1, min(MAX_STRING, round(n_served / max(1, used))))
         n_routes = int(np.random.uniform(1.0, 4.0 * MEAN_REMOVED / (1.0 + longest)))
         centre = served[np.random.randint(n_served)]
+        if n_unserved and np.random.random() < UNPLANNED_CENTRE:
+            centre = w.unserved[np.random.randint(n_unserved)]
         _copy2(s.left, w.saved_left)
         n_touched, n_pool = 0, 0
         n_ruined = 0
@@ -272,12 +284,22 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
             ruined[v] = True
             w.wrecked[n_ruined] = v
             n_ruined += 1
-        # ---- the unplanned tickets the ruined routes could take join the pool
-        for x in range(nt):
-            if s.where[x] < 0 and not taken_out[x]:
-                for i in range(n_ruined):
-                    if a.eligible[x, w.wrecked[i]]:
+        # ---- the unplanned tickets near what came out (and the centre) join the pool, if a
+        # ruined route could take them: trying every unplanned ticket each round cost more than
+        # the round itself where hundreds are left out
+        n_taken = n_pool
+        for q in range(-1, n_taken):
+            for i in range(k_near if q >= 0 else 1):
+                x = pool[q] if q >= 0 else centre
+                if q >= 0:
+                    x = a.neighbours[x, i]
+                if s.where[x] >= 0 or taken_out[x]:
+                    continue
+                for j in range(n_ruined):
+                    if a.eligible[x, w.wrecked[j]]:
                         pool[n_pool] = x
+                        taken_out[x] = True  # in the pool (cleared after the round)
+                        w.offered[x] = True
                         n_pool += 1
                         break
         n_empty = 0
@@ -300,7 +322,7 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
         for q in order[:n_pool]:
             x = pool[q]
             n_cand = 0
-            if taken_out[x]:  # routes nearby, those ruined, the empty ones
+            if not w.offered[x]:  # routes nearby, those ruined, the empty ones
                 for i in range(k_near):
                     v = s.where[a.neighbours[x, i]]
                     if v >= 0 and near_route[v] != x:
@@ -358,6 +380,7 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
             _undo(a, s, w, n_pool, n_touched)
         for q in range(n_pool):
             taken_out[pool[q]] = False
+            w.offered[pool[q]] = False
         for i in range(n_touched):
             ruined[w.touched[i]] = False
         counters[ROUNDS] += 1
