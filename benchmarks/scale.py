@@ -9,15 +9,19 @@ peak of their sum):
 - `network`: the network preset (1,000 engineers, 10,000 tickets, seven service centres), workers 2,
   time limit 720 s (the call must return within 720 s + 5 % + 2 s; the target is 15 min wall).
 - `large`: the network preset at 150 x 1,500, workers 2, 110 s (target: within 2 minutes).
-- `compare`: decomposed (workers 2) against the whole scenario (one process) at 1,500 tickets on
-  the same time limit; `curve`: 500 to 5,000 tickets with `do.solve` on 2 workers (up to 1,000
-  tickets that is the portfolio, above it territories), with the whole scenario up to 2,000.
+- `compare`: at 1,500 tickets on the same time limit, a split into territories forced
+  (`territory_tickets=500`: 4 territories, workers 2), `do.solve` as shipped (workers 2: up to
+  2,000 tickets that is the portfolio) and the whole scenario in one process; `curve`: 500 to
+  5,000 tickets with `do.solve` on 2 workers (above 2,000 tickets territories), with the whole
+  scenario up to 2,000.
 - `portfolio`: medium (30 s) and large Bologna (60 s), never split: a portfolio of 2 seeds on 2
   workers against one run of the single-process solver, same time limit.
 - `limits`: the time-limit rule (the call returns within the limit + 5 % + 2 s) at short limits:
-  the network preset at 150 s and 150 x 1,500 at 30 s, workers 2 (every row says whether its
+  the network preset at 150 s and 150 x 1,500 split into 4 territories at 30 s, workers 2 (every
+  row says whether its
   call kept the rule).
-- `cluster4`: a LocalCluster of 4 workers on this 2-core machine, network 150 x 1,500, 60 s.
+- `cluster4`: a LocalCluster of 4 workers on this 2-core machine, network 150 x 1,500 split into
+  4 territories, 60 s.
 Every plan is checked by the contract's referee (../shared/tools/check_plan.py, when present) and by
 dispatch_opt.check (run afterwards in its own subprocess; its peak memory is recorded apart).
 Writes benchmarks/results/scale-<date><tag>.csv and .md (appending to today's files), with the
@@ -47,6 +51,7 @@ ROOT = HERE.parent
 REFEREE = ROOT.parent / "shared" / "tools" / "check_plan.py"
 TMP = Path(tempfile.gettempdir()) / "dispatch_opt_scale"  # scenarios and plans, never the repo
 TIERS = ("emergency", "urgent", "normal", "low")
+SPLIT_TICKETS = 500  # territory size of the forced split (`territories` mode); the default is 1,000
 FIELDS = [
     "case",
     "scenario",
@@ -84,6 +89,8 @@ def one(argv: list[str]) -> None:
     params = do.SolveParams(time_limit_s=float(limit), workers=int(workers), seed=int(seed))
     if mode == "portfolio":  # never split: seeds only
         params = dataclasses.replace(params, territory_tickets=10**9)
+    if mode == "territories":  # split even where do.solve would not: 1,500 tickets into 4
+        params = dataclasses.replace(params, territory_tickets=SPLIT_TICKETS)
     t = time.monotonic()
     if mode == "whole":  # the single-process solver on the whole scenario
         plan = solver.solve(sc, params)
@@ -219,16 +226,16 @@ def cases(names: list[str], tmp: Path) -> list[dict]:
 
     for name in names:
         if name == "network":
-            rows.append(measure(name, net(1000, 10000), "decomposed", 720, 2))
+            rows.append(measure(name, net(1000, 10000), "default", 720, 2))
         elif name == "large":
-            rows.append(measure(name, net(150, 1500), "decomposed", 110, 2))
-        elif name == "compare":
-            for mode in ("decomposed", "whole"):
+            rows.append(measure(name, net(150, 1500), "default", 110, 2))
+        elif name == "compare":  # forced split, do.solve as shipped (a portfolio), whole
+            for mode in ("territories", "default", "whole"):
                 rows.append(measure(name, net(150, 1500), mode, 110, 2 if mode != "whole" else 1))
         elif name == "curve":
             for t, limit in ((500, 30), (1000, 60), (2000, 120), (5000, 360)):
                 s = net(t // 10, t)
-                rows.append(measure(name, s, "decomposed", limit, 2))
+                rows.append(measure(name, s, "default", limit, 2))
                 if t <= 2000:
                     rows.append(measure(name, s, "whole", limit, 1))
         elif name == "portfolio":
@@ -237,10 +244,10 @@ def cases(names: list[str], tmp: Path) -> list[dict]:
                 rows.append(measure(name, s, "whole", limit, 1))
                 rows.append(measure(name, s, "portfolio", limit, 2))
         elif name == "limits":  # the time-limit rule at short limits, network and 1,500
-            rows.append(measure(name, net(1000, 10000), "decomposed", 150, 2))
-            rows.append(measure(name, net(150, 1500), "decomposed", 30, 2))
+            rows.append(measure(name, net(1000, 10000), "default", 150, 2))
+            rows.append(measure(name, net(150, 1500), "territories", 30, 2))
         elif name == "cluster4":
-            rows.append(measure(name, net(150, 1500), "decomposed", 60, 4))
+            rows.append(measure(name, net(150, 1500), "territories", 60, 4))
         else:
             raise SystemExit(f"unknown case {name!r}")
     return rows

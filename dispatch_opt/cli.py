@@ -109,7 +109,7 @@ def main() -> None:
 )
 @click.option(
     "--territory-tickets",
-    default=500,
+    default=1000,
     show_default=True,
     type=click.IntRange(min=10),
     help="Territory size: scenarios with over twice this many tickets are split.",

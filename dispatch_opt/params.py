@@ -43,7 +43,7 @@ class SolveParams:
     # scheduler address (None: an in-process LocalCluster when workers > 1), and the territory size
     workers: int = 1
     scheduler: str | None = None
-    territory_tickets: int = 500  # scenarios over twice this many live tickets are split
+    territory_tickets: int = 1000  # scenarios over twice this many live tickets are split
 
     def lateness_weight(self, rank: int) -> int:
         w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]

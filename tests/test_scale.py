@@ -251,6 +251,15 @@ def test_the_portfolio_keeps_the_best_of_its_seeds(client):
     assert plan.kpis["served"] == sum(runs["served_per_tier"][best])
 
 
+def test_the_embedded_portfolio_runs_its_seeds_on_threads_of_this_process():
+    raw = two_towns(per_side=12)
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=3, workers=2, territory_tickets=10**6))
+    assert_valid(raw, plan)
+    assert plan.kpis["portfolio"]["seeds"] == [0, 1]
+    assert "on 2 threads of this process, without OR-Tools' polish" in plan.notes[-1]
+
+
 def test_the_embedded_cluster_needs_no_set_up():
     raw = two_towns()
     sc = do.load_scenario(copy.deepcopy(raw))

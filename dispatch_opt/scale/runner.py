@@ -1,9 +1,11 @@
 """Where independent solves run: one after another in this process, or as Dask tasks.
 
 Dask (`pip install -e '.[scale]'`) is imported only when more than one worker or a scheduler is
-asked for. The embedded cluster is a LocalCluster started by this process, one single-threaded
-worker process per requested worker (the search is Python and holds the GIL); a scheduler address
-or a `distributed.Client` runs the same tasks on a cluster the user already has.
+asked for. The embedded cluster is a LocalCluster started by this process: one single-threaded
+worker process per requested worker, or (`processes=False`) one worker thread each in this very
+process, which starts in a fraction of a second and ships nothing (the search core's compiled
+loops release the GIL; OR-Tools does not, so solves on threads leave its polish out). A scheduler
+address or a `distributed.Client` runs the same tasks on a cluster the user already has.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any, Callable, Iterable
 
 from ..model import ScenarioError
 
-CLUSTER_STOP_S = 2.5  # closing an embedded LocalCluster (workers, nannies, scheduler)
+CLUSTER_STOP_S = 2.5  # closing an embedded LocalCluster of processes (workers, nannies, scheduler)
+THREADS_STOP_S = 0.5  # ... of threads in this process
 
 
 def requested_workers(workers: int) -> int:
@@ -25,10 +28,18 @@ def requested_workers(workers: int) -> int:
 class Runner:
     """A context manager mapping a picklable function over argument tuples, in order."""
 
-    def __init__(self, workers: int = 1, scheduler: str | None = None, client: Any = None):
+    def __init__(
+        self,
+        workers: int = 1,
+        scheduler: str | None = None,
+        client: Any = None,
+        processes: bool = True,
+    ):
         self.workers = requested_workers(workers)
         self.scheduler, self.client = scheduler, client
+        self.processes = processes  # of an embedded cluster: worker processes, or threads here
         self._own: list[Any] = []  # what this runner started and must close
+        self.threads = False  # True when the tasks run on threads of this process
         self.stop_s = 0.0  # what closing it takes (budgeted by the caller's time limit)
 
     @property
@@ -63,15 +74,16 @@ class Runner:
                 cluster = LocalCluster(
                     n_workers=self.workers,
                     threads_per_worker=1,
-                    processes=True,
+                    processes=self.processes,
                     dashboard_address=":0",
                     silence_logs=logging.ERROR,
                     memory_limit=0,  # no spilling or pausing: each task holds one territory
                 )
                 self._own.append(cluster)
-                self.stop_s = CLUSTER_STOP_S
+                self.stop_s = CLUSTER_STOP_S if self.processes else THREADS_STOP_S
                 self.client = Client(cluster)
             self._own.insert(0, self.client)
+        self.threads = not self.processes and self.scheduler is None and bool(self._own)
         threads = self.client.nthreads()
         self.workers = max(1, sum(threads.values())) if threads else self.workers
         return self

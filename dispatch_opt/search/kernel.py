@@ -29,7 +29,7 @@ INF = np.inf
 # Compiled with numba's reference counting off: these functions allocate nothing, and counting
 # references to the problem's arrays on every access cost about a hundred times their arithmetic
 # (measured: 140 ns against 2 ns for one visit's cost). Callers keep every array alive.
-lean = njit(cache=True, _nrt=False)
+lean = njit(cache=True, _nrt=False, nogil=True)
 
 
 @lean
