@@ -8,12 +8,14 @@ subprocess and all its children, Dask scheduler and workers included, every 0.2 
 peak of their sum):
 - `network`: the network preset (1,000 engineers, 10,000 tickets, seven service centres), workers 2,
   time limit 720 s (the call must return within 720 s + 5 % + 2 s; the target is 15 min wall).
+- `network1000`: the same in territories of 1,000 tickets (10) instead of 500 (20).
+- `curve5000`, `limits10000`: one row of `curve` or `limits`, alone.
 - `large`: the network preset at 150 x 1,500, workers 2, 110 s (target: within 2 minutes).
 - `compare`: at 1,500 tickets on the same time limit, a split into territories forced
-  (`territory_tickets=500`: 4 territories, workers 2), `do.solve` as shipped (workers 2: up to
-  2,000 tickets that is the portfolio) and the whole scenario in one process; `curve`: 500 to
-  5,000 tickets with `do.solve` on 2 workers (above 2,000 tickets territories), with the whole
-  scenario up to 2,000.
+  (`split_above=0`: 4 territories of about 500 tickets, workers 2), `do.solve` as shipped
+  (workers 2: up to 2,000 tickets that is the portfolio) and the whole scenario in one process;
+  `curve`: 500 to 5,000 tickets with `do.solve` on 2 workers (above 2,000 tickets territories),
+  with the whole scenario up to 2,000.
 - `portfolio`: medium (30 s) and large Bologna (60 s), never split: a portfolio of 2 seeds on 2
   workers against one run of the single-process solver, same time limit.
 - `limits`: the time-limit rule (the call returns within the limit + 5 % + 2 s) at short limits:
@@ -51,7 +53,6 @@ ROOT = HERE.parent
 REFEREE = ROOT.parent / "shared" / "tools" / "check_plan.py"
 TMP = Path(tempfile.gettempdir()) / "dispatch_opt_scale"  # scenarios and plans, never the repo
 TIERS = ("emergency", "urgent", "normal", "low")
-SPLIT_TICKETS = 500  # territory size of the forced split (`territories` mode); the default is 1,000
 FIELDS = [
     "case",
     "scenario",
@@ -88,9 +89,11 @@ def one(argv: list[str]) -> None:
     sc = do.load_scenario(scenario)
     params = do.SolveParams(time_limit_s=float(limit), workers=int(workers), seed=int(seed))
     if mode == "portfolio":  # never split: seeds only
-        params = dataclasses.replace(params, territory_tickets=10**9)
+        params = dataclasses.replace(params, split_above=10**9)
     if mode == "territories":  # split even where do.solve would not: 1,500 tickets into 4
-        params = dataclasses.replace(params, territory_tickets=SPLIT_TICKETS)
+        params = dataclasses.replace(params, split_above=0)
+    if mode == "big":  # territories of 1,000 tickets
+        params = dataclasses.replace(params, territory_tickets=1000)
     t = time.monotonic()
     if mode == "whole":  # the single-process solver on the whole scenario
         plan = solver.solve(sc, params)
@@ -227,6 +230,12 @@ def cases(names: list[str], tmp: Path) -> list[dict]:
     for name in names:
         if name == "network":
             rows.append(measure(name, net(1000, 10000), "default", 720, 2))
+        elif name == "curve5000":  # one point of the curve, re-run alone
+            rows.append(measure("curve", net(500, 5000), "default", 360, 2))
+        elif name == "limits10000":
+            rows.append(measure("limits", net(1000, 10000), "default", 150, 2))
+        elif name == "network1000":  # the same in territories of 1,000 tickets
+            rows.append(measure(name, net(1000, 10000), "big", 720, 2))
         elif name == "large":
             rows.append(measure(name, net(150, 1500), "default", 110, 2))
         elif name == "compare":  # forced split, do.solve as shipped (a portfolio), whole

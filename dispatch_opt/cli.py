@@ -108,11 +108,18 @@ def main() -> None:
     help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) to solve on.",
 )
 @click.option(
+    "--split-above",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Scenarios with more tickets than this are split into territories.",
+)
+@click.option(
     "--territory-tickets",
-    default=1000,
+    default=500,
     show_default=True,
     type=click.IntRange(min=10),
-    help="Territory size: scenarios with over twice this many tickets are split.",
+    help="Territory size, when a scenario is split.",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @_guard
@@ -125,6 +132,7 @@ def solve(
     events_path: str | None,
     workers: int,
     scheduler: str | None,
+    split_above: int,
     territory_tickets: int,
     quiet: bool,
 ) -> None:
@@ -148,6 +156,7 @@ def solve(
         seed=seed,
         workers=workers,
         scheduler=scheduler,
+        split_above=split_above,
         territory_tickets=territory_tickets,
     )
     if not quiet and not search.compiled_before():

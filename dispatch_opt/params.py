@@ -43,7 +43,11 @@ class SolveParams:
     # scheduler address (None: an in-process LocalCluster when workers > 1), and the territory size
     workers: int = 1
     scheduler: str | None = None
-    territory_tickets: int = 1000  # scenarios over twice this many live tickets are split
+    # scenarios with more live tickets than `split_above` are split into territories of about
+    # `territory_tickets`; up to it one search over the whole scenario (or a portfolio) plans
+    # better than territories whose engineers cannot cross borders (README: Scale-out, Measured)
+    split_above: int = 2000
+    territory_tickets: int = 500
 
     def lateness_weight(self, rank: int) -> int:
         w = self.lateness_per_min[min(rank, len(self.lateness_per_min) - 1)]

@@ -122,13 +122,24 @@ def test_the_contract_order_ranks_served_per_tier_before_lateness_and_travel():
 def test_a_limit_too_short_for_the_size_is_refused_before_starting():
     sc = do.load_scenario(two_towns())  # 60 tickets: more than 4 territories of 12
     with pytest.raises(do.ScenarioError, match="time_limit_s: got 1 s; too short"):
-        do.solve(sc, do.SolveParams(time_limit_s=1, territory_tickets=12))
+        do.solve(sc, do.SolveParams(time_limit_s=1, split_above=0, territory_tickets=12))
+
+
+def test_only_scenarios_over_split_above_tickets_are_split():
+    raw = two_towns()  # 60 tickets
+    for split_above, in_territories in ((60, False), (59, True)):
+        params = do.SolveParams(time_limit_s=0, split_above=split_above, territory_tickets=25)
+        plan = do.solve(do.load_scenario(copy.deepcopy(raw)), params)
+        assert ("territories" in plan.kpis) == in_territories
+        assert_valid(raw, plan)
 
 
 def test_a_limit_too_short_to_split_a_mid_sized_scenario_solves_it_whole():
     # 60 tickets are 2.4 territories of 25: a short re-plan is solved whole, and says so
     raw = two_towns()
-    params = do.SolveParams(time_limit_s=1, territory_tickets=25, iterations=30, ruin_share=1.0)
+    params = do.SolveParams(
+        time_limit_s=1, split_above=0, territory_tickets=25, iterations=30, ruin_share=1.0
+    )
     plan = do.solve(do.load_scenario(raw), params)
     assert_valid(raw, plan)
     assert any(n.startswith("solved whole, not in territories: time_limit_s") for n in plan.notes)
@@ -145,7 +156,8 @@ def test_several_workers_without_dask_say_how_to_install_it(monkeypatch):
 def test_territories_in_one_process_give_a_valid_merged_plan():
     raw = two_towns()
     plan = do.solve(
-        do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=0, territory_tickets=25)
+        do.load_scenario(copy.deepcopy(raw)),
+        do.SolveParams(time_limit_s=0, split_above=0, territory_tickets=25),
     )
     assert_valid(raw, plan)
     assert [t["tickets"] for t in plan.kpis["territories"]] == [30, 30]
@@ -169,7 +181,7 @@ def test_the_offer_pass_gives_tickets_left_at_a_border_to_the_neighbours_routes(
         do.SolveParams(time_limit_s=0),
     )
     assert alone.unassigned  # one engineer cannot do the east's 30 visits
-    plan = do.solve(sc, do.SolveParams(time_limit_s=0, territory_tickets=25))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0, split_above=0, territory_tickets=25))
     assert_valid(raw, plan)
     border = plan.kpis["border"]
     assert border["pairs"] == 0 and border["offered"] >= len(alone.unassigned)
@@ -179,7 +191,9 @@ def test_the_offer_pass_gives_tickets_left_at_a_border_to_the_neighbours_routes(
     assert plan.kpis["served"] == sum(len(r.visits) for r in plan.routes)
     assert all(u.code != "time_limit" for u in plan.unassigned)
     # an event re-plan without search (the emergency fast path) answers at once: no offer pass
-    replan = do.solve(sc, do.SolveParams(time_limit_s=0, territory_tickets=25), previous=plan)
+    replan = do.solve(
+        sc, do.SolveParams(time_limit_s=0, split_above=0, territory_tickets=25), previous=plan
+    )
     assert_valid(raw, replan)
     assert replan.kpis["border"]["offered"] == 0
 
@@ -226,7 +240,7 @@ def client():
 def test_two_territories_on_two_workers_merge_into_one_valid_plan(client):
     raw = two_towns()
     sc = do.load_scenario(copy.deepcopy(raw))
-    params = do.SolveParams(time_limit_s=12, territory_tickets=25)
+    params = do.SolveParams(time_limit_s=12, split_above=0, territory_tickets=25)
     plan = do.solve(sc, params, client=client)
     assert_valid(raw, plan)
     assert len(plan.kpis["territories"]) == 2
@@ -254,7 +268,7 @@ def test_the_portfolio_keeps_the_best_of_its_seeds(client):
 def test_the_embedded_portfolio_runs_its_seeds_on_threads_of_this_process():
     raw = two_towns(per_side=12)
     sc = do.load_scenario(copy.deepcopy(raw))
-    plan = do.solve(sc, do.SolveParams(time_limit_s=3, workers=2, territory_tickets=10**6))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=3, workers=2, split_above=10**6))
     assert_valid(raw, plan)
     assert plan.kpis["portfolio"]["seeds"] == [0, 1]
     assert "on 2 threads of this process, without OR-Tools' polish" in plan.notes[-1]
@@ -263,7 +277,9 @@ def test_the_embedded_portfolio_runs_its_seeds_on_threads_of_this_process():
 def test_the_embedded_cluster_needs_no_set_up():
     raw = two_towns()
     sc = do.load_scenario(copy.deepcopy(raw))
-    plan = do.solve(sc, do.SolveParams(time_limit_s=10, workers=2, territory_tickets=25))
+    plan = do.solve(
+        sc, do.SolveParams(time_limit_s=10, workers=2, split_above=0, territory_tickets=25)
+    )
     assert_valid(raw, plan)
     assert "on 2 worker(s)" in plan.notes[0]
 
@@ -272,7 +288,9 @@ def test_a_scheduler_address_runs_on_that_cluster(client):
     raw = two_towns()
     sc = do.load_scenario(copy.deepcopy(raw))
     address = client.scheduler.address
-    plan = do.solve(sc, do.SolveParams(time_limit_s=8, territory_tickets=25, scheduler=address))
+    plan = do.solve(
+        sc, do.SolveParams(time_limit_s=8, split_above=0, territory_tickets=25, scheduler=address)
+    )
     assert_valid(raw, plan)
     assert "on 2 worker(s)" in plan.notes[0]
 

@@ -5,7 +5,7 @@ The single-process solver (`solver.solve`) is the building block and is used as 
 - small scenarios with several workers: a portfolio, independent runs with different seeds in
   parallel, the best plan kept in the contract's order (served per tier, then weighted lateness,
   then travel);
-- large scenarios (over twice `SolveParams.territory_tickets` live tickets): split into territories
+- large scenarios (over `SolveParams.split_above` live tickets): split into territories
   (territories.py), each solved as its own scenario, then a border phase re-solves pairs of
   neighbouring territories from their current plans and keeps a pair's plan only when it is better
   in the contract's order; a last **offer pass** gives every ticket still unassigned to the routes
@@ -105,7 +105,7 @@ def solve(
     n = len(scenario.live_tickets)
     workers = requested_workers(params.workers)
     distributed = client is not None or params.scheduler is not None or workers > 1
-    if n > 2 * params.territory_tickets and can_split(scenario):
+    if n > params.split_above and can_split(scenario):
         try:
             return _decomposed(scenario, params, previous, on_progress, client, t0)
         except LimitTooShort as exc:
@@ -168,11 +168,9 @@ def _portfolio(sc: Scenario, params: SolveParams, previous, client, t0: float) -
         "served_per_tier": [[-x for x in key[: len(sc.tiers)]] for key in keys],
         "travel_min": [key[-1] for key in keys],
     }
-    where = (
-        f"{k} threads of this process, without OR-Tools' polish"
-        if run.threads
-        else (f"{k} workers")
-    )
+    where = f"{k} workers"
+    if run.threads:
+        where = f"{k} threads of this process, without OR-Tools' polish"
     plan.notes.append(
         f"best of {k} runs with seeds {seeds[0]}..{seeds[-1]} on {where}: seed {seeds[best]}"
     )

@@ -288,20 +288,10 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
         # ruined route could take them: trying every unplanned ticket each round cost more than
         # the round itself where hundreds are left out
         n_taken = n_pool
-        for q in range(-1, n_taken):
-            for i in range(k_near if q >= 0 else 1):
-                x = pool[q] if q >= 0 else centre
-                if q >= 0:
-                    x = a.neighbours[x, i]
-                if s.where[x] >= 0 or taken_out[x]:
-                    continue
-                for j in range(n_ruined):
-                    if a.eligible[x, w.wrecked[j]]:
-                        pool[n_pool] = x
-                        taken_out[x] = True  # in the pool (cleared after the round)
-                        w.offered[x] = True
-                        n_pool += 1
-                        break
+        n_pool = _offer(a, s, w, centre, n_pool, n_ruined)
+        for q in range(n_taken):
+            for i in range(k_near):
+                n_pool = _offer(a, s, w, a.neighbours[pool[q], i], n_pool, n_ruined)
         n_empty = 0
         for v in range(nv):
             if s.n[v] == 0:
@@ -385,6 +375,21 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
             ruined[w.touched[i]] = False
         counters[ROUNDS] += 1
     return counters
+
+
+@lean
+def _offer(a, s, w, x, n_pool, n_ruined):
+    """Ticket x joins the pool (once) if it is unplanned and one of the ruined routes could take
+    it; the pool's new length."""
+    if s.where[x] >= 0 or w.taken_out[x]:
+        return n_pool
+    for j in range(n_ruined):
+        if a.eligible[x, w.wrecked[j]]:
+            w.pool[n_pool] = x
+            w.taken_out[x] = True  # in the pool (cleared after the round)
+            w.offered[x] = True
+            return n_pool + 1
+    return n_pool
 
 
 @lean
