@@ -3,8 +3,8 @@
 The single-process solver (`solver.solve`) is the building block and is used as a black box:
 - small scenarios with one worker: solved directly;
 - small scenarios with several workers: a portfolio, independent runs with different seeds in
-  parallel, the best plan kept in the contract's order (served per tier, then weighted lateness,
-  then travel);
+  parallel (embedded: on threads of this process), the best plan kept in the contract's order
+  (served per tier, then weighted lateness, then travel);
 - large scenarios (over `SolveParams.split_above` live tickets): split into territories
   (territories.py), each solved as its own scenario, then a border phase re-solves pairs of
   neighbouring territories from their current plans and keeps a pair's plan only when it is better

@@ -1,7 +1,8 @@
 """Ruin and recreate (after SISR, Christiaens and Vanden Berghe 2020), compiled, with acceptance.
 
-One round takes strings of consecutive visits out of a few routes near a random planned ticket,
-puts them back with the unplanned tickets those routes could take (tier by tier, each where it
+One round takes strings of consecutive visits out of a few routes near a random planned ticket
+(or, in a fifth of the rounds, an unplanned one), puts them back with the unplanned tickets near
+them that those routes could take (tier by tier, each where it
 costs least, skipping a few places at random: SISR's blinks), and keeps the result by simulated
 annealing on cost, but only when no tier serves fewer tickets (tiers are lexicographic: one
 more emergency beats any number of normal tickets). A round that finds a new best is polished by
