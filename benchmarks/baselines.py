@@ -4,8 +4,8 @@ and VROOM.
 Both take a `dispatch_opt.Scenario` and return a contract-v1 `dispatch_opt.Plan` whose times come
 from dispatch_opt's one scheduler, the search core's route-evaluation kernel (whole seconds, travel
 and service rounded up; an owed break where it costs nothing or cannot wait), so a plan that fits
-here also holds with exact times; `dispatch_opt.plan.finalize_routes` then fills arrival, depart,
-return and travel. Benchmarks verify every plan with `dispatch_opt.check`.
+here also holds with exact times; `dispatch_opt.engine.timing.finalize_routes` then fills
+arrival, depart, return and travel. Benchmarks verify every plan with `dispatch_opt.check`.
 
 - `manual_dispatch(scenario)`: tickets highest tier first, then by SLA deadline; each goes to the
   nearest qualified engineer (skills, required engineer, tools on the van, parts still on the van)
@@ -26,16 +26,18 @@ from datetime import timedelta
 import numpy as np
 
 from dispatch_opt import Plan, Scenario
-from dispatch_opt.eligibility import Eligibility, compute_eligibility
-from dispatch_opt.model import Ticket
-from dispatch_opt.params import SolveParams
-from dispatch_opt.plan import Unassigned, build_kpis, finalize_routes
-from dispatch_opt.problem import ProblemData
-from dispatch_opt.search import ready
-from dispatch_opt.search.construct import frozen_state
-from dispatch_opt.search.kernel import INF
-from dispatch_opt.search.routes import RouteState, put, stock_ok, take
-from dispatch_opt.search.timeline import plan_routes
+from dispatch_opt.engine.eligibility import Eligibility, compute_eligibility
+from dispatch_opt.engine.params import SolveParams
+from dispatch_opt.engine.problem import ProblemData
+from dispatch_opt.engine.search import ready
+from dispatch_opt.engine.search.construct import frozen_state
+from dispatch_opt.engine.search.kernel import INF
+from dispatch_opt.engine.search.routes import RouteState, put, stock_ok, take
+from dispatch_opt.engine.search.timeline import plan_routes
+from dispatch_opt.engine.timing import finalize_routes
+from dispatch_opt.evaluation.kpis import build_kpis
+from dispatch_opt.format.plan import Unassigned
+from dispatch_opt.format.scenario import Ticket
 
 # by tier rank (VROOM's 0..100; assigned priority is maximised first)
 VROOM_PRIORITY = (100, 10, 1, 0)

@@ -37,13 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baselines  # noqa: E402
 from common import tier_summary, write_results  # noqa: E402
 
+from dispatch_opt.engine.params import DEFAULT_LATENESS_PER_MIN  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("small", "medium", "medium-roads", "overload", "multiday")
 SOLVERS = ("dispatch_opt", "ortools_start", "vroom", "manual")
 TIERS = ("emergency", "urgent", "normal", "low")
-LATENESS_WEIGHT = dict(
-    zip(TIERS, (100, 30, 10, 3))
-)  # dispatch_opt's default weights, per minute late
+LATENESS_WEIGHT = dict(zip(TIERS, DEFAULT_LATENESS_PER_MIN))  # dispatch_opt's, per minute late
 
 
 def run_solver(solver: str, sc: do.Scenario, time_limit: float, seed: int) -> do.Plan:

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import dispatch_opt as do
-from dispatch_opt.generate import PRESETS, CityParams, generate_scenario
+from dispatch_opt.synthetic import PRESETS, CityParams, generate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 STRATEGIES = ("GREEDY_INSERTION", "PARALLEL_CHEAPEST_INSERTION")

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import dispatch_opt as do
-from dispatch_opt.events import EVENT_TYPES
+from dispatch_opt.format.events import EVENT_TYPES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_referee  # noqa: E402

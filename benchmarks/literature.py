@@ -4,9 +4,9 @@
     python benchmarks/literature.py --suite solomon [--time-limit 5] [--instances 'C1*']
                                     [--solvers dispatch_opt,ortools,pyvrp] [--seed 0]
 
-Every instance is converted by `dispatch_opt.literature` under the BKS convention (DIMACS 2021:
-distance = travel time = Euclidean truncated to one decimal, capacity and windows hard) and
-solved by each solver, one after the other, with the same time budget:
+Every instance is converted by `dispatch_opt.format.literature` under the BKS convention
+(DIMACS 2021: distance = travel time = Euclidean truncated to one decimal, capacity and windows
+hard) and solved by each solver, one after the other, with the same time budget:
 
 - `dispatch_opt`: `dispatch_opt.solve` on the scenario (its defaults: greedy start, guided local
 search);
@@ -37,7 +37,7 @@ import traceback
 from pathlib import Path
 
 import dispatch_opt as do
-from dispatch_opt.literature import (
+from dispatch_opt.format.literature import (
     Instance,
     plan_distance,
     plan_from_routes,

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import dispatch_opt as do
-from dispatch_opt.realtime import _advance
+from dispatch_opt.realtime.advance import carry_out
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -65,7 +65,7 @@ def emergencies(
     rows = []
     for i in range(n):
         at = first + dt.timedelta(minutes=rng.randrange(60, 7 * 60))
-        state = do.load_scenario(_advance(sc.to_dict(), morning, at, {}))
+        state = do.load_scenario(carry_out(sc.to_dict(), morning, at, {}))
         event = {
             "type": "new_ticket",
             "at": at.isoformat(),

@@ -84,7 +84,7 @@ def one(argv: list[str]) -> None:
     """Child: load, solve, write the plan and a small JSON of figures."""
     scenario, mode, limit, workers, plan_path, seed = argv
     import dispatch_opt as do
-    from dispatch_opt import solver
+    from dispatch_opt.engine.solve import solve_in_process
 
     sc = do.load_scenario(scenario)
     params = do.SolveParams(time_limit_s=float(limit), workers=int(workers), seed=int(seed))
@@ -96,7 +96,7 @@ def one(argv: list[str]) -> None:
         params = dataclasses.replace(params, territory_tickets=1000)
     t = time.monotonic()
     if mode == "whole":  # the single-process solver on the whole scenario
-        plan = solver.solve(sc, params)
+        plan = solve_in_process(sc, params)
     else:
         plan = do.solve(sc, params)
     wall = time.monotonic() - t
@@ -153,7 +153,7 @@ def _load() -> str:
 
 
 def generate(tmp: Path, name: str, **options) -> Path:
-    from dispatch_opt.generate import generate_from_options, to_json
+    from dispatch_opt.synthetic import generate_from_options, to_json
 
     path = tmp / f"{name}.json"
     if not path.exists():

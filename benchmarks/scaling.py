@@ -3,7 +3,7 @@
     python benchmarks/scaling.py [--sizes 50,100,200,500,1000,2000] [--budgets 10,30] [--solvers
     ...]
 
-Each size is a synthetic Bologna day from `dispatch_opt.generate.generate_from_options` (one day,
+Each size is a synthetic Bologna day from `dispatch_opt.synthetic.generate_from_options` (one day,
 straight-line travel, emergencies raised the evening before, seed 1) with one engineer per 8
 tickets. Each case (size, solver, budget) runs in a fresh Python subprocess that loads the scenario
 from a JSON file, solves, and reports its peak resident set size
@@ -262,7 +262,7 @@ def main() -> None:
     import baselines
 
     import dispatch_opt as do
-    from dispatch_opt.generate import generate_from_options, to_json
+    from dispatch_opt.synthetic import generate_from_options, to_json
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(

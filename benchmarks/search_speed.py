@@ -44,11 +44,18 @@ print(json.dumps({"rounds": rounds, "seconds": time.monotonic() - t0}))
 CORE = """
 import json, sys, time
 import dispatch_opt as do
-from dispatch_opt.eligibility import compute_eligibility
-from dispatch_opt.problem import ProblemData
-from dispatch_opt.search import ready
-from dispatch_opt.search.construct import first_state
-from dispatch_opt.search.improve import Stop, improve
+try:
+    from dispatch_opt.engine.eligibility import compute_eligibility
+    from dispatch_opt.engine.problem import ProblemData
+    from dispatch_opt.engine.search import ready
+    from dispatch_opt.engine.search.construct import first_state
+    from dispatch_opt.engine.search.improve import StopRule as Stop, improve
+except ImportError:  # a tree from before the layout move (2026-12-03)
+    from dispatch_opt.eligibility import compute_eligibility
+    from dispatch_opt.problem import ProblemData
+    from dispatch_opt.search import ready
+    from dispatch_opt.search.construct import first_state
+    from dispatch_opt.search.improve import Stop, improve
 compile_s = ready()
 sc = do.load_scenario(sys.argv[1])
 p = ProblemData(sc, compute_eligibility(sc), do.SolveParams())

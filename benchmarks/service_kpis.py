@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import dispatch_opt as do
-from dispatch_opt.generate import PRESETS, generate_scenario
+from dispatch_opt.synthetic import PRESETS, generate_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_referee, write_results  # noqa: E402

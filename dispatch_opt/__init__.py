@@ -1,13 +1,14 @@
 """dispatch_opt: field-service dispatch optimisation (tickets, engineers, vans, SLAs) on
 OR-Tools."""
 
-from .checker import CheckResult, check
-from .events import apply_events, parse_events
-from .inspections import MaintenanceContract, inspection_tickets
-from .io import load_plan, load_scenario, save_plan, scenario_from_frames
-from .model import Scenario, ScenarioError
-from .plan import Plan, PlanDiff, Route, Stop, Unassigned
-from .plan import diff_plans as diff
+from .engine.params import Progress, SolveParams
+from .evaluation.checker import CheckResult, check
+from .evaluation.diff import PlanDiff
+from .evaluation.diff import diff_plans as diff
+from .format.events import apply_events, parse_events
+from .format.io import load_plan, load_scenario, save_plan, scenario_from_frames
+from .format.plan import Plan, Route, Stop, Unassigned
+from .format.scenario import Scenario, ScenarioError
 from .realtime import (
     DayReport,
     Slot,
@@ -18,8 +19,8 @@ from .realtime import (
     overdue_visits,
     simulate_day,
 )
-from .scale import solve  # the single-process solver, or territories / a portfolio on Dask
-from .solver import Progress, SolveParams
+from .scale import solve
+from .synthetic.inspections import MaintenanceContract, inspection_tickets
 
 __all__ = [
     "CheckResult",

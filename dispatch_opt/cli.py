@@ -15,17 +15,20 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import search
-from .checker import check as check_plan
-from .events import apply_events
-from .io import load_plan, load_scenario, plan_problems, read_json, save_plan
-from .model import Scenario, ScenarioError
-from .plan import Plan, diff_plans
+from .engine import search
+from .engine.params import Progress, SolveParams
+from .evaluation.checker import check as check_plan
+from .evaluation.diff import diff_plans
+from .format.events import apply_events
+from .format.io import load_plan, load_scenario, plan_problems, read_json, save_plan
+from .format.plan import Plan
+from .format.scenario import Scenario, ScenarioError
 from .realtime import advance as advance_plan
 from .realtime import offer_slots, overdue_visits
+from .realtime.slots import HORIZON_DAYS, MAX_SLOTS, SLOT_MINUTES
 from .scale import solve as solve_scenario
-from .solver import Progress, SolveParams
 
+DEFAULTS = SolveParams()  # the options' defaults are the library's
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 err = Console(stderr=True, highlight=False)
 
@@ -73,14 +76,18 @@ def main() -> None:
 )
 @click.option(
     "--time-limit",
-    default=10.0,
+    default=DEFAULTS.time_limit_s,
     show_default=True,
     type=click.FloatRange(min=0),
     help="Seconds of search (0 with --previous: keep the previous plan, insert new work, no "
     "search).",
 )
 @click.option(
-    "--seed", default=0, show_default=True, type=int, help="Search seed (tie-breaking order)."
+    "--seed",
+    default=DEFAULTS.seed,
+    show_default=True,
+    type=int,
+    help="Search seed (tie-breaking order).",
 )
 @click.option(
     "--previous",
@@ -98,7 +105,7 @@ def main() -> None:
 )
 @click.option(
     "--workers",
-    default=1,
+    default=DEFAULTS.workers,
     show_default=True,
     type=click.IntRange(min=0),
     help="Worker processes (Dask; 0: one per core): territories, or a portfolio of seeds.",
@@ -109,14 +116,14 @@ def main() -> None:
 )
 @click.option(
     "--split-above",
-    default=2000,
+    default=DEFAULTS.split_above,
     show_default=True,
     type=click.IntRange(min=0),
     help="Scenarios with more tickets than this are split into territories.",
 )
 @click.option(
     "--territory-tickets",
-    default=500,
+    default=DEFAULTS.territory_tickets,
     show_default=True,
     type=click.IntRange(min=10),
     help="Territory size, when a scenario is split.",
@@ -241,7 +248,7 @@ def check(scenario: str, plan: str, json_path: str | None) -> None:
 @click.argument("ticket", type=click.Path(dir_okay=False))
 @click.option(
     "--slot-minutes",
-    default=120,
+    default=SLOT_MINUTES,
     show_default=True,
     type=click.IntRange(min=1),
     help="Length of a window.",
@@ -249,12 +256,12 @@ def check(scenario: str, plan: str, json_path: str | None) -> None:
 @click.option(
     "--days",
     "horizon_days",
-    default=3,
+    default=HORIZON_DAYS,
     show_default=True,
     type=click.IntRange(min=1),
     help="How far ahead.",
 )
-@click.option("--max-slots", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-slots", default=MAX_SLOTS, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--rank", type=click.Choice(["earliest", "cost"]), default="earliest", show_default=True
 )
@@ -350,7 +357,7 @@ def validate(scenario: str) -> None:
 @_guard
 def report(scenario: str, plan: str, output: str) -> None:
     """Write a self-contained HTML report (map, schedule, KPIs, unassigned) of PLAN for SCENARIO."""
-    from .report import write_report
+    from .presentation.report import write_report
 
     sc = load_scenario(scenario)
     try:
@@ -386,14 +393,23 @@ def report(scenario: str, plan: str, output: str) -> None:
 @click.option(
     "--grid", type=click.FloatRange(min=0.1, max=5), help="Street spacing of the road network, km."
 )
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--all", "every_preset", is_flag=True, help="Write every bundled preset into the folder -o."
+)
+@click.option("-o", "--output", required=True, type=click.Path())
 @_guard
 def generate(
-    preset, engineers, tickets, days, seed, travel, city, centre, radius, grid, output
+    preset, engineers, tickets, days, seed, travel, city, centre, radius, grid, every_preset, output
 ) -> None:
     """Write a synthetic scenario: a preset (network: several service centres), or a city sized
-    by the options."""
-    from .generate import generate_from_options, to_json
+    by the options; with --all, every bundled preset (the files in scenarios/)."""
+    from .synthetic import generate_from_options, to_json, write_presets
+
+    if every_preset:
+        Path(output).mkdir(parents=True, exist_ok=True)
+        for name, path in write_presets(output).items():
+            out.print(f"{name}: {path} ({path.stat().st_size:,} bytes)")
+        return
 
     where = None
     if centre is not None:
@@ -425,6 +441,25 @@ def generate(
     )
 
 
+@main.command()
+@click.argument("document", type=click.Choice(["scenario", "plan", "events"]))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: print)."
+)
+@_guard
+def schema(document: str, output: str | None) -> None:
+    """Write the JSON Schema of a scenario, a plan or a list of events (docs/format.md says what
+    each field means; `validate` checks more than a schema can: ids, overlaps, references)."""
+    from .format.schema import json_schema
+
+    text = json.dumps(json_schema(document), indent=1) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    out.print(f"{output}: the JSON Schema of a {document}")
+
+
 @main.command(name="import")
 @click.argument("instance", type=click.Path(dir_okay=False))
 @click.option(
@@ -433,7 +468,7 @@ def generate(
 @_guard
 def import_(instance: str, output: str) -> None:
     """Turn a Solomon .txt or VRPLIB .vrp VRPTW instance into a scenario (DIMACS convention)."""
-    from .literature import import_instance
+    from .format.literature import import_instance
 
     try:
         sc = import_instance(instance)

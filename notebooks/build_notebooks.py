@@ -50,7 +50,7 @@ check the plan independently, then look at the KPIs, the map, the schedule and w
         code("""
 %matplotlib inline
 import dispatch_opt as do
-from dispatch_opt import viz
+from dispatch_opt.presentation import viz
 
 scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
 plan = do.solve(scenario, do.SolveParams(time_limit_s=5, seed=0))
@@ -107,7 +107,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 import dispatch_opt as do
-from dispatch_opt import viz
+from dispatch_opt.presentation import viz
 
 base = json.loads((ROOT / "scenarios" / "small.json").read_text())
 PARAMS = do.SolveParams(time_limit_s=3, seed=0)
@@ -360,7 +360,7 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 import dispatch_opt as do
-from dispatch_opt import viz
+from dispatch_opt.presentation import viz
 
 scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
 morning = do.solve(scenario, do.SolveParams(time_limit_s=3, seed=0))
@@ -433,7 +433,7 @@ over the engineer-days. Every figure is also in `plan.kpis` (and the plan JSON).
 import pandas as pd
 
 import dispatch_opt as do
-from dispatch_opt import viz
+from dispatch_opt.presentation import viz
 
 scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
 plan = do.solve(scenario, do.SolveParams(time_limit_s=3, seed=0))

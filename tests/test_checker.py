@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from dispatch_opt import checker as checker_module
-from dispatch_opt import travel as travel_module
-from dispatch_opt.checker import check
-from dispatch_opt.model import parse_scenario
+from dispatch_opt.evaluation import checker as checker_module
+from dispatch_opt.evaluation.checker import check
+from dispatch_opt.format import travel as travel_module
+from dispatch_opt.format.validation import parse_scenario
 
 REFEREE = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_plan.py"
 D = "2026-11-23T"

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, assert_valid
 
 import dispatch_opt as do
-from dispatch_opt.generate import CityParams, generate_scenario
+from dispatch_opt.synthetic import CityParams, generate_scenario
 
 SCENARIOS = ROOT / "scenarios"
 

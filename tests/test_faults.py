@@ -110,7 +110,7 @@ def test_a_new_ticket_event_with_a_fault_type_is_resolved_too():
 
 def test_the_report_counts_tickets_by_fault_type_and_shows_response_times():
     pytest.importorskip("matplotlib")
-    from dispatch_opt.report import render_report
+    from dispatch_opt.presentation.report import render_report
 
     raw = scenario(
         [

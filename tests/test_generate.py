@@ -16,18 +16,16 @@ import pytest
 from conftest import solve_checked
 
 import dispatch_opt as do
-from dispatch_opt import generate
-from dispatch_opt.generate import (
-    APPLIANCES,
-    EVENING_BEFORE,
+from dispatch_opt import synthetic as generate
+from dispatch_opt.format.travel import KM_PER_DEG
+from dispatch_opt.synthetic import (
     PRESETS,
-    SLA,
-    UNSERVABLE_SKILL,
     CityParams,
     generate_from_options,
     generate_scenario,
     to_json,
 )
+from dispatch_opt.synthetic.catalogue import APPLIANCES, EVENING_BEFORE, SLA, UNSERVABLE_SKILL
 
 ROOT = Path(__file__).resolve().parents[1]
 # preset -> (engineers, tickets, days, travel model); the README and the issue quote these
@@ -95,7 +93,7 @@ def test_different_seed_gives_different_scenario():
 def test_bundled_file_is_what_the_generator_writes_for_its_preset(name):
     path = ROOT / "scenarios" / f"{name}.json"
     assert path.read_text(encoding="utf-8") == _text(name), (
-        "regenerate with: python -m dispatch_opt.generate --all"
+        "regenerate with: dispatch-opt generate --all -o scenarios"
     )
 
 
@@ -111,9 +109,11 @@ def test_every_bundled_file_is_at_most_15_mb():
         assert (ROOT / "scenarios" / f"{name}.json").stat().st_size < 15e6, name
 
 
-def test_all_option_writes_every_preset(tmp_path, monkeypatch):
-    monkeypatch.setattr(generate, "SCENARIO_DIR", tmp_path)
-    generate.main(["--all"])
+def test_all_option_writes_every_preset(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "dispatch_opt", "generate", "--all", "-o", str(tmp_path)],
+        check=True,
+    )
     assert sorted(q.name for q in tmp_path.iterdir()) == sorted(f"{name}.json" for name in PRESETS)
     for name in PRESETS:
         assert (tmp_path / f"{name}.json").read_text(encoding="utf-8") == _text(name), name
@@ -122,7 +122,7 @@ def test_all_option_writes_every_preset(tmp_path, monkeypatch):
 def test_command_line_writes_the_preset_file(tmp_path):
     out = tmp_path / "small.json"
     subprocess.run(
-        [sys.executable, "-m", "dispatch_opt.generate", "--preset", "small", "-o", str(out)],
+        [sys.executable, "-m", "dispatch_opt", "generate", "--preset", "small", "-o", str(out)],
         cwd=ROOT,
         check=True,
     )
@@ -501,7 +501,7 @@ def test_tier_mix_follows_the_parameters():
 
 
 def test_scenario_passes_the_contract_validator(case):
-    model = pytest.importorskip("dispatch_opt.model")
+    model = pytest.importorskip("dispatch_opt.format.validation")
     _, sc = case
     model.parse_scenario(sc)
 
@@ -568,8 +568,8 @@ def test_the_network_preset_refuses_a_road_matrix_and_city_options():
 def _offsets_km(sc: dict, p: CityParams) -> np.ndarray:
     lat = np.array([t["location"]["lat"] for t in sc["tickets"]])
     lon = np.array([t["location"]["lon"] for t in sc["tickets"]])
-    north = (lat - p.centre_lat) * generate.KM_PER_DEG
-    east = (lon - p.centre_lon) * generate.KM_PER_DEG * math.cos(math.radians(p.centre_lat))
+    north = (lat - p.centre_lat) * KM_PER_DEG
+    east = (lon - p.centre_lon) * KM_PER_DEG * math.cos(math.radians(p.centre_lat))
     return np.column_stack([east, north])
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, assert_valid, at, engineer, scenario, served_by, solve_checked, ticket
 
 import dispatch_opt as do
-from dispatch_opt.inspections import inspection_tier
+from dispatch_opt.synthetic.inspections import inspection_tier
 
 START = "2026-11-30"  # a Monday
 

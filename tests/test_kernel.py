@@ -12,12 +12,12 @@ import pytest
 from conftest import at, engineer, scenario, ticket
 
 import dispatch_opt as do
-from dispatch_opt.eligibility import compute_eligibility
-from dispatch_opt.generate import CityParams, generate_scenario
-from dispatch_opt.problem import ProblemData
-from dispatch_opt.search import kernel, reference
-from dispatch_opt.search.construct import frozen_state
-from dispatch_opt.search.routes import insertion_cost, put, take
+from dispatch_opt.engine.eligibility import compute_eligibility
+from dispatch_opt.engine.problem import ProblemData
+from dispatch_opt.engine.search import kernel, reference
+from dispatch_opt.engine.search.construct import frozen_state
+from dispatch_opt.engine.search.routes import insertion_cost, put, take
+from dispatch_opt.synthetic import CityParams, generate_scenario
 
 
 def problem(raw, previous=None, params=None) -> ProblemData:

@@ -1,4 +1,4 @@
-"""Specification of the management KPIs (`dispatch_opt.kpis`, in `plan.kpis`).
+"""Specification of the management KPIs (`dispatch_opt.evaluation.kpis`, in `plan.kpis`).
 
 One hand-built day, checked by the package checker and the referee: E1 drives 10 min to T1 and
 10 min on to T2 (two emergencies, 30 min each) and 20 min home; E2 waits for T3's appointment;
@@ -13,6 +13,7 @@ import pytest
 from conftest import assert_valid, at, engineer, scenario, ticket
 
 import dispatch_opt as do
+from dispatch_opt.evaluation.kpis import build_kpis
 
 RAW = scenario(
     [engineer("E1"), engineer("E2"), engineer("E3")],
@@ -75,7 +76,7 @@ PLAN = {
 def plan() -> do.Plan:
     sc = do.load_scenario(copy.deepcopy(RAW))
     p = do.Plan.from_dict(PLAN, sc)
-    p.kpis = do.plan.build_kpis(sc, p)
+    p.kpis = build_kpis(sc, p)
     assert_valid(RAW, p)
     return p
 
@@ -113,7 +114,7 @@ def test_a_late_arrival_is_outside_the_promise():
     raw = copy.deepcopy(RAW)
     raw["tickets"][0]["created"] = at("04:00")  # promise 4 h: on site by 08:00, arrived 08:10
     sc = do.load_scenario(raw)
-    kpis = do.plan.build_kpis(sc, do.Plan.from_dict(PLAN, sc))
+    kpis = build_kpis(sc, do.Plan.from_dict(PLAN, sc))
     emergency = kpis["response"]["tiers"]["emergency"]
     assert (emergency["within_promise"], emergency["within_promise_share"]) == (1, 0.5)
     assert emergency["worst_min"] == 250.0
@@ -160,7 +161,7 @@ def test_without_preferences_or_fault_types_those_kpis_are_absent(plan):
     for t in raw["tickets"]:
         t.pop("preferred_engineer", None)
     sc = do.load_scenario(raw)
-    kpis = do.plan.build_kpis(sc, do.Plan.from_dict(PLAN, sc))
+    kpis = build_kpis(sc, do.Plan.from_dict(PLAN, sc))
     assert "preferred" not in kpis and "faults" not in kpis
     assert "faults" not in plan.kpis
 
@@ -179,5 +180,5 @@ def test_a_plan_without_arrival_times_counts_response_to_the_start():
         for s in r["stops"]:
             s.pop("arrival")
     sc = do.load_scenario(copy.deepcopy(RAW))
-    kpis = do.plan.build_kpis(sc, do.Plan.from_dict(plan, sc))
+    kpis = build_kpis(sc, do.Plan.from_dict(plan, sc))
     assert kpis["response"]["tiers"]["normal"]["worst_min"] == 21 * 60  # T3 started at 09:00

@@ -8,7 +8,7 @@ import pytest
 from conftest import assert_valid
 
 import dispatch_opt as do
-from dispatch_opt.literature import (
+from dispatch_opt.format.literature import (
     ORIGIN,
     import_instance,
     plan_distance,

@@ -8,12 +8,12 @@ import pytest
 from conftest import engineer, scenario, ticket
 
 import dispatch_opt as do
-from dispatch_opt.eligibility import compute_eligibility
-from dispatch_opt.problem import ProblemData
-from dispatch_opt.search import operators as ops
-from dispatch_opt.search.construct import frozen_state
-from dispatch_opt.search.improve import total_cost
-from dispatch_opt.search.routes import put
+from dispatch_opt.engine.eligibility import compute_eligibility
+from dispatch_opt.engine.problem import ProblemData
+from dispatch_opt.engine.search import operators as ops
+from dispatch_opt.engine.search.construct import frozen_state
+from dispatch_opt.engine.search.improve import total_cost
+from dispatch_opt.engine.search.routes import put
 
 
 def planted(engineers, tickets, routes: dict[int, list[str]]):

@@ -501,7 +501,7 @@ def test_a_simulated_day_reports_both_policies_with_every_plan_valid():
 def test_carrying_out_a_plan_marks_work_done_started_and_en_route():
     from datetime import datetime
 
-    from dispatch_opt.realtime import _advance
+    from dispatch_opt.realtime.advance import carry_out
 
     morning, afternoon = (
         [{"start": at("08:00"), "end": at("12:00")}],
@@ -520,11 +520,11 @@ def test_carrying_out_a_plan_marks_work_done_started_and_en_route():
     t1, t2 = r.visits
     done: dict = {}
     mid = t1.start + (t1.end - t1.start) / 2
-    state = _advance(raw, plan, mid, done)
+    state = carry_out(raw, plan, mid, done)
     tickets = {t["id"]: t for t in state["tickets"]}
     assert tickets[t1.ticket]["status"] == "started" and tickets[t1.ticket]["duration_min"] == 30
     assert tickets[t2.ticket].get("status", "open") == "open"
-    later = _advance(state, plan, t1.end + (t2.start - t1.end) / 2, done)
+    later = carry_out(state, plan, t1.end + (t2.start - t1.end) / 2, done)
     tickets = {t["id"]: t for t in later["tickets"]}
     assert tickets[t1.ticket]["status"] == "done" and tickets[t2.ticket]["status"] == "en_route"
     assert later["engineers"][0]["van"] == {"p": 0}

@@ -9,8 +9,8 @@ import pytest
 from conftest import ROOT, assert_valid, at, engineer, reason, scenario, solve_checked, ticket
 
 import dispatch_opt as do
-from dispatch_opt.eligibility import compute_eligibility
-from dispatch_opt.reasons import CODES, left_out
+from dispatch_opt.engine.eligibility import compute_eligibility
+from dispatch_opt.engine.reasons import CODES, left_out
 
 BUDGETS = [0, 1]  # the insertion path alone, and a short search
 

@@ -22,7 +22,7 @@ from conftest import ROOT, engineer, scenario, ticket
 import dispatch_opt as do
 
 pytest.importorskip("matplotlib")
-from dispatch_opt.report import write_report  # noqa: E402
+from dispatch_opt.presentation.report import write_report
 
 FLAGS = [
     "--headless",
@@ -152,7 +152,7 @@ def test_report_screenshot_shows_map_and_schedule(small, tmp_path):
         rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
         return float((np.abs(pixels[rows] - rgb).max(axis=2) <= 40).mean())
 
-    from dispatch_opt.viz import TIER_COLOURS, route_colour
+    from dispatch_opt.presentation.viz import TIER_COLOURS, route_colour
 
     top, bottom = slice(0, 850), slice(850, 1500)  # map (upper part), schedule (below it)
     assert share(route_colour(0), top) > 0.0005  # first route's polyline on the map

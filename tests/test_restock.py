@@ -9,10 +9,10 @@ from conftest import assert_valid, at, engineer, scenario, ticket
 from test_search import assert_stock_holds
 
 import dispatch_opt as do
-from dispatch_opt.eligibility import compute_eligibility
-from dispatch_opt.problem import ProblemData
-from dispatch_opt.search.construct import frozen_state
-from dispatch_opt.search.routes import best_insertion, place, stock_holds, take, tidy
+from dispatch_opt.engine.eligibility import compute_eligibility
+from dispatch_opt.engine.problem import ProblemData
+from dispatch_opt.engine.search.construct import frozen_state
+from dispatch_opt.engine.search.routes import best_insertion, place, stock_holds, take, tidy
 
 SEARCH_ONLY = dict(ruin_share=1.0, iterations=200, time_limit_s=30)  # rounds stop it, not time
 DEPOT = {"id": "W1", "location": {"x": 3, "y": 4}, "parts": {"pump": 2}, "restock_min": 10}

@@ -10,7 +10,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from dispatch_opt.roads import RoadNetwork, RoadParams, build_network, point_along, travel_matrix
+from dispatch_opt.format.roads import (
+    RoadNetwork,
+    RoadParams,
+    build_network,
+    point_along,
+    travel_matrix,
+)
 
 BOLOGNA = (44.4949, 11.3426)
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import assert_valid, engineer, scenario, ticket
 
 import dispatch_opt as do
-from dispatch_opt import solver
+from dispatch_opt.engine.solve import solve_in_process
 from dispatch_opt.scale import rank_key, split, sub_scenario
 from dispatch_opt.scale.runner import Runner
 from dispatch_opt.scale.territories import split_stock
@@ -55,7 +55,7 @@ def test_small_scenarios_are_not_split():
     params = do.SolveParams(time_limit_s=0)
     plan = do.solve(sc, params)
     assert "territories" not in plan.kpis
-    alone = solver.solve(sc, params)
+    alone = solve_in_process(sc, params)
     assert (plan.routes, plan.unassigned) == (alone.routes, alone.unassigned)
 
 
@@ -109,7 +109,7 @@ def test_the_contract_order_ranks_served_per_tier_before_lateness_and_travel():
         [ticket("U", 1, 0, priority="urgent"), ticket("N", 30, 0, priority="normal")],
     )
     sc = do.load_scenario(raw)
-    both = solver.solve(sc, do.SolveParams(time_limit_s=0))
+    both = solve_in_process(sc, do.SolveParams(time_limit_s=0))
     params = do.SolveParams()
     only_normal = do.Plan(
         sc.name, [r for r in both.routes], [], scenario=sc
@@ -176,7 +176,7 @@ def test_the_offer_pass_gives_tickets_left_at_a_border_to_the_neighbours_routes(
     territories = split(sc, 25)
     assert sorted(len(t.engineers) for t in territories) == [1, 6]
     east = next(set(t.tickets) for t in territories if t.engineers == ["E0"])
-    alone = solver.solve(
+    alone = solve_in_process(
         sub_scenario(sc, [t for t in territories if t.engineers == ["E0"]]),
         do.SolveParams(time_limit_s=0),
     )

@@ -6,13 +6,13 @@ import json
 import numpy as np
 
 import dispatch_opt as do
-from dispatch_opt.eligibility import compute_eligibility
-from dispatch_opt.generate import CityParams, generate_scenario
-from dispatch_opt.problem import ProblemData
-from dispatch_opt.search.construct import frozen_state, sequential_insertion
-from dispatch_opt.search.improve import Stop, improve, missed_per_tier, total_cost
-from dispatch_opt.search.kernel import INF
-from dispatch_opt.search.reference import evaluate
+from dispatch_opt.engine.eligibility import compute_eligibility
+from dispatch_opt.engine.problem import ProblemData
+from dispatch_opt.engine.search.construct import frozen_state, sequential_insertion
+from dispatch_opt.engine.search.improve import StopRule, improve, missed_per_tier, total_cost
+from dispatch_opt.engine.search.kernel import INF
+from dispatch_opt.engine.search.reference import evaluate
+from dispatch_opt.synthetic import CityParams, generate_scenario
 
 
 def weak_start(seed: int = 3):
@@ -30,7 +30,7 @@ def weak_start(seed: int = 3):
 def test_the_search_serves_more_and_drives_less_than_the_plan_it_starts_from():
     p, s = weak_start()
     missed, cost = missed_per_tier(p, s), total_cost(s)
-    stats = improve(p, s, Stop(rounds=300), seed=0)
+    stats = improve(p, s, StopRule(rounds=300), seed=0)
     assert stats.rounds == 300 and stats.moves > 0
     after = missed_per_tier(p, s)
     assert tuple(after) <= tuple(missed) and after.sum() <= missed.sum() - 2  # lexicographic
@@ -54,7 +54,7 @@ def test_where_capacity_is_short_higher_tiers_take_the_places_of_lower_tier_work
     sequential_insertion(p, s, order, float("inf"))
     before = missed_per_tier(p, s).copy()
     assert before[0] > 0 and before[1] > 0 and before[3] <= 1
-    improve(p, s, Stop(rounds=300), seed=0)
+    improve(p, s, StopRule(rounds=300), seed=0)
     after = missed_per_tier(p, s)
     assert after[0] == 0 and after[1] == 0  # every emergency and urgent ticket now served
     assert after[3] > before[3]  # low-tier visits gave up their places
@@ -82,11 +82,11 @@ def test_the_same_seed_and_rounds_give_the_same_routes():
     runs = []
     for _ in range(2):
         p, s = weak_start()
-        improve(p, s, Stop(rounds=150), seed=4)
+        improve(p, s, StopRule(rounds=150), seed=4)
         runs.append(s.seq.copy())
     assert (runs[0] == runs[1]).all()
     p, s = weak_start()
-    improve(p, s, Stop(rounds=150), seed=5)
+    improve(p, s, StopRule(rounds=150), seed=5)
     assert not (s.seq == runs[0]).all()  # the seed matters
 
 

@@ -9,10 +9,10 @@ import pytest
 from conftest import engineer, scenario, ticket
 
 import dispatch_opt as do
-from dispatch_opt import eligibility as eligibility_module
-from dispatch_opt.eligibility import compute_eligibility
-from dispatch_opt.model import Location
-from dispatch_opt.travel import travel_between, travel_legs, travel_matrices
+from dispatch_opt.engine import eligibility as eligibility_module
+from dispatch_opt.engine.eligibility import compute_eligibility
+from dispatch_opt.format.scenario import Location
+from dispatch_opt.format.travel import travel_between, travel_legs, travel_matrices
 
 RNG = np.random.default_rng(7)
 
@@ -45,7 +45,7 @@ def test_legs_and_blocks_are_the_matrix_numbers_exactly(kind, monkeypatch):
     leg_min, leg_km = travel_legs(sc, [locs[a] for a in i], [locs[b] for b in j])
     assert np.array_equal(leg_min, minutes[i, j]) and np.array_equal(leg_km, km[i, j])
     # a block of rows at a time (here a few rows a block) changes nothing
-    monkeypatch.setattr("dispatch_opt.travel.BLOCK", 100)
+    monkeypatch.setattr("dispatch_opt.format.travel.BLOCK", 100)
     part_min, part_km = travel_between(sc, locs[:7], locs[20:])
     assert np.array_equal(part_min, minutes[:7, 20:]) and np.array_equal(part_km, km[:7, 20:])
 

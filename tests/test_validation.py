@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from dispatch_opt.io import load_scenario
-from dispatch_opt.model import ScenarioError
+from dispatch_opt.format.io import load_scenario
+from dispatch_opt.format.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).resolve().parent / "bad_inputs"

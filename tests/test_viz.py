@@ -1,5 +1,5 @@
-"""dispatch_opt.viz on a tiny lat/lon day in Bologna: what the map, the schedule and the tables
-show.
+"""dispatch_opt.presentation.viz on a tiny lat/lon day in Bologna: what the map, the schedule
+and the tables show.
 
 The drawing tests skip when the optional [viz] extra (folium, matplotlib) is not installed;
 the tables need only pandas.
@@ -16,7 +16,7 @@ import pytest
 from conftest import assert_valid
 
 import dispatch_opt as do
-from dispatch_opt import viz
+from dispatch_opt.presentation import viz
 
 DAY = "2026-11-30"
 

@@ -1,6 +1,7 @@
 """`dispatch_opt.solve` at any size: one solve, a seed portfolio, or territories and a border phase.
 
-The single-process solver (`solver.solve`) is the building block and is used as a black box:
+The single-process solver (`engine.solve.solve_in_process`) is the building block, used as a
+black box:
 - small scenarios with one worker: solved directly;
 - small scenarios with several workers: a portfolio, independent runs with different seeds in
   parallel (embedded: on threads of this process), the best plan kept in the contract's order
@@ -25,20 +26,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import search, solver
-from ..model import Scenario, ScenarioError
-from ..plan import Plan, build_kpis, diff_plans
-from ..solver import Progress, SolveParams
+from ..engine import search
+from ..engine.params import Progress, SolveParams
+from ..engine.solve import solve_in_process
+from ..evaluation.diff import diff_plans
+from ..evaluation.kpis import build_kpis
+from ..format.plan import Plan
+from ..format.scenario import Scenario, ScenarioError
 from .runner import CLUSTER_STOP_S, Runner, requested_workers
-from .territories import (
-    Territory,
-    border_km,
-    can_split,
-    restrict,
-    split,
-    sub_scenario,
-    used_stock,
-)
+from .territories import Territory, border_km, can_split, restrict, split, sub_scenario, used_stock
 
 BORDER_SHARE = 0.3  # of the search time left after setup, for re-solving neighbouring pairs
 RESERVE_SHARE = 0.03  # of the time limit, kept for merging (plus RESERVE_S)
@@ -113,14 +109,14 @@ def solve(
             if n > WHOLE_AT_MOST * params.territory_tickets:
                 raise
             # small enough to solve whole in a short limit (a re-plan during the day, say)
-            plan = solver.solve(
+            plan = solve_in_process(
                 scenario, _single(params), previous=previous, on_progress=on_progress
             )
             plan.notes.append(f"solved whole, not in territories: {exc.problems[0]}")
             return plan
     if distributed and params.time_limit_s > 0:
         return _portfolio(scenario, params, previous, client, t0)
-    return solver.solve(scenario, _single(params), previous=previous, on_progress=on_progress)
+    return solve_in_process(scenario, _single(params), previous=previous, on_progress=on_progress)
 
 
 class LimitTooShort(ScenarioError):
@@ -134,7 +130,7 @@ def _single(params: SolveParams, **change) -> SolveParams:
 
 def _solve_task(sc: Scenario, params: SolveParams, previous: Plan | None) -> Plan:
     """One solve, as shipped to a worker; the plan comes back without its scenario."""
-    plan = solver.solve(sc, params, previous=previous)
+    plan = solve_in_process(sc, params, previous=previous)
     plan.scenario = None
     return plan
 

@@ -14,7 +14,7 @@ import logging
 import os
 from typing import Any, Callable, Iterable
 
-from ..model import ScenarioError
+from ..format.scenario import ScenarioError
 
 CLUSTER_STOP_S = 2.5  # closing an embedded LocalCluster of processes (workers, nannies, scheduler)
 THREADS_STOP_S = 0.5  # ... of threads in this process

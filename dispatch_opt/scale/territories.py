@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model import Location, Scenario, Ticket
-from ..plan import Plan, Route
+from ..format.plan import Plan, Route
+from ..format.scenario import Location, Scenario, Ticket
+from ..format.travel import KM_PER_DEG
 
-KM_PER_DEG = math.pi * 6371.0088 / 180
 TRAVEL_ALLOWANCE_MIN = 15.0  # workload of a ticket: its service time plus a typical drive to it
 SAMPLE = 200  # ticket locations kept per territory to tell which territories touch
 GAP_KM = 5.0  # an empty stretch this wide is a good place to cut

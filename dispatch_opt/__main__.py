@@ -1,0 +1,5 @@
+"""`python -m dispatch_opt` is `dispatch-opt`."""
+
+from .cli import main
+
+main()

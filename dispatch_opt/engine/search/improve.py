@@ -1,0 +1,134 @@
+"""The search core's driver: local search on the first plan, then ruin and recreate until a stop.
+
+The compiled loop runs in chunks; between chunks the clock is read (numba cannot) and progress
+reported. With an iteration limit the chunks and the cooling depend on the round count alone, so
+the same scenario, seed and limit give the same plan every time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..problem import ProblemData
+from . import ruin
+from .kernel import INF
+from .operators import local_search
+from .routes import RouteState, refresh
+
+HOT = 10.0  # the starting temperature, as a share of the cost per planned visit
+COOLING = 0.01  # the temperature falls a hundredfold over the search
+CHUNK_S = 0.05  # how long one compiled chunk should take, between looks at the clock
+DESCENT_NEIGHBOURS = 20  # nearest tickets the first descent tries around each ticket
+POLISH = ruin.POLISH_NEIGHBOURS
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """When the search stops: at a moment (time.monotonic()) or after a number of rounds,
+    whichever comes first (PyVRP's MaxRuntime and MaxIterations in one)."""
+
+    until: float = float("inf")
+    rounds: int | None = None
+
+    def done(self, rounds: int) -> bool:
+        return time.monotonic() >= self.until or (self.rounds is not None and rounds >= self.rounds)
+
+    def progress(self, rounds: int, started: float) -> float:
+        if self.rounds is not None:
+            return min(1.0, rounds / max(1, self.rounds))
+        return min(1.0, (time.monotonic() - started) / max(1e-9, self.until - started))
+
+
+@dataclass
+class SearchStats:
+    rounds: int = 0
+    kept: int = 0
+    moves: int = 0  # improving local-search moves
+    seconds: float = 0.0
+
+    @property
+    def rounds_per_s(self) -> float:
+        return self.rounds / self.seconds if self.seconds else 0.0
+
+
+def missed_per_tier(p: ProblemData, s: RouteState) -> np.ndarray:
+    tiers = len(p.rank)
+    out = np.zeros(tiers, dtype=np.int64)
+    np.add.at(out, p.arrays.rank[: p.arrays.nt][s.where < 0], 1)
+    return out
+
+
+def total_cost(s: RouteState) -> float:
+    return float(s.cost[s.cost != INF].sum())
+
+
+def improve(
+    p: ProblemData,
+    s: RouteState,
+    stop: StopRule,
+    seed: int = 0,
+    on_best: Callable[[tuple[int, ...], float], None] | None = None,
+) -> SearchStats:
+    """Improve the routes in `s` in place until `stop`; `on_best(missed per tier, cost)` hears of
+    the start and of each new best."""
+    a, stats, started = p.arrays, SearchStats(), time.monotonic()
+    if a.nt == 0 or stop.done(0):
+        return stats
+    rng = np.random.default_rng(seed)
+    served = np.flatnonzero(s.where >= 0)
+    stats.moves += local_search(a, s, rng.permutation(served), DESCENT_NEIGHBOURS, 10)
+    best = RouteState(*(x.copy() for x in s))
+    missed_best = missed_per_tier(p, s)
+    cost = total_cost(s)
+    counters = np.array([cost, cost, 0.0, 0.0, 0.0])
+    if on_best is not None:
+        on_best(tuple(int(x) for x in missed_best), cost)
+    hot = HOT * cost / max(1, int((s.where >= 0).sum()))
+    work = ruin.work_for(a, s, len(missed_best))
+    chunk, chunks = 20, 0
+    while not stop.done(stats.rounds):
+        if stop.rounds is not None:
+            chunk = min(chunk, stop.rounds - stats.rounds)
+        begin = stop.progress(stats.rounds, started)
+        # by the clock, each chunk runs at the temperature of its start
+        end = stop.progress(stats.rounds + chunk, started) if stop.rounds is not None else begin
+        t0, best_before = time.monotonic(), counters[ruin.BEST]
+        before = missed_best.copy()
+        ruin.run(
+            a,
+            s,
+            best,
+            work,
+            chunk,
+            hot,
+            COOLING,
+            begin,
+            end,
+            (seed * 1_000_003 + chunks) % 2**32,
+            counters,
+            missed_best,
+            POLISH,
+        )
+        chunks += 1
+        done = int(counters[ruin.ROUNDS]) - stats.rounds
+        stats.rounds += done
+        if done < chunk:  # nothing left to ruin (no ticket planned that may move)
+            break
+        stats.seconds = time.monotonic() - started
+        if on_best is not None and (
+            counters[ruin.BEST] < best_before or (missed_best != before).any()
+        ):
+            on_best(tuple(int(x) for x in missed_best), float(counters[ruin.BEST]))
+        if stop.rounds is None:  # size the next chunk to about CHUNK_S
+            took = max(1e-4, time.monotonic() - t0)
+            chunk = int(max(1, min(chunk * 4, chunk * CHUNK_S / took, 1_000_000)))
+    stats.kept, stats.moves = int(counters[ruin.KEPT]), stats.moves + int(counters[ruin.MOVES])
+    ruin.keep_best(best, s)
+    for v in range(len(s.n)):
+        refresh(a, s, v)
+    stats.seconds = time.monotonic() - started
+    return stats
