@@ -89,7 +89,7 @@ def test_the_clock_is_blamed_only_for_tickets_that_more_time_could_serve():
     stock-out stays a stock-out, since no time limit would serve it."""
     sc, el, plan = _plan_and_eligibility(_stock_out())
     out = {u.ticket: u for u in left_out(sc, el, ["LOW", "URGENT"], [], timed_out=True)}
-    assert out["URGENT"].code == "time_limit" and "--time-limit" in out["URGENT"].reason
+    assert out["URGENT"].code == "time_limit" and "time_limit_s" in out["URGENT"].reason
     out = {u.ticket: u for u in left_out(sc, el, ["LOW"], plan.routes, timed_out=True)}
     assert out["LOW"].code == "stock"
 

@@ -15,7 +15,7 @@ import time
 from typing import Callable
 
 from ..evaluation.checker import check
-from ..evaluation.diff import diff_plans
+from ..evaluation.diff import record_changes
 from ..evaluation.kpis import build_kpis
 from ..format.plan import Plan, Unassigned
 from ..format.scenario import Scenario
@@ -60,7 +60,7 @@ def solve_in_process(
     else:
         plan = _solve(scenario, params, previous, on_progress)
     if previous is not None:
-        plan.kpis["changes"] = diff_plans(previous, plan, params.eta_tolerance_min).summary()
+        record_changes(previous, plan, params.eta_tolerance_min)
     return plan
 
 
@@ -78,7 +78,7 @@ def _replan(
     left = params.time_limit_s - (time.monotonic() - t0)
     if left < 0.5:
         fast.notes.append(
-            "no time left to search after inserting new work; fix: allow more time (--time-limit)"
+            "no time left to search after inserting new work; fix: allow more time (time_limit_s)"
         )
         return fast
     plan = _solve(

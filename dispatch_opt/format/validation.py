@@ -120,6 +120,8 @@ def _tags_match(model: type[BaseModel], value: dict) -> bool:
     return True
 
 
+# where a user reads the format: a page the project ships (never a file it does not hold)
+FORMAT_DOC = "see docs/format.md or `dispatch-opt schema`"
 _FIX_BY_FIELD = {
     "format": f"set it to '{SCENARIO_FORMAT}'",
     "duration_min": "give the on-site service time in minutes, greater than 0 (at most a year)",
@@ -139,7 +141,7 @@ _FIX_BY_FIELD = {
     "model": "use haversine, euclidean or matrix",
 }
 _FIX_BY_TYPE = {
-    "missing": "add the field (see CONTRACT.md)",
+    "missing": f"add the field ({FORMAT_DOC})",
     "datetime_from_date_parsing": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
     "datetime_parsing": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
     "datetime_type": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
@@ -211,7 +213,7 @@ def pydantic_problems(
                 fix
                 or (fixes or {}).get(e["type"])
                 or _FIX_BY_FIELD.get(field)
-                or _FIX_BY_TYPE.get(e["type"], "see CONTRACT.md")
+                or _FIX_BY_TYPE.get(e["type"], FORMAT_DOC)
             )
             msg = f"{msg}; fix: {fix}"
         lines.append(f"{_path(loc, raw)}: {value}{msg}")
@@ -323,10 +325,13 @@ def _ticket_problems(
                 f"fix: use an engineer id or remove the field"
             )
         if isinstance(t.priority, str) and t.priority not in tiers:
+            near = [x for x in tiers if x.casefold() == t.priority.strip().casefold()] or nearest(
+                t.priority, tuple(tiers)
+            )
+            hint = f"did you mean {near[0]!r}? " if near else ""
             out.append(
-                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; fix: use one of "
-                f"{list(tiers)} "
-                f"or add the tier to 'sla'"
+                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; {hint}fix: use one "
+                f"of {list(tiers)} or add the tier to 'sla'"
             )
         if isinstance(t.engineer, str) and t.engineer not in engineer_ids:
             out.append(
@@ -446,17 +451,17 @@ def parse_scenario(raw: Any) -> Scenario:
     except ValidationError as err:
         lines = [x for x in pydantic_problems(err, raw) if _not_borrowed(x, borrowed)]
         problems += lines + _raw_problems(raw)
-        raise ScenarioError(_at_most(problems)) from None
+        raise ScenarioError(at_most(problems)) from None
     problems += _problems(sc)
     if problems:
-        raise ScenarioError(_at_most(problems))
+        raise ScenarioError(at_most(problems))
     return sc
 
 
 MAX_PROBLEMS = 200
 
 
-def _at_most(problems: list[str]) -> list[str]:
+def at_most(problems: list[str]) -> list[str]:
     """A broken export can have a hundred thousand problems; the first ones tell what to fix."""
     if len(problems) <= MAX_PROBLEMS:
         return problems
