@@ -158,3 +158,22 @@ def test_the_cli_names_its_flags_and_python_names_its_parameters(tmp_path):
         text=True,
     )
     assert run.returncode == 1 and "--days" in run.stdout and "horizon_days" not in run.stdout
+
+
+def test_a_scenario_that_does_not_parse_still_gets_the_rules_within_its_items():
+    # a bad duration used to hide the overlapping shifts and the start after now until fixed
+    raw = scenario(
+        [engineer("E1", shifts=(("08:00", "12:00"), ("11:00", "17:00")))],
+        [
+            ticket("T1", 1, 0, duration=-1),
+            ticket("T2", 1, 0, status="started", engineer="E1", started_at=at("12:00")),
+        ],
+        now=at("10:00"),
+    )
+    with pytest.raises(do.ScenarioError) as info:
+        do.load_scenario(raw)
+    lines = info.value.problems
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("tickets[0] (id 'T1').duration_min: got -1")
+    assert any("shifts[1]: starts" in x and "must not overlap" in x for x in lines)
+    assert any("started_at" in x and "after now" in x for x in lines)

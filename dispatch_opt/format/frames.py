@@ -46,6 +46,7 @@ def _location(table: "_Table", i: int, row: dict) -> dict | None:
             warnings.simplefilter("ignore")  # geopy warns before refusing an out-of-range latitude
             point = Point(text)
     except ValueError as exc:
+        table.bad.add((i, "location"))
         table.problems.append(
             f"{table.where(i, row)}.location: got {text!r}; {exc}; fix: write latitude, "
             "longitude in degrees, e.g. '44.49, 11.34' or 44°29'N 11°20'E"

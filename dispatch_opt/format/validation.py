@@ -12,9 +12,10 @@ import functools
 import re
 import types
 import typing
-from typing import Annotated, Any, Literal, Union
+from datetime import datetime
+from typing import Annotated, Any, Iterable, Literal, Optional, Union
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .scenario import (
     DEFAULT_SLA_HOURS,
@@ -23,12 +24,15 @@ from .scenario import (
     MAX_KM,
     MAX_MINUTES,
     SCENARIO_FORMAT,
+    Engineer,
     EuclideanTravel,
     HaversineTravel,
+    LocalTime,
     Location,
     MatrixTravel,
     Scenario,
     ScenarioError,
+    Ticket,
     resolve_faults,
 )
 
@@ -292,9 +296,10 @@ def _location_problems(sc: Scenario) -> list[str]:
     return out
 
 
-def _engineer_problems(sc: Scenario) -> list[str]:
+def _engineer_problems(engineers: Iterable[tuple[int, Engineer]]) -> list[str]:
+    """Overlapping shifts of one engineer; `engineers`: (index in the document, engineer)."""
     out = []
-    for i, e in enumerate(sc.engineers):
+    for i, e in engineers:
         shifts = sorted(enumerate(e.shifts), key=lambda p: p[1].start)
         for (ia, a), (ib, b) in zip(shifts, shifts[1:]):
             if b.start < a.end:
@@ -347,14 +352,15 @@ def _ticket_problems(
     return out
 
 
-def _started_problems(sc: Scenario) -> list[str]:
+def _started_problems(tickets: Iterable[tuple[int, Ticket]], now: datetime | None) -> list[str]:
+    """Started work that began after now; `tickets`: (index in the document, ticket)."""
     out = []
-    for i, t in enumerate(sc.tickets):
-        if t.started_at is not None and sc.now is not None and t.started_at > sc.now:
+    for i, t in tickets:
+        if t.started_at is not None and now is not None and t.started_at > now:
             out.append(
                 f"tickets[{i}] (id {shown(t.id)}).started_at: {t.started_at.isoformat()} is after "
                 f"now "
-                f"{sc.now.isoformat()}; fix: give when the work began, at or before now"
+                f"{now.isoformat()}; fix: give when the work began, at or before now"
             )
     return out
 
@@ -368,8 +374,8 @@ def _problems(sc: Scenario) -> list[str]:
     return (
         out
         + _location_problems(sc)
-        + _engineer_problems(sc)
-        + _started_problems(sc)
+        + _engineer_problems(enumerate(sc.engineers))
+        + _started_problems(enumerate(sc.tickets), sc.now)
         + _ticket_problems(
             sc.tickets, list(sc.tiers), {e.id for e in sc.engineers}, sc.faults or {}
         )
@@ -406,6 +412,31 @@ def _raw_problems(raw: dict) -> list[str]:
     return out + _ticket_problems(lists["tickets"], tiers, ids, faults)
 
 
+def _item_problems(raw: dict) -> list[str]:
+    """When the document as a whole does not parse, the rules within one engineer or ticket still
+    run on those that parse alone, so one pass reports them too (overlapping shifts, work started
+    after now)."""
+
+    def parsed(key: str, model: type[BaseModel]) -> list[tuple[int, Any]]:
+        items = raw.get(key) if isinstance(raw.get(key), list) else []
+        out = []
+        for i, x in enumerate(items):
+            try:
+                out.append((i, model.model_validate(x)))
+            except ValidationError:
+                continue  # its own problems are reported already
+        return out
+
+    try:
+        now = _NOW.validate_python(raw.get("now"))
+    except ValidationError:
+        now = None
+    return _engineer_problems(parsed("engineers", Engineer)) + _started_problems(
+        parsed("tickets", Ticket), now
+    )
+
+
+_NOW = TypeAdapter(Optional[LocalTime])
 MAX_DEPTH = 64  # a scenario is about 8 deep; `meta` may nest, but not without end
 
 
@@ -450,7 +481,7 @@ def parse_scenario(raw: Any) -> Scenario:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:
         lines = [x for x in pydantic_problems(err, raw) if _not_borrowed(x, borrowed)]
-        problems += lines + _raw_problems(raw)
+        problems += lines + _raw_problems(raw) + _item_problems(raw)
         raise ScenarioError(at_most(problems)) from None
     problems += _problems(sc)
     if problems:
