@@ -142,6 +142,9 @@ def test_the_cli_writes_a_what_if_and_compares_it_on_rounds(tmp_path):
     assert do.load_scenario(tmp_path / "a.json").engineer("E1").shifts == []
     bad = _cli("whatif", str(tmp_path / "sc.json"), "--sla", "urgent=soon", "-o", "x.json")
     assert bad.returncode == 2 and "--sla" in bad.stderr and "fix:" in bad.stderr
+    typo = _cli("whatif", str(tmp_path / "sc.json"), "--without", "E11", "-o", "x.json")
+    assert typo.returncode == 2 and "error: --without: got 'E11'" in typo.stderr  # the flag
+    assert "did you mean 'E1'" in typo.stderr
 
 
 def test_solve_with_rounds_is_repeatable_and_says_so(tmp_path):

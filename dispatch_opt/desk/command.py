@@ -81,26 +81,11 @@ def whatif_command(guard: Callable, out: Console, write_json: Callable) -> click
         """Write SCENARIO with one or more things changed (engineers off or one more, shifts, a
         tier's promise, parts on vans); with --compare, plan both and print them side by side."""
         base = load_scenario(scenario)
-        sc, done = base, []
-        if without:
-            sc = whatifs.without_engineers(sc, _ids(without), since, until)
-            done.append(f"without {without}")
-        if like:
-            sc = whatifs.with_engineer_like(sc, like, new_id)
-            done.append(f"one engineer more like {like}")
-        if longer_shifts:
-            sc = whatifs.with_longer_shifts(sc, longer_shifts)
-            done.append(f"shifts {longer_shifts:+g} min")
-        if sla:
-            tier, hours = _pair(sla, "--sla", "TIER=HOURS, e.g. urgent=12", float)
-            sc = whatifs.with_sla(sc, tier, hours)
-            done.append(f"{tier} within {hours:g} h")
-        if parts:
-            added = dict(
-                _pair(x, "--parts", "PART=QTY, e.g. thermostat=2", int) for x in _ids(parts)
-            )
-            sc = whatifs.with_parts_on_vans(sc, added)
-            done.append("parts on vans: " + ", ".join(f"{p} +{q}" for p, q in added.items()))
+        try:
+            changes = (without, since, until, like, new_id, longer_shifts, sla, parts)
+            sc, done = _changed(base, *changes)
+        except ScenarioError as exc:  # the what-ifs name their parameters; here, the flags
+            raise ScenarioError([_flag_words(p) for p in exc.problems]) from None
         if not done:
             raise ScenarioError(
                 [
@@ -128,6 +113,49 @@ def whatif_command(guard: Callable, out: Console, write_json: Callable) -> click
             )
 
     return whatif
+
+
+def _changed(base, without, since, until, like, new_id, longer_shifts, sla, parts):
+    """The scenario with the options' changes, in order, and what they were."""
+    sc, done = base, []
+    if without:
+        sc = whatifs.without_engineers(sc, _ids(without), since, until)
+        done.append(f"without {without}")
+    if like:
+        sc = whatifs.with_engineer_like(sc, like, new_id)
+        done.append(f"one engineer more like {like}")
+    if longer_shifts:
+        sc = whatifs.with_longer_shifts(sc, longer_shifts)
+        done.append(f"shifts {longer_shifts:+g} min")
+    if sla:
+        tier, hours = _pair(sla, "--sla", "TIER=HOURS, e.g. urgent=12", float)
+        sc = whatifs.with_sla(sc, tier, hours)
+        done.append(f"{tier} within {hours:g} h")
+    if parts:
+        added = dict(_pair(x, "--parts", "PART=QTY, e.g. thermostat=2", int) for x in _ids(parts))
+        sc = whatifs.with_parts_on_vans(sc, added)
+        done.append("parts on vans: " + ", ".join(f"{p} +{q}" for p, q in added.items()))
+    return sc, done
+
+
+# a what-if's parameter -> the flag one types here
+FLAGS = {
+    "engineers": "--without",
+    "since": "--from",
+    "until": "--until",
+    "like": "--like",
+    "new_id": "--new-id",
+    "minutes": "--longer-shifts",
+    "tier": "--sla",
+    "hours": "--sla",
+    "parts": "--parts",
+}
+
+
+def _flag_words(line: str) -> str:
+    name, sep, rest = line.partition(":")
+    head, dot, tail = name.partition(".")
+    return f"{FLAGS[head]}{dot}{tail}{sep}{rest}" if head in FLAGS else line
 
 
 def _ids(text: str) -> list[str]:
