@@ -235,3 +235,21 @@ def test_the_format_guide_names_every_field_the_engine_reads():
     assert not missing, missing
     for kind in events.EVENT_TYPES:
         assert f"`{kind}`" in text, kind
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    """The example as a new user would paste it, stopped on rounds instead of 30 s of search."""
+    text = README.read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    timed = "do.SolveParams(time_limit_s=30, seed=0)"
+    assert timed in code
+    code = code.replace(timed, "do.SolveParams(iterations=200, ruin_share=1.0)")
+    code = code.replace('"scenarios/', f'"{ROOT}/scenarios/')
+    monkeypatch.chdir(tmp_path)  # save_plan writes plan.json here
+    names: dict = {}
+    exec(compile(code, "README.md", "exec"), names)
+    fast, plan = names["fast"], names["plan"]
+    assert (tmp_path / "plan.json").is_file()
+    assert "EM1" in {s.ticket for r in fast.routes for s in r.visits}
+    assert fast.kpis["changes"]["moved"] == 0  # the fast path moves nothing planned
+    assert do.check(names["state"], fast).ok and plan.kpis["served"] > 0
