@@ -102,7 +102,7 @@ def whatif_command(guard: Callable, out: Console, write_json: Callable) -> click
                 )
             plans = what_if(base, {"what-if": sc}, rounds=rounds, seed=seed, from_base=not fresh)
             table = compare(plans)
-            out.print(table.to_string(float_format=lambda v: f"{v:,.1f}"), markup=False)
+            out.print(table.to_string(float_format=_figure), markup=False)
             moved = table.attrs["changed_hands"]["what-if"]
             if moved:
                 out.print(f"changed hands: {', '.join(moved)}", markup=False, soft_wrap=True)
@@ -156,6 +156,13 @@ def _flag_words(line: str) -> str:
     name, sep, rest = line.partition(":")
     head, dot, tail = name.partition(".")
     return f"{FLAGS[head]}{dot}{tail}{sep}{rest}" if head in FLAGS else line
+
+
+def _figure(v: float) -> str:
+    """Counts as whole numbers, shares with three decimals, minutes and km with one."""
+    if float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.3f}" if abs(v) < 1 else f"{v:,.1f}"
 
 
 def _ids(text: str) -> list[str]:
