@@ -7,14 +7,25 @@ import copy
 import json
 
 import pytest
-from conftest import assert_valid, at, engineer, reason, scenario, served_by, ticket, visit
+from conftest import (
+    ROUNDS,
+    assert_valid,
+    at,
+    by_rounds,
+    engineer,
+    reason,
+    scenario,
+    served_by,
+    ticket,
+    visit,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dispatch_opt as do
 
 FAST = do.SolveParams(time_limit_s=0)  # no search: keep the previous routes, insert new work
-SHORT = do.SolveParams(time_limit_s=1)
+SHORT = by_rounds(ROUNDS)  # a short search, stopped on its round count
 
 
 def two_engineer_day() -> dict:
@@ -262,7 +273,7 @@ def test_tickets_stay_with_their_engineer_unless_moving_buys_enough():
     )
     keep = do.solve(do.load_scenario(raw), SHORT, previous=previous)
     assert served_by(keep) == {"T1": "E1"}
-    cheap_moves = do.SolveParams(time_limit_s=1, move_cost_min=1)
+    cheap_moves = by_rounds(ROUNDS, move_cost_min=1)
     moved = do.solve(do.load_scenario(raw), cheap_moves, previous=previous)
     assert served_by(moved) == {"T1": "E2"} and moved.kpis["changes"]["moved"] == 1
 
@@ -391,7 +402,7 @@ def test_random_event_streams_keep_every_plan_valid_and_every_ticket_accounted_f
         except do.ScenarioError:
             # e.g. cancelling a ticket already cancelled: refused with a reason, nothing changed
             continue
-        new_plan = do.solve(sc, FAST if fast else do.SolveParams(time_limit_s=0.5), previous=plan)
+        new_plan = do.solve(sc, FAST if fast else SHORT, previous=plan)
         raw = sc.to_dict()
         assert_valid(raw, new_plan)
         frozen = {t.id: t.engineer for t in sc.live_tickets if t.frozen}
@@ -488,7 +499,7 @@ def test_a_simulated_day_reports_both_policies_with_every_plan_valid():
         {"type": "engineer_unavailable", "at": at("11:00"), "engineer": "E1"},
         {"type": "cancel_ticket", "at": at("08:00"), "ticket": "T4"},
     ]  # before anyone reached it
-    report = do.simulate_day(sc, events, do.SolveParams(time_limit_s=0.5))
+    report = do.simulate_day(sc, events, SHORT)
     assert list(report.kpis.index) == ["re-plan", "greedy insert"]
     applied = report.log[report.log["applied"]]
     assert len(applied) == 6 and (applied["violations"] == 0).all()
