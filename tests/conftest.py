@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,28 @@ def solve_checked(raw: dict, rounds: int = ROUNDS, seed: int = 0, **params) -> d
     plan = do.solve(do.load_scenario(copy.deepcopy(raw)), by_rounds(rounds, seed=seed, **params))
     assert_valid(raw, plan)
     return plan
+
+
+@dataclass
+class CliRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(*args) -> CliRun:
+    """`dispatch-opt ARGS` in this process (click's runner): the exit code and what it printed,
+    without starting Python and loading the compiled search again for each call (seconds each on
+    this machine). An exception the command did not turn into an exit code is raised, as the shell
+    would show its traceback; tests of `python -m dispatch_opt.cli` itself start a process."""
+    from click.testing import CliRunner
+
+    from dispatch_opt.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliRun(result.exit_code, result.stdout, result.stderr)
 
 
 def served_by(plan: do.Plan) -> dict[str, str]:

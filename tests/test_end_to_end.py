@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BACKSTOP_S, ROOT, assert_valid, by_rounds
+from conftest import BACKSTOP_S, ROOT, assert_valid, by_rounds, cli
 
 import dispatch_opt as do
 from dispatch_opt.synthetic import CityParams, generate_scenario
@@ -107,6 +107,8 @@ def test_scenario_from_planner_tables():
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
+    """The command line in a process of its own, as a shell starts it (the other CLI tests run it
+    in this process: conftest.cli)."""
     return subprocess.run(
         [sys.executable, "-m", "dispatch_opt.cli", *args], capture_output=True, text=True, cwd=ROOT
     )
@@ -123,9 +125,9 @@ def test_cli_solves_checks_and_validates(tmp_path: Path):
         and "solar_inverter" in run.stdout
     )
     assert json.loads(plan_path.read_text())["format"] == "dispatch-opt.plan/1"
-    check = _cli("check", str(SCENARIOS / "small.json"), str(plan_path))
+    check = cli("check", SCENARIOS / "small.json", plan_path)
     assert check.returncode == 0 and "plan OK" in check.stdout
-    assert _cli("validate", str(SCENARIOS / "medium.json")).returncode == 0
+    assert cli("validate", SCENARIOS / "medium.json").returncode == 0
 
 
 def test_cli_check_exits_1_on_a_broken_plan(tmp_path: Path):
@@ -134,12 +136,12 @@ def test_cli_check_exits_1_on_a_broken_plan(tmp_path: Path):
     visit = next(s for r in plan["routes"] for s in r["stops"] if s["type"] == "visit")
     visit["end"] = visit["start"]  # service shorter than the ticket's duration
     (tmp_path / "broken.json").write_text(json.dumps(plan))
-    run = _cli("check", str(SCENARIOS / "small.json"), str(tmp_path / "broken.json"))
+    run = cli("check", SCENARIOS / "small.json", tmp_path / "broken.json")
     assert run.returncode == 1 and visit["ticket"] in run.stdout
 
 
 def test_cli_reports_a_missing_file_as_invalid_input(tmp_path: Path):
-    run = _cli("solve", str(tmp_path / "nope.json"), "-o", str(tmp_path / "p.json"))
+    run = cli("solve", tmp_path / "nope.json", "-o", tmp_path / "p.json")
     assert run.returncode == 2 and "Traceback" not in run.stderr and "nope.json" in run.stderr
 
 

@@ -12,6 +12,7 @@ from conftest import (
     assert_valid,
     at,
     by_rounds,
+    cli,
     engineer,
     reason,
     scenario,
@@ -593,15 +594,6 @@ def test_frozen_work_that_cannot_be_kept_costs_only_that_engineer_its_frozen_tic
 # ---------------------------------------------------------------- from the shell
 
 
-def _cli(*args: str):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "dispatch_opt.cli", *args], capture_output=True, text=True
-    )
-
-
 def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
     raw, plan = morning
     (tmp_path / "sc.json").write_text(json.dumps(raw))
@@ -617,7 +609,7 @@ def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
             ]
         )
     )
-    run = _cli(
+    run = cli(
         "solve",
         str(tmp_path / "sc.json"),
         "--previous",
@@ -635,7 +627,7 @@ def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
     assert_valid(state, do.load_plan(tmp_path / "new.json"))
 
     (tmp_path / "caller.json").write_text(json.dumps(ticket("C1", 20, 0)))
-    run = _cli(
+    run = cli(
         "slots",
         str(tmp_path / "sc.json"),
         str(tmp_path / "plan.json"),
@@ -645,14 +637,14 @@ def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
     )
     assert run.returncode == 0 and "E" in run.stdout, run.stderr
     (tmp_path / "caller.json").write_text(json.dumps(ticket("C1", 20, 0, skills=["boiler"])))
-    run = _cli(
+    run = cli(
         "slots",
         str(tmp_path / "sc.json"),
         str(tmp_path / "plan.json"),
         str(tmp_path / "caller.json"),
     )
     assert run.returncode == 1 and "boiler" in run.stdout
-    bad = _cli(
+    bad = cli(
         "solve", str(tmp_path / "sc.json"), "--time-limit", "0", "-o", str(tmp_path / "x.json")
     )
     assert (
