@@ -43,8 +43,14 @@ def quickstart():
         md("""
 # Quickstart: plan the small scenario
 
-Load `scenarios/small.json` (8 engineers, 50 tickets in Bologna), plan it with a 5 s budget,
-check the plan independently, then look at the KPIs, the map, the schedule and what was left out.
+Load `scenarios/small.json` (8 engineers, 50 tickets in Bologna), plan it with a budget of 2,000
+search rounds, check the plan independently, then look at the KPIs, the map, the schedule and what
+was left out.
+
+A budget in rounds (`iterations`) gives the same plan on every run, on any machine; `time_limit_s`
+(10 s by default) is then only a ceiling, and `ruin_share=1.0` gives the search core all of it,
+leaving out OR-Tools' polish, which runs on the clock. For live use, a time limit alone is the
+usual budget (`dispatch-opt solve --time-limit`).
 """),
         code(FIND_ROOT),
         code("""
@@ -53,7 +59,7 @@ import dispatch_opt as do
 from dispatch_opt.presentation import viz
 
 scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
-plan = do.solve(scenario, do.SolveParams(time_limit_s=5, seed=0))
+plan = do.solve(scenario, do.SolveParams(iterations=2000, ruin_share=1.0, seed=0))
 print(f"{len(scenario.live_tickets)} tickets, {len(plan.unassigned)} unassigned")
 """),
         md("The independent checker must find no broken hard rule:"),
@@ -325,17 +331,19 @@ import dispatch_opt as do
 from dispatch_opt.presentation import viz
 
 scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
-morning = do.solve(scenario, do.SolveParams(time_limit_s=3, seed=0))
+morning = do.solve(scenario, do.SolveParams(iterations=2000, ruin_share=1.0, seed=0))
 events = do.day_events(scenario, morning, seed=4, emergencies=4, overruns=2, sick=1, cancellations=2)
 pd.DataFrame([{"at": e["at"][11:16], "event": e["type"],
                "about": e.get("ticket", {}).get("id") if e["type"] == "new_ticket" else e.get("ticket", e.get("engineer"))}
               for e in events])
 """),
         md(
-            "Replay the day, re-planning with 1 s of search at each event, and the greedy-insert baseline:"
+            "Replay the day, re-planning with 500 search rounds at each event, and the greedy-insert baseline:"
         ),
         code("""
-report = do.simulate_day(scenario, events, do.SolveParams(time_limit_s=1), morning=morning)
+report = do.simulate_day(
+    scenario, events, do.SolveParams(iterations=500, ruin_share=1.0), morning=morning
+)
 report.kpis
 """),
         md("""
@@ -384,7 +392,7 @@ def service_kpis():
         md("""
 # What management reviews: response times, engineers, workload
 
-Plan the small scenario (8 engineers, 50 tickets) with a 3 s budget, then read the figures the
+Plan the small scenario (8 engineers, 50 tickets) with 2,000 search rounds, then read the figures the
 service organisation reviews: response time from the call to the engineer on site (per SLA tier
 and per zone: median, 90th percentile, worst, share within the promise), one row per engineer
 (tickets, working minutes, travel, visits on time, overtime) and the spread of working minutes
@@ -398,7 +406,7 @@ import dispatch_opt as do
 from dispatch_opt.presentation import viz
 
 scenario = do.load_scenario(ROOT / "scenarios" / "small.json")
-plan = do.solve(scenario, do.SolveParams(time_limit_s=3, seed=0))
+plan = do.solve(scenario, do.SolveParams(iterations=2000, ruin_share=1.0, seed=0))
 assert do.check(scenario, plan).ok
 tables = viz.kpi_tables(scenario, plan)
 """),
@@ -434,7 +442,7 @@ days; breakdown calls recorded by fault type (the scenario's `faults` catalogue 
 repair needs); and the inspections of maintenance contracts due that week or overdue, made by
 `do.inspection_tickets` (tier `inspection`, SLA deadline at the end of the due day, the
 customer's usual window, the engineer who knows the site as `preferred_engineer`).
-Plan it with a 5 s budget and look at what was kept.
+Plan it with 2,000 search rounds and look at what was kept.
 """),
         code(FIND_ROOT),
         code("""
@@ -443,7 +451,7 @@ import pandas as pd
 import dispatch_opt as do
 
 scenario = do.load_scenario(ROOT / "scenarios" / "maintenance-week.json")
-plan = do.solve(scenario, do.SolveParams(time_limit_s=5, seed=0))
+plan = do.solve(scenario, do.SolveParams(iterations=2000, ruin_share=1.0, seed=0))
 assert do.check(scenario, plan).ok
 print(f"{plan.kpis['served']}/{plan.kpis['tickets']} tickets planned")
 """),

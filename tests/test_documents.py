@@ -12,12 +12,10 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, at, engineer, scenario, ticket
+from conftest import ROOT, at, cli, engineer, scenario, ticket
 
 import dispatch_opt as do
 
@@ -95,20 +93,10 @@ def test_a_plan_with_x_fields_is_read():
     assert do.load_plan(plan, do.load_scenario(RAW)).routes[0].engineer == "E1"
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dispatch_opt.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-
-
 def test_solve_previous_refuses_a_scenario_file_with_exit_2(tmp_path):
     path = tmp_path / "sc.json"
     path.write_text(json.dumps(RAW))
-    run = _cli("solve", str(path), "--previous", str(path), "-o", str(tmp_path / "p.json"))
+    run = cli("solve", str(path), "--previous", str(path), "-o", str(tmp_path / "p.json"))
     assert run.returncode == 2, run.stderr
     assert "--previous plan.format" in run.stderr and "Traceback" not in run.stderr
 
@@ -118,7 +106,7 @@ def test_check_refuses_a_plan_with_an_unknown_field_with_exit_2(tmp_path):
     plan = _plan_dict()
     plan["unasigned"] = []
     (tmp_path / "p.json").write_text(json.dumps(plan))
-    run = _cli("check", str(tmp_path / "sc.json"), str(tmp_path / "p.json"))
+    run = cli("check", str(tmp_path / "sc.json"), str(tmp_path / "p.json"))
     assert run.returncode == 2, run.stdout + run.stderr
     assert "plan.unasigned: unknown field; did you mean 'unassigned'?" in run.stderr
 

@@ -54,7 +54,7 @@ def test_the_fault_type_decides_who_can_do_the_repair():
         [fault_ticket("T1", 5, "no-heat"), fault_ticket("T2", 6, "leak")],
         faults=CATALOGUE,
     )
-    plan = solve_checked(raw, time_limit_s=0.5)
+    plan = solve_checked(raw)
     assert served_by(plan) == {"T1": "E2", "T2": "E1"}
     assert plan.kpis["faults"] == {
         "leak": {"tickets": 1, "served": 1},
@@ -66,7 +66,7 @@ def test_a_repair_whose_part_is_on_no_van_is_unassigned_for_the_part():
     raw = scenario(
         [engineer("E1", skills=["boiler"])], [fault_ticket("T1", 5, "no-heat")], faults=CATALOGUE
     )
-    plan = solve_checked(raw, time_limit_s=0.5)
+    plan = solve_checked(raw)
     assert [u.code for u in plan.unassigned] == ["part"]
 
 
@@ -125,7 +125,7 @@ def test_the_report_counts_tickets_by_fault_type_and_shows_response_times():
         ],
         faults=CATALOGUE,
     )
-    plan = solve_checked(raw, time_limit_s=0.3)
+    plan = solve_checked(raw)
     html = render_report(do.load_scenario(raw), plan)
     assert "Tickets by fault type" in html and "Response times" in html
     faults = html.split("Tickets by fault type")[1].split("</table>")[0]
@@ -135,7 +135,7 @@ def test_the_report_counts_tickets_by_fault_type_and_shows_response_times():
 def test_a_caller_reporting_a_fault_type_is_offered_slots_for_that_repair():
     raw = scenario([engineer("E1", skills=["washer"], tools=["leak_tester"])], [], faults=CATALOGUE)
     sc = do.load_scenario(raw)
-    plan = solve_checked(raw, time_limit_s=0.2)
+    plan = solve_checked(raw)
     caller = fault_ticket("C1", 4, "leak")
     assert do.offer_slots(sc, plan, caller, horizon_days=1).slots
     boiler = fault_ticket("C2", 4, "no-heat")

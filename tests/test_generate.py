@@ -327,11 +327,9 @@ def test_realtime_in_straight_lines_is_consistent_too():
 # ---------------------------------------------------------------- the solver on the new presets
 
 
-@pytest.mark.parametrize("name, seconds", [("realtime", 3), ("multiday", 6)])
-def test_solver_plans_the_preset_within_the_hard_rules(name, seconds):
-    plan = solve_checked(
-        preset(name), time_limit_s=seconds
-    )  # package checker and referee both agree
+@pytest.mark.parametrize("name", ["realtime", "multiday"])
+def test_solver_plans_the_preset_within_the_hard_rules(name):
+    plan = solve_checked(preset(name), rounds=300)  # package checker and referee both agree
     codes = {u.code for u in plan.unassigned}
     # nothing left out for a reason the generator should have ruled out (frozen, window, part, tool,
     # engineer) (stock and depot: parts ran out on the vans, or a depot pick-up fits no day)

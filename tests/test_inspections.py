@@ -114,7 +114,7 @@ def test_inspections_plan_beside_breakdowns_in_the_customers_window():
         [ticket("B1", 3, 3, priority="normal", skills=["boiler"]), *tickets],
         sla={"normal": {"arrive_within_h": 48}} | inspection_tier(),
     )
-    plan = solve_checked(raw, time_limit_s=0.3)
+    plan = solve_checked(raw)
     assert set(served_by(plan)) == {"B1", "INS-C1-20261130", "INS-C2-20261201"}
     visit = next(s for r in plan.routes for s in r.visits if s.ticket == "INS-C1-20261130")
     assert at("13:00") <= visit.start.isoformat() <= at("15:00")
@@ -124,7 +124,7 @@ def test_inspections_plan_beside_breakdowns_in_the_customers_window():
 
 def test_the_bundled_maintenance_week_plans_every_inspection_and_passes_both_checkers():
     raw = json.loads((ROOT / "scenarios" / "maintenance-week.json").read_text())
-    plan = solve_checked(raw, time_limit_s=2)
+    plan = solve_checked(raw, rounds=500)
     tiers = plan.kpis["tiers"]
     assert tiers["inspection"]["served"] == tiers["inspection"]["tickets"] == 30
     assert tiers["emergency"]["served"] == tiers["emergency"]["tickets"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from conftest import assert_valid, at, engineer, scenario, ticket
+from conftest import ROUNDS, assert_valid, at, by_rounds, engineer, scenario, ticket
 
 import dispatch_opt as do
 from dispatch_opt.evaluation.kpis import build_kpis
@@ -167,7 +167,7 @@ def test_without_preferences_or_fault_types_those_kpis_are_absent(plan):
 
 
 def test_a_solved_plan_carries_the_same_kpis():
-    solved = do.solve(do.load_scenario(copy.deepcopy(RAW)), do.SolveParams(time_limit_s=0.3))
+    solved = do.solve(do.load_scenario(copy.deepcopy(RAW)), by_rounds(ROUNDS))
     assert_valid(RAW, solved)
     assert solved.kpis["response"]["tiers"]["emergency"]["served"] == 2
     assert solved.kpis["preferred"]["tickets"] == 2

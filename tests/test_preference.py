@@ -4,18 +4,18 @@ preference_min, 30 minutes by default), and not when it would make an emergency 
 Geometry: planar km at 60 km/h, so a ticket at x=10 is 10 minutes' drive from an engineer at 0."""
 
 import pytest
-from conftest import at, engineer, scenario, served_by, solve_checked, ticket
+from conftest import ROUNDS, at, by_rounds, engineer, scenario, served_by, solve_checked, ticket
 
 import dispatch_opt as do
 
 
-@pytest.mark.parametrize("time_limit_s", [0, 1])
-def test_a_follow_up_goes_to_its_preferred_engineer_when_that_costs_a_few_minutes(time_limit_s):
+@pytest.mark.parametrize("search", [False, True], ids=["insertion", "search"])
+def test_a_follow_up_goes_to_its_preferred_engineer_when_that_costs_a_few_minutes(search):
     raw = scenario(
         [engineer("E1", 0, 0), engineer("E2", 6, 0)],
         [ticket("T1", 2, 0, preferred_engineer="E2")],  # E1 is 4 minutes nearer each way
     )
-    plan = solve_checked(raw, time_limit_s=time_limit_s)
+    plan = solve_checked(raw) if search else solve_checked(raw, time_limit_s=0)
     assert served_by(plan) == {"T1": "E2"}
     assert plan.kpis["preferred"]["kept"] == 1
 
@@ -26,7 +26,7 @@ def test_the_preference_is_dropped_when_it_would_cost_more_than_it_is_worth():
         [ticket("T1", 2, 0, preferred_engineer="E2")],  # 76 minutes more driving with E2
     )
     assert served_by(solve_checked(raw)) == {"T1": "E1"}
-    kept = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=1, preference_min=120))
+    kept = do.solve(do.load_scenario(raw), by_rounds(ROUNDS, preference_min=120))
     assert served_by(kept) == {"T1": "E2"}  # worth two hours: kept
 
 
@@ -61,7 +61,7 @@ def test_workload_balance_spreads_a_busy_patch_over_two_engineers():
     alone = visits_per_engineer(solve_checked(raw))
     assert alone == {"E1": 8, "E2": 0}
     sc = do.load_scenario(raw)
-    balanced = do.solve(sc, do.SolveParams(time_limit_s=1, balance=10))
+    balanced = do.solve(sc, by_rounds(ROUNDS, balance=10))
     assert do.check(sc, balanced).ok
     assert min(visits_per_engineer(balanced).values()) >= 3
     spread = balanced.kpis["workload"]

@@ -7,14 +7,26 @@ import copy
 import json
 
 import pytest
-from conftest import assert_valid, at, engineer, reason, scenario, served_by, ticket, visit
+from conftest import (
+    ROUNDS,
+    assert_valid,
+    at,
+    by_rounds,
+    cli,
+    engineer,
+    reason,
+    scenario,
+    served_by,
+    ticket,
+    visit,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dispatch_opt as do
 
 FAST = do.SolveParams(time_limit_s=0)  # no search: keep the previous routes, insert new work
-SHORT = do.SolveParams(time_limit_s=1)
+SHORT = by_rounds(ROUNDS)  # a short search, stopped on its round count
 
 
 def two_engineer_day() -> dict:
@@ -268,7 +280,7 @@ def test_tickets_stay_with_their_engineer_unless_moving_buys_enough():
     )
     keep = do.solve(do.load_scenario(raw), SHORT, previous=previous)
     assert served_by(keep) == {"T1": "E1"}
-    cheap_moves = do.SolveParams(time_limit_s=1, move_cost_min=1)
+    cheap_moves = by_rounds(ROUNDS, move_cost_min=1)
     moved = do.solve(do.load_scenario(raw), cheap_moves, previous=previous)
     assert served_by(moved) == {"T1": "E2"} and moved.kpis["changes"]["moved"] == 1
 
@@ -404,7 +416,7 @@ def test_random_event_streams_keep_every_plan_valid_and_every_ticket_accounted_f
         except do.ScenarioError:
             # e.g. cancelling a ticket already cancelled: refused with a reason, nothing changed
             continue
-        new_plan = do.solve(sc, FAST if fast else do.SolveParams(time_limit_s=0.5), previous=plan)
+        new_plan = do.solve(sc, FAST if fast else SHORT, previous=plan)
         raw = sc.to_dict()
         assert_valid(raw, new_plan)
         frozen = {t.id: t.engineer for t in sc.live_tickets if t.frozen}
@@ -501,7 +513,7 @@ def test_a_simulated_day_reports_both_policies_with_every_plan_valid():
         {"type": "engineer_unavailable", "at": at("11:00"), "engineer": "E1"},
         {"type": "cancel_ticket", "at": at("08:00"), "ticket": "T4"},
     ]  # before anyone reached it
-    report = do.simulate_day(sc, events, do.SolveParams(time_limit_s=0.5))
+    report = do.simulate_day(sc, events, SHORT)
     assert list(report.kpis.index) == ["re-plan", "greedy insert"]
     applied = report.log[report.log["applied"]]
     assert len(applied) == 6 and (applied["violations"] == 0).all()
@@ -595,15 +607,6 @@ def test_frozen_work_that_cannot_be_kept_costs_only_that_engineer_its_frozen_tic
 # ---------------------------------------------------------------- from the shell
 
 
-def _cli(*args: str):
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "dispatch_opt.cli", *args], capture_output=True, text=True
-    )
-
-
 def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
     raw, plan = morning
     (tmp_path / "sc.json").write_text(json.dumps(raw))
@@ -619,7 +622,7 @@ def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
             ]
         )
     )
-    run = _cli(
+    run = cli(
         "solve",
         str(tmp_path / "sc.json"),
         "--previous",
@@ -638,7 +641,7 @@ def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
     assert_valid(state, do.load_plan(tmp_path / "new.json"))
 
     (tmp_path / "caller.json").write_text(json.dumps(ticket("C1", 20, 0)))
-    run = _cli(
+    run = cli(
         "slots",
         str(tmp_path / "sc.json"),
         str(tmp_path / "plan.json"),
@@ -648,14 +651,14 @@ def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
     )
     assert run.returncode == 0 and "E" in run.stdout, run.stderr
     (tmp_path / "caller.json").write_text(json.dumps(ticket("C1", 20, 0, skills=["boiler"])))
-    run = _cli(
+    run = cli(
         "slots",
         str(tmp_path / "sc.json"),
         str(tmp_path / "plan.json"),
         str(tmp_path / "caller.json"),
     )
     assert run.returncode == 1 and "boiler" in run.stdout
-    bad = _cli(
+    bad = cli(
         "solve", str(tmp_path / "sc.json"), "--time-limit", "0", "-o", str(tmp_path / "x.json")
     )
     assert (

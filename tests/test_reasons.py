@@ -6,21 +6,19 @@ search."""
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, assert_valid, at, engineer, reason, scenario, solve_checked, ticket
+from conftest import ROOT, ROUNDS, at, engineer, reason, scenario, solve_checked, ticket
 
 import dispatch_opt as do
 from dispatch_opt.engine.eligibility import compute_eligibility
 from dispatch_opt.engine.reasons import CODES, left_out
 
-BUDGETS = [0, 1]  # the insertion path alone, and a short search
+BUDGETS = [0, ROUNDS]  # search rounds: none (the insertion path alone), and a short search
 
 
-def _solve(raw, seconds):
-    if seconds == 0:
-        plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=0))
-        assert_valid(raw, plan)
-        return plan
-    return solve_checked(raw, time_limit_s=seconds)
+def _solve(raw, rounds):
+    if rounds == 0:
+        return solve_checked(raw, time_limit_s=0)
+    return solve_checked(raw, rounds)
 
 
 def _stock_out() -> dict:
@@ -34,39 +32,39 @@ def _stock_out() -> dict:
     )
 
 
-@pytest.mark.parametrize("seconds", BUDGETS)
-def test_a_van_out_of_a_part_with_no_depot_to_refill_is_a_stock_out(seconds):
-    plan = _solve(_stock_out(), seconds)
+@pytest.mark.parametrize("rounds", BUDGETS)
+def test_a_van_out_of_a_part_with_no_depot_to_refill_is_a_stock_out(rounds):
+    plan = _solve(_stock_out(), rounds)
     u = reason(plan, "LOW")
     assert u.code == "stock", u
     assert "pump" in u.reason and "fix:" in u.reason
 
 
-@pytest.mark.parametrize("seconds", BUDGETS)
-def test_a_part_only_a_far_depot_holds_is_a_depot_pick_up_that_does_not_fit(seconds):
+@pytest.mark.parametrize("rounds", BUDGETS)
+def test_a_part_only_a_far_depot_holds_is_a_depot_pick_up_that_does_not_fit(rounds):
     raw = scenario(
         [engineer("E1", shifts=(("08:00", "10:00"),))],
         [ticket("T1", 1, 0, parts={"pump": 1})],
         depots=[{"id": "W1", "location": {"x": 300, "y": 0}, "parts": {"pump": 5}}],
     )
-    u = reason(_solve(raw, seconds), "T1")
+    u = reason(_solve(raw, rounds), "T1")
     assert u.code == "depot", u
     assert "part 'pump'" in u.reason and "fix:" in u.reason
 
 
-@pytest.mark.parametrize("seconds", BUDGETS)
-def test_a_tool_only_a_far_depot_holds_is_a_depot_pick_up_that_does_not_fit(seconds):
+@pytest.mark.parametrize("rounds", BUDGETS)
+def test_a_tool_only_a_far_depot_holds_is_a_depot_pick_up_that_does_not_fit(rounds):
     raw = scenario(
         [engineer("E1", shifts=(("08:00", "10:00"),))],
         [ticket("T1", 1, 0, tools=["recovery_unit"])],
         depots=[{"id": "W1", "location": {"x": 300, "y": 0}, "tools": ["recovery_unit"]}],
     )
-    u = reason(_solve(raw, seconds), "T1")
+    u = reason(_solve(raw, rounds), "T1")
     assert u.code == "depot" and "tool 'recovery_unit'" in u.reason, u
 
 
-@pytest.mark.parametrize("seconds", BUDGETS)
-def test_a_ticket_left_out_for_a_higher_tier_in_a_full_shift_is_capacity(seconds):
+@pytest.mark.parametrize("rounds", BUDGETS)
+def test_a_ticket_left_out_for_a_higher_tier_in_a_full_shift_is_capacity(rounds):
     raw = scenario(
         [engineer("E1", shifts=(("08:00", "09:00"),))],
         [
@@ -74,7 +72,7 @@ def test_a_ticket_left_out_for_a_higher_tier_in_a_full_shift_is_capacity(seconds
             ticket("LOW", 1, 1, priority="low", duration=40),
         ],
     )
-    plan = _solve(raw, seconds)
+    plan = _solve(raw, rounds)
     u = reason(plan, "LOW")
     assert u.code == "capacity" and "E1" in u.reason, u
 

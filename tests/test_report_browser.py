@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, engineer, scenario, ticket
+from conftest import ROOT, ROUNDS, by_rounds, engineer, scenario, ticket
 
 import dispatch_opt as do
 
@@ -46,7 +46,7 @@ REMOTE = re.compile(
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     sc = do.load_scenario(ROOT / "scenarios" / "small.json")
-    plan = do.solve(sc, do.SolveParams(time_limit_s=2))
+    plan = do.solve(sc, by_rounds(200))
     path = write_report(sc, plan, tmp_path_factory.mktemp("report") / "report.html")
     return sc, plan, path
 
@@ -80,9 +80,7 @@ def test_report_draws_planar_scenarios_too(tmp_path):
         [ticket("T1", 5, 0), ticket("T2", 15, 5), ticket("T3", 1, 1, skills=["boiler"])],
     )
     sc = do.load_scenario(raw)
-    text = write_report(
-        sc, do.solve(sc, do.SolveParams(time_limit_s=1)), tmp_path / "r.html"
-    ).read_text()
+    text = write_report(sc, do.solve(sc, by_rounds(ROUNDS)), tmp_path / "r.html").read_text()
     assert (
         text.count('<g class="ticket ') == 3
         and '<g class="ticket unassigned"' in text

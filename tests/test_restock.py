@@ -5,7 +5,7 @@ holds it, and picks up only what the visits need."""
 from __future__ import annotations
 
 import numpy as np
-from conftest import assert_valid, at, engineer, scenario, ticket
+from conftest import assert_valid, at, by_rounds, engineer, scenario, ticket
 from test_search import assert_stock_holds
 
 import dispatch_opt as do
@@ -14,7 +14,7 @@ from dispatch_opt.engine.problem import ProblemData
 from dispatch_opt.engine.search.construct import frozen_state
 from dispatch_opt.engine.search.routes import best_insertion, place, stock_holds, take, tidy
 
-SEARCH_ONLY = dict(ruin_share=1.0, iterations=200, time_limit_s=30)  # rounds stop it, not time
+SEARCH_ONLY = by_rounds(200)  # the search core alone, stopped on its rounds
 DEPOT = {"id": "W1", "location": {"x": 3, "y": 4}, "parts": {"pump": 2}, "restock_min": 10}
 
 
@@ -29,7 +29,7 @@ def restocks(plan: do.Plan) -> list:
 
 def test_the_search_fetches_a_part_the_van_lacks_and_only_as_much_as_the_visits_use():
     raw = pumps()
-    plan = do.solve(do.load_scenario(raw), do.SolveParams(**SEARCH_ONLY))
+    plan = do.solve(do.load_scenario(raw), SEARCH_ONLY)
     assert_valid(raw, plan)
     assert not plan.unassigned
     (stop,) = restocks(plan)
@@ -39,7 +39,7 @@ def test_the_search_fetches_a_part_the_van_lacks_and_only_as_much_as_the_visits_
 
 def test_a_depot_never_hands_out_more_than_it_holds():
     raw = pumps(3)
-    plan = do.solve(do.load_scenario(raw), do.SolveParams(**SEARCH_ONLY))
+    plan = do.solve(do.load_scenario(raw), SEARCH_ONLY)
     assert_valid(raw, plan)
     assert sum(s.parts["pump"] for s in restocks(plan)) == 2
     (u,) = plan.unassigned
@@ -137,7 +137,7 @@ def test_a_tool_is_fetched_once_and_serves_every_later_visit_that_needs_it():
     raw["tickets"][1]["windows"] = [
         {"start": at("08:00", "2026-12-01"), "end": at("12:00", "2026-12-01")}
     ]  # the second visit only the next day: the tool stays on the van overnight
-    plan = do.solve(do.load_scenario(raw), do.SolveParams(**SEARCH_ONLY))
+    plan = do.solve(do.load_scenario(raw), SEARCH_ONLY)
     assert_valid(raw, plan)
     assert not plan.unassigned
     (stop,) = restocks(plan)

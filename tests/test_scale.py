@@ -7,7 +7,7 @@ import copy
 import sys
 
 import pytest
-from conftest import assert_valid, engineer, scenario, ticket
+from conftest import assert_valid, by_rounds, engineer, scenario, ticket
 
 import dispatch_opt as do
 from dispatch_opt.engine.solve import solve_in_process
@@ -135,7 +135,8 @@ def test_only_scenarios_over_split_above_tickets_are_split():
 
 
 def test_a_limit_too_short_to_split_a_mid_sized_scenario_solves_it_whole():
-    # 60 tickets are 2.4 territories of 25: a short re-plan is solved whole, and says so
+    # 60 tickets are 2.4 territories of 25: a short re-plan is solved whole, and says so (the time
+    # limit is what this is about; the search still stops on its rounds)
     raw = two_towns()
     params = do.SolveParams(
         time_limit_s=1, split_above=0, territory_tickets=25, iterations=30, ruin_share=1.0
@@ -240,7 +241,7 @@ def client():
 def test_two_territories_on_two_workers_merge_into_one_valid_plan(client):
     raw = two_towns()
     sc = do.load_scenario(copy.deepcopy(raw))
-    params = do.SolveParams(time_limit_s=12, split_above=0, territory_tickets=25)
+    params = by_rounds(200, split_above=0, territory_tickets=25)
     plan = do.solve(sc, params, client=client)
     assert_valid(raw, plan)
     assert len(plan.kpis["territories"]) == 2
@@ -256,7 +257,7 @@ def test_two_territories_on_two_workers_merge_into_one_valid_plan(client):
 def test_the_portfolio_keeps_the_best_of_its_seeds(client):
     raw = two_towns(per_side=12)
     sc = do.load_scenario(copy.deepcopy(raw))
-    plan = do.solve(sc, do.SolveParams(time_limit_s=3, seed=4), client=client)
+    plan = do.solve(sc, by_rounds(200, seed=4), client=client)
     assert_valid(raw, plan)
     runs = plan.kpis["portfolio"]
     assert runs["seeds"] == [4, 5]
@@ -268,18 +269,20 @@ def test_the_portfolio_keeps_the_best_of_its_seeds(client):
 def test_the_embedded_portfolio_runs_its_seeds_on_threads_of_this_process():
     raw = two_towns(per_side=12)
     sc = do.load_scenario(copy.deepcopy(raw))
-    plan = do.solve(sc, do.SolveParams(time_limit_s=3, workers=2, split_above=10**6))
+    plan = do.solve(sc, by_rounds(200, workers=2, split_above=10**6))
     assert_valid(raw, plan)
     assert plan.kpis["portfolio"]["seeds"] == [0, 1]
     assert "on 2 threads of this process, without OR-Tools' polish" in plan.notes[-1]
+    # each run stops on its rounds: the plan kept is exactly the best seed's plan
+    best = plan.kpis["portfolio"]["best_seed"]
+    alone = solve_in_process(sc, by_rounds(200, seed=best))
+    assert (plan.routes, plan.unassigned) == (alone.routes, alone.unassigned)
 
 
 def test_the_embedded_cluster_needs_no_set_up():
     raw = two_towns()
     sc = do.load_scenario(copy.deepcopy(raw))
-    plan = do.solve(
-        sc, do.SolveParams(time_limit_s=10, workers=2, split_above=0, territory_tickets=25)
-    )
+    plan = do.solve(sc, by_rounds(100, workers=2, split_above=0, territory_tickets=25))
     assert_valid(raw, plan)
     assert "on 2 worker(s)" in plan.notes[0]
 
@@ -288,9 +291,7 @@ def test_a_scheduler_address_runs_on_that_cluster(client):
     raw = two_towns()
     sc = do.load_scenario(copy.deepcopy(raw))
     address = client.scheduler.address
-    plan = do.solve(
-        sc, do.SolveParams(time_limit_s=8, split_above=0, territory_tickets=25, scheduler=address)
-    )
+    plan = do.solve(sc, by_rounds(100, split_above=0, territory_tickets=25, scheduler=address))
     assert_valid(raw, plan)
     assert "on 2 worker(s)" in plan.notes[0]
 

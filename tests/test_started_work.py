@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, assert_valid, at, engineer, scenario, ticket, visit
+from conftest import assert_valid, at, cli, engineer, scenario, ticket, visit
 
 import dispatch_opt as do
 
@@ -139,21 +137,11 @@ def test_a_replan_at_a_later_now_names_the_visits_nobody_reported():
     assert all(s.start >= sc.now for r in again.routes for s in r.visits)
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dispatch_opt.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-
-
 def test_the_cli_advances_a_plan_and_a_replan_notes_overdue_visits(tmp_path):
     raw, plan = _morning()
     (tmp_path / "sc.json").write_text(json.dumps(raw))
     (tmp_path / "plan.json").write_text(plan.to_json())
-    run = _cli(
+    run = cli(
         "advance",
         str(tmp_path / "sc.json"),
         str(tmp_path / "plan.json"),
@@ -168,7 +156,7 @@ def test_the_cli_advances_a_plan_and_a_replan_notes_overdue_visits(tmp_path):
     assert {t["status"] for t in state["tickets"]} >= {"done"}
     raw["now"] = at("10:30")
     (tmp_path / "later.json").write_text(json.dumps(raw))
-    run = _cli(
+    run = cli(
         "solve",
         str(tmp_path / "later.json"),
         "--previous",

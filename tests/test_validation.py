@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli
 
 from dispatch_opt.format.io import load_scenario
 from dispatch_opt.format.scenario import ScenarioError
@@ -257,18 +255,7 @@ def test_cli_validate_exits_2_with_one_line_per_problem_and_no_traceback(name: s
         path = tmp_path / "several_faults.json"
         path.write_text(json.dumps(_several_faults()), encoding="utf-8")
     problems = problems_of(path)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    run = subprocess.run(
-        [sys.executable, "-m", "dispatch_opt.cli", "validate", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = cli("validate", path)  # in this process; an exception it let through is raised here
     output = run.stdout + run.stderr
     assert run.returncode == 2, output
     assert "Traceback" not in output

@@ -13,7 +13,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from conftest import assert_valid
+from conftest import ROUNDS, assert_valid, by_rounds
 
 import dispatch_opt as do
 from dispatch_opt.presentation import viz
@@ -80,7 +80,7 @@ RAW = {
 @pytest.fixture(scope="module")
 def solved():
     sc = do.load_scenario(copy.deepcopy(RAW))
-    plan = do.solve(sc, do.SolveParams(time_limit_s=1))
+    plan = do.solve(sc, by_rounds(ROUNDS))
     assert_valid(RAW, plan)
     assert [u.ticket for u in plan.unassigned] == ["T5"] and [r.engineer for r in plan.routes] == [
         "E1",
