@@ -117,7 +117,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 def test_cli_solves_checks_and_validates(tmp_path: Path):
     plan_path = tmp_path / "plan.json"
     # a short limit, asserting only what the plan holds (until the CLI takes a round count)
-    run = _cli("solve", str(SCENARIOS / "small.json"), "-o", str(plan_path), "--time-limit", "1")
+    run = _cli("solve", str(SCENARIOS / "small.json"), "-o", str(plan_path), "--rounds", "200")
     assert run.returncode == 0, run.stderr
     assert (
         "tickets planned" in run.stdout

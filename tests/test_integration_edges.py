@@ -77,7 +77,7 @@ def test_check_writes_its_verdict_as_json(files):
 
 def test_the_solve_summary_shows_response_times_and_workload(files):
     # a short limit, asserting only what the summary shows (until the CLI takes a round count)
-    res = run("solve", files / "sc.json", "--time-limit", "0.3", "-o", files / "p2.json")
+    res = run("solve", files / "sc.json", "--rounds", "100", "-o", files / "p2.json")
     assert res.exit_code == 0, res.output
     assert "response, call to on site" in res.output
     assert "working minutes per engineer-day" in res.output

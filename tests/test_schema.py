@@ -37,7 +37,7 @@ def test_every_bundled_scenario_fits_the_schema(path):
 def small_plan(tmp_path_factory):
     out = tmp_path_factory.mktemp("plan") / "plan.json"
     result = CliRunner().invoke(
-        main, ["solve", str(ROOT / "scenarios/small.json"), "-o", str(out), "--time-limit", "1"]
+        main, ["solve", str(ROOT / "scenarios/small.json"), "-o", str(out), "--rounds", "200"]
     )
     assert result.exit_code == 0, result.output
     return json.loads(out.read_text())
