@@ -111,7 +111,7 @@ class Client:
         while time.monotonic() < end:
             status = self.solve_status(job)
             if status["status"] == "done":
-                return self._plan(status["plan"], board)
+                return self._plan(status["plan"])
             if status["status"] in ("failed", "cancelled", "interrupted"):
                 raise ServiceError(
                     409, {"error": status["status"], "message": status.get("error") or ""}
@@ -120,8 +120,9 @@ class Client:
         raise TimeoutError(f"solve {job} still {status['status']} after {wait_s:g} s")
 
     # ------------------------------------------------------------ boards
-    def _plan(self, raw: dict, board: str | None = None, scenario: Scenario | None = None) -> Plan:
-        return Plan.from_dict(raw, scenario)
+    @staticmethod
+    def _plan(raw: dict) -> Plan:
+        return Plan.from_dict(raw)
 
     def plan(self, board: str, version: int | None = None) -> Plan:
         """The plan in force, or one kept version."""

@@ -195,7 +195,7 @@ def _routes(app: FastAPI, engine: sa.Engine, boards: Boards, solves: Solves) -> 
         if job["status"] == "done" and job["version"]:
             kept = store.version_plan(engine, job["scenario"], job["version"])
             if kept:
-                return _json(json.dumps({**job, "plan": "\0"}).replace('"\\u0000"', kept[0]))
+                return _json(json.dumps(job)[:-1] + ', "plan": ' + kept[0] + "}")
         return job
 
     @app.delete("/v1/solves/{jid}", tags=["solves"], dependencies=[ADMIN])
@@ -205,8 +205,7 @@ def _routes(app: FastAPI, engine: sa.Engine, boards: Boards, solves: Solves) -> 
     # ------------------------------------------------------------ boards: reading
     @app.get("/v1/boards/{sid}/plan", tags=["boards"], dependencies=[VIEWER])
     def plan_in_force(sid: str, format: str = Query("json", pattern="^(json|html)$")):
-        board = boards.get(sid)
-        state, plan, text = board.state, board.plan, board.plan_json
+        state, plan, version, text = boards.get(sid).pair
         if plan is None:
             raise ApiError(404, "no_plan", f"board {sid!r} has no plan yet; fix: start a solve")
         if format == "html":
@@ -219,7 +218,7 @@ def _routes(app: FastAPI, engine: sa.Engine, boards: Boards, solves: Solves) -> 
                     "the report needs the viz extra; fix: install dispatch-opt[viz]",
                 ) from None
             return HTMLResponse(render_report(state, plan))
-        return _json('{"version": %d, "plan": %s}' % (board.version, text))
+        return _json('{"version": %d, "plan": %s}' % (version, text))
 
     @app.get("/v1/boards/{sid}/plans", tags=["boards"], dependencies=[VIEWER])
     def versions(sid: str):

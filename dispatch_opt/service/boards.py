@@ -35,6 +35,11 @@ class Board:
     last_seq: int
     plan_json: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # (state, plan, version, plan JSON), replaced as one, for readers that take no lock
+    pair: tuple = ()
+
+    def __post_init__(self) -> None:
+        self.pair = (self.state, self.plan, self.version, self.plan_json)
 
 
 def request_hash(body: object) -> str:
@@ -159,6 +164,7 @@ class Boards:
         except store.Gone as exc:
             raise ApiError(409, "gone", str(exc)) from None
         board.state, board.plan, board.version, board.plan_json = state, plan, version, plan_json
+        board.pair = (state, plan, version, plan_json)
         board.last_seq += len(batch)
         return answer
 
@@ -255,7 +261,8 @@ class Boards:
 
     @staticmethod
     def _offer_for(state, plan, ticket: dict, options: dict) -> do.SlotOffer:
-        """Slots from the engineers near the caller (warm.py), else from the whole board."""
+        """Slots from the engineers near the caller (warm.py); from the whole board when the
+        locations have no coordinates."""
         try:
             near = warm.offer_near(state, plan, ticket, options)
             return near if near is not None else do.offer_slots(state, plan, ticket, **options)
@@ -266,7 +273,7 @@ class Boards:
 
     def offer(self, sid: str, ticket: dict, options: dict) -> dict:
         board = self.get(sid)
-        state, plan = board.state, board.plan  # one consistent pair, read without the lock
+        state, plan, _, _ = board.pair  # one consistent pair, read without the lock
         if plan is None:
             raise no_plan(sid)
         return self._offer_for(state, plan, ticket, options).to_dict()

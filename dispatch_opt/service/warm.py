@@ -145,17 +145,24 @@ def offer_near(
     state: do.Scenario, plan: do.Plan, ticket: dict, options: dict, near: int = NEAR
 ) -> do.SlotOffer | None:
     """Slots the nearest qualified engineers can offer (their routes cut out as a small
-    scenario), or None when there is none near or the locations have no coordinates: the
-    caller then asks the whole board."""
+    scenario): the `near` nearest, then four times as many when those have none; an engineer
+    from further away is no appointment to promise. None when the locations have no coordinates
+    (or the ticket's id is taken): the caller then asks the whole board."""
     if not isinstance(ticket, dict) or state.now is None:
         return None
-    engineers = nearest_engineers(state, ticket, near)
-    if engineers is None:
-        return None
-    mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
-    mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
     if ticket.get("id") in {t.id for t in state.tickets}:
         return None  # the whole board's offer names the clash
-    cut = _cut(state, plan, engineers, mine)
-    offer = do.offer_slots(cut, restrict(plan, engineers, mine), ticket, **options)
-    return offer if offer.slots else None
+    offer = None
+    for k in (near, 4 * near):
+        engineers = nearest_engineers(state, ticket, k)
+        if engineers is None:
+            return None
+        mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
+        mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
+        cut = _cut(state, plan, engineers, mine)
+        offer = do.offer_slots(cut, restrict(plan, engineers, mine), ticket, **options)
+        if offer.slots:
+            return offer
+    if offer.reason:
+        offer.reason += f" (asked the {len(engineers)} qualified engineers nearest the ticket)"
+    return offer
