@@ -244,7 +244,7 @@ def test_board_reads_and_writes(svc):
     booked = c.post(
         f"/v1/boards/{board}/bookings",
         json={"ticket": caller, "slot": offer["slots"][0], "days": 1},
-        headers=d,
+        headers={**d, "Idempotency-Key": "book-C1"},
     )
     assert booked.status_code == 200, booked.text
     visit = next(

@@ -43,7 +43,7 @@ class Board:
 
 
 def request_hash(body: object) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def as_events(body: object) -> list:
