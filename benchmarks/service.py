@@ -262,10 +262,16 @@ def main() -> None:
     ap.add_argument("--nightly-s", type=float, default=30.0)
     ap.add_argument("--concurrent-s", type=float, default=15.0)
     ap.add_argument("--only", choices=["city", "large"])
+    ap.add_argument("--tag", default="", help="suffix of the results file")
     args = ap.parse_args()
-    do.solve  # noqa: B018 - imported; the compiled core is loaded by the first solve
-    print(f"machine: {machine()}")
-    print(f"date: {datetime.now():%Y-%m-%d %H:%M}")
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    say(f"machine: {machine()}")
+    say(f"date: {datetime.now():%Y-%m-%d %H:%M}; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cases = []
@@ -294,22 +300,26 @@ def main() -> None:
             folder = tmp / name.split()[0]
             folder.mkdir()
             r = bench(name, raw, args, folder)
-            print(
+            say(
                 f"\n{name}: nightly solve {r['nightly_s']:.1f} s through the service; "
                 f"fast path: {', '.join(r['status'])}"
             )
-            print(f"  emergency at the board's moment, HTTP   {pct(r['same'])}")
-            print(f"  emergency, clock moved a minute, HTTP  {pct(r['moving'])}")
-            print(f"  emergency, Python API baseline         {pct(r['api_emergency'])}")
-            print(f"  slot offer, HTTP                       {pct(r['slots'])}")
-            print(f"  slot offer, Python API baseline        {pct(r['api_slots'])}")
-            print(
+            say(f"  emergency at the board's moment, HTTP   {pct(r['same'])}")
+            say(f"  emergency, clock moved a minute, HTTP  {pct(r['moving'])}")
+            say(f"  emergency, Python API baseline         {pct(r['api_emergency'])}")
+            say(f"  slot offer, HTTP                       {pct(r['slots'])}")
+            say(f"  slot offer, Python API baseline        {pct(r['api_slots'])}")
+            say(
                 f"  8 callers asking slots while events arrive, HTTP {pct(r['concurrent'])}; "
                 f"{r['concurrent_events']} events posted meanwhile, {len(r['errors'])} errors, "
                 f"{len(r['lost'])} lost"
             )
             for e in r["errors"][:3]:
-                print(f"    error: {e}")
+                say(f"    error: {e}")
+        say(f"load average at the end {os.getloadavg()[0]:.1f}")
+    out = ROOT / "benchmarks" / "results" / f"service-{datetime.now():%Y-%m-%d}{args.tag}.md"
+    out.write_text("```\n" + "\n".join(lines) + "\n```\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

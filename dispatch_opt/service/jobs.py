@@ -65,27 +65,8 @@ class Solves:
 
     def _run(self, jid: str, sid: str, params: dict) -> None:
         with self._slots:
-            board = self.boards.get(sid)
-            with board.lock:  # the scenario as it stands and the version it stands at
-                scenario, base = board.state.to_dict(), board.version
-            with self._lock:
-                if jid in self._cancelled or not store.set_solve(
-                    self.engine,
-                    jid,
-                    only_if=("queued",),
-                    status="running",
-                    started_at=store.now(),
-                ):
-                    return
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "dispatch_opt.service.worker"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
-                self._procs[jid] = proc
             try:
-                self._follow(jid, sid, proc, scenario, params, base)
+                self._start(jid, sid, params)
             except Exception as exc:  # noqa: BLE001 - the job fails, the server goes on
                 store.set_solve(
                     self.engine,
@@ -94,12 +75,31 @@ class Solves:
                     finished_at=store.now(),
                     error=f"internal error: {type(exc).__name__}: {exc}",
                 )
-            finally:
-                proc.kill()
-                proc.wait()
-                with self._lock:
-                    self._procs.pop(jid, None)
-                    self._progress.pop(jid, None)
+
+    def _start(self, jid: str, sid: str, params: dict) -> None:
+        board = self.boards.get(sid)
+        with board.lock:  # the scenario as it stands and the version it stands at
+            scenario, base = board.state.to_dict(), board.version
+        with self._lock:
+            if jid in self._cancelled or not store.set_solve(
+                self.engine, jid, only_if=("queued",), status="running", started_at=store.now()
+            ):
+                return
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dispatch_opt.service.worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            self._procs[jid] = proc
+        try:
+            self._follow(jid, sid, proc, scenario, params, base)
+        finally:
+            proc.kill()
+            proc.wait()
+            with self._lock:
+                self._procs.pop(jid, None)
+                self._progress.pop(jid, None)
 
     def _follow(self, jid, sid, proc, scenario: dict, params: dict, base: int) -> None:
         try:
