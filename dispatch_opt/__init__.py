@@ -1,12 +1,22 @@
 """dispatch_opt: field-service dispatch optimisation (tickets, engineers, vans, SLAs) on
 OR-Tools."""
 
+from .desk.compare import compare, repeatable_params, what_if
+from .desk.whatif import (
+    with_engineer_like,
+    with_longer_shifts,
+    with_parts_on_vans,
+    with_shorter_shifts,
+    with_sla,
+    without_engineers,
+)
 from .engine.params import Progress, SolveParams
 from .evaluation.checker import CheckResult, check
 from .evaluation.diff import PlanDiff
 from .evaluation.diff import diff_plans as diff
 from .format.events import apply_events, parse_events
-from .format.io import load_plan, load_scenario, save_plan, scenario_from_frames
+from .format.frames import scenario_from_frames
+from .format.io import load_plan, load_scenario, save_plan
 from .format.plan import Plan, Route, Stop, Unassigned
 from .format.scenario import Scenario, ScenarioError
 from .realtime import (
@@ -52,5 +62,14 @@ __all__ = [
     "save_plan",
     "scenario_from_frames",
     "solve",
+    "compare",
+    "repeatable_params",
+    "what_if",
+    "with_engineer_like",
+    "with_longer_shifts",
+    "with_parts_on_vans",
+    "with_shorter_shifts",
+    "with_sla",
+    "without_engineers",
 ]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ error or a plan that breaks a hard rule. No tracebacks unless --debug.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -15,16 +16,23 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .desk.command import whatif_command
+from .desk.compare import (
+    SAFETY_LIMIT_S,
+    repeatable_params,
+    stopped_by_clock,
+)
 from .engine import search
 from .engine.params import Progress, SolveParams
 from .evaluation.checker import check as check_plan
 from .evaluation.diff import diff_plans
-from .format.events import apply_events
+from .format.events import apply_events, parse_events
 from .format.io import load_plan, load_scenario, plan_problems, read_json, save_plan
 from .format.plan import Plan
 from .format.scenario import Scenario, ScenarioError
+from .presentation.summary import for_cli, print_summary
 from .realtime import advance as advance_plan
-from .realtime import offer_slots, overdue_visits
+from .realtime import offer_slots
 from .realtime.slots import HORIZON_DAYS, MAX_SLOTS, SLOT_MINUTES
 from .scale import solve as solve_scenario
 from .service.cli import add_service_commands
@@ -43,7 +51,7 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except ScenarioError as exc:
             for line in exc.problems:
-                err.print(f"error: {line}", markup=False, soft_wrap=True)
+                err.print(f"error: {for_cli(line)}", markup=False, soft_wrap=True)
             sys.exit(2)
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if debug:
@@ -77,11 +85,15 @@ def main() -> None:
 )
 @click.option(
     "--time-limit",
-    default=DEFAULTS.time_limit_s,
-    show_default=True,
     type=click.FloatRange(min=0),
-    help="Seconds of search (0 with --previous: keep the previous plan, insert new work, no "
-    "search).",
+    help=f"Seconds of search [default: {DEFAULTS.time_limit_s:g}; with --rounds only a guard, "
+    f"{SAFETY_LIMIT_S:g}] (0 with --previous: keep the previous plan, insert new work, no search).",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(min=1),
+    help="Stop the search after N rounds instead of on the clock: the same scenario and seed give "
+    "the same plan on every run (for what-ifs and comparisons).",
 )
 @click.option(
     "--seed",
@@ -103,6 +115,13 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Events JSON (a list) to apply to SCENARIO first; the state after them is written beside "
     "the plan.",
+)
+@click.option(
+    "--advance",
+    "carry_out",
+    is_flag=True,
+    help="With --previous: carry the plan in force out to now first (the last event's time, else "
+    "the scenario's now): work it had done by then is done, under way or en route.",
 )
 @click.option(
     "--workers",
@@ -134,10 +153,12 @@ def main() -> None:
 def solve(
     scenario: str,
     plan_path: str,
-    time_limit: float,
+    time_limit: float | None,
+    rounds: int | None,
     seed: int,
     previous_path: str | None,
     events_path: str | None,
+    carry_out: bool,
     workers: int,
     scheduler: str | None,
     split_above: int,
@@ -149,18 +170,18 @@ def solve(
     sc = load_scenario(scenario)
     # the plan in force is one for the scenario as given (events may cancel tickets it holds)
     previous = load_plan(previous_path, sc, what="--previous plan") if previous_path else None
-    if events_path:
-        sc = apply_events(sc, read_json(events_path, "events"))
+    events = read_json(events_path, "events") if events_path else None
+    if carry_out:
+        sc = _carried_out(sc, previous, events, quiet)
+    if events is not None:
+        sc = apply_events(sc, events)
         state = Path(plan_path).with_suffix(".scenario.json")
         state.write_text(json.dumps(sc.to_dict(), indent=1) + "\n", encoding="utf-8")
         if not quiet:
-            out.print(f"scenario after the events written to {state}")
-    if time_limit == 0 and previous is None:
-        raise ScenarioError(
-            ["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"]
-        )
-    params = SolveParams(
-        time_limit_s=time_limit,
+            out.print(f"scenario after the events written to {state}", soft_wrap=True)
+    params = _params(time_limit, rounds, previous is not None)
+    params = dataclasses.replace(
+        params,
         seed=seed,
         workers=workers,
         scheduler=scheduler,
@@ -168,31 +189,41 @@ def solve(
         territory_tickets=territory_tickets,
     )
     if not quiet and not search.compiled_before():
-        out.print("compiling the search core (once after install, about a minute and a half)...")
+        out.print(
+            "compiling the search core (once after install: about a minute on an idle machine, "
+            "several under load)..."
+        )
     search.ready()
     if out.is_terminal and not quiet:
         with out.status("solving...") as status:
 
             def show(p: Progress) -> None:
                 status.update(
-                    f"solving: {p.elapsed_s:5.1f} s of {time_limit:g}, {p.planned}/{p.tickets} "
-                    f"tickets "
+                    f"solving: {p.elapsed_s:5.1f} s, {p.planned}/{p.tickets} tickets "
                     f"planned, objective {p.objective:,}"
                 )
 
             plan = solve_scenario(sc, params, previous=previous, on_progress=show)
     else:
         plan = solve_scenario(sc, params, previous=previous)
-    if previous is not None:  # not silently: say which planned visits were not reported
-        plan.notes += overdue_visits(sc, previous)
     save_plan(plan, plan_path)
     result = check_plan(sc, plan)
     if not quiet:
-        print_summary(sc, plan)
-        if previous is not None:
-            out.print(
-                f"changes: {diff_plans(previous, plan, params.eta_tolerance_min)}", markup=False
-            )
+        changes = None
+        if previous is not None:  # what the dispatcher asks first: where the new work went
+            changes = diff_plans(previous, plan, params.eta_tolerance_min, scenario=sc)
+            warning = changes.warning(fix=_advance_fix(scenario, previous_path, sc))
+            if warning:
+                out.print(warning, markup=False, soft_wrap=True)
+            top = changes.headline() + [changes.counts_line()]
+            out.print("changes: " + "\n".join(top), markup=False, soft_wrap=True)
+        print_summary(
+            out, sc, plan, words=for_cli, skip_notes=[changes.warning()] if changes else []
+        )
+        _say_rounds(plan, params)
+        details = changes.details(limit=40) if changes is not None else []
+        if details:
+            out.print("\n".join(["changes, ticket by ticket:", *details]), markup=False)
         out.print(
             f"plan written to {plan_path}; checker: "
             + ("all hard rules kept" if result.ok else f"{len(result.violations)} violation(s)")
@@ -201,6 +232,76 @@ def solve(
         for v in result.violations:
             err.print(f"violation: {v}", markup=False)
         sys.exit(1)
+
+
+def _params(time_limit: float | None, rounds: int | None, replan: bool) -> SolveParams:
+    """A time limit (default 10 s), or a budget of rounds (the clock then only guards)."""
+    if time_limit == 0 and not replan:
+        raise ScenarioError(
+            ["--time-limit 0 needs --previous (there is nothing to keep); fix: give a time limit"]
+        )
+    if rounds is None:
+        return SolveParams(time_limit_s=DEFAULTS.time_limit_s if time_limit is None else time_limit)
+    if time_limit == 0:
+        raise ScenarioError(
+            ["--rounds with --time-limit 0: no search to count; fix: leave out one of them"]
+        )
+    guard = {} if time_limit is None else {"time_limit_s": time_limit}
+    return repeatable_params(rounds, **guard)
+
+
+def _say_rounds(plan: Plan, params: SolveParams) -> None:
+    if params.iterations is None:
+        return
+    done = plan.kpis.get("search", {}).get("rounds")
+    if stopped_by_clock(plan, params):
+        out.print(
+            f"not repeatable: the clock stopped the search after {done} of {params.iterations} "
+            f"rounds; fix: raise --time-limit or lower --rounds",
+            markup=False,
+        )
+    else:
+        out.print(
+            f"repeatable: the search stopped after {params.iterations} rounds (seed "
+            f"{params.seed}); the same input gives the same plan",
+            markup=False,
+        )
+
+
+def _carried_out(sc: Scenario, previous: Plan | None, events, quiet: bool) -> Scenario:
+    """--advance: the scenario at now (the last event's time, else the scenario's now) had the
+    plan in force been carried out."""
+    if previous is None:
+        raise ScenarioError(["--advance needs --previous (the plan to carry out); fix: give it"])
+    when = max((e.at for e in parse_events(events)), default=None) if events else None
+    when = when or sc.now
+    if when is None:
+        raise ScenarioError(
+            [
+                "--advance: neither the scenario's now nor an event says when it is; fix: give "
+                "--events, or set now in the scenario"
+            ]
+        )
+    state = advance_plan(sc, previous, when)
+    if not quiet:
+        done = sum(1 for t in state.tickets if t.status == "done") - sum(
+            1 for t in sc.tickets if t.status == "done"
+        )
+        started = sum(1 for t in state.tickets if t.status == "started")
+        out.print(
+            f"the plan in force carried out to {when:%a %d %b %H:%M}: {done} more tickets done, "
+            f"{started} under way"
+        )
+    return state
+
+
+def _advance_fix(scenario: str, previous_path: str | None, sc: Scenario) -> str:
+    when = f"{sc.now:%Y-%m-%dT%H:%M}" if sc.now else "NOW"
+    return (
+        f"rerun with --advance (carries the plan in force out to now first), or run "
+        f"`dispatch-opt advance {scenario} {previous_path} --to {when} -o STATE.json` and re-plan "
+        f"STATE.json"
+    )
 
 
 @main.command()
@@ -306,7 +407,7 @@ def slots(
             )
         out.print(table)
     if offer.reason:
-        out.print(offer.reason, markup=False)
+        out.print(for_cli(offer.reason), markup=False)
     if json_path:
         _write_json(json_path, offer.to_dict())
         out.print(f"offer written to {json_path}")
@@ -487,90 +588,7 @@ def _write_json(path: str, data: dict) -> None:
     Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
-def print_summary(sc: Scenario, plan: Plan) -> None:
-    k = plan.kpis
-    table = Table(
-        title=f"{sc.name}: {k['served']}/{k['tickets']} tickets planned", title_justify="left"
-    )
-    for col in (
-        "SLA tier",
-        "tickets",
-        "served",
-        "on time",
-        "late (min, total)",
-        "worst late (min)",
-    ):
-        table.add_column(col, justify="left" if col == "SLA tier" else "right")
-    for name, t in k["tiers"].items():
-        table.add_row(
-            name,
-            str(t["tickets"]),
-            str(t["served"]),
-            str(t["on_time"]),
-            f"{t['late_total_min']:,.0f}",
-            f"{t['late_max_min']:,.0f}",
-        )
-    out.print(table)
-    used = [e for e in k["engineers"].values() if e["visits"]]
-    util = sum(e["utilisation"] for e in used) / len(used) if used else 0.0
-    out.print(
-        f"travel {k['travel_min']:,.0f} min, {k['distance_km']:,.1f} km; "
-        f"{len(used)}/{len(sc.engineers)} engineers busy, mean utilisation {util:.0%}, "
-        f"overtime {k['overtime_min']:,.0f} min; on duty (departure to return) "
-        f"{k['on_duty_min']:,.0f} min, of which idle {k['idle_min']:,.0f} min; "
-        f"solved in {k.get('solve_s', 0):.1f} s (setup {k.get('setup_s', 0):.2f} s)"
-    )
-    for line in kpi_lines(k):
-        out.print(line, markup=False, soft_wrap=True)
-    if plan.unassigned:
-        out.print(f"unassigned ({len(plan.unassigned)}):")
-        for u in plan.unassigned:
-            out.print(
-                f"  {u.ticket} [{sc.ticket(u.ticket).priority}]: {u.reason}",
-                markup=False,
-                soft_wrap=True,
-            )
-    for note in plan.notes:
-        out.print(f"note: {note}", markup=False)
-
-
-def kpi_lines(k: dict) -> list[str]:
-    """The management KPIs in a few short lines: response times, workload, follow-ups, faults."""
-    lines = []
-    tiers = k.get("response", {}).get("tiers", {})
-    served = {n: r for n, r in tiers.items() if r["served"]}
-    if served:
-        lines.append(
-            "response, call to on site (median/p90/worst min, within promise): "
-            + "; ".join(
-                f"{n} {r['median_min']:,.0f}/{r['p90_min']:,.0f}/{r['worst_min']:,.0f} "
-                f"{r['within_promise']}/{r['served']}"
-                for n, r in served.items()
-            )
-        )
-    w = k.get("workload")
-    if w and w["engineer_days"]:
-        lines.append(
-            f"working minutes per engineer-day (service + travel): {w['min_min']:,.0f} to "
-            f"{w['max_min']:,.0f}, mean {w['mean_min']:,.0f} (CV {w['cv']:.2f}) over "
-            f"{w['engineer_days']} engineer-days"
-        )
-    p = k.get("preferred")
-    if p:
-        lines.append(
-            f"with their preferred engineer: {p['kept']}/{p['tickets']} tickets "
-            f"({p['kept_share']:.0%})"
-        )
-    faults = k.get("faults")
-    if faults:
-        shown = list(faults.items())
-        lines.append(
-            "fault types (tickets, planned): "
-            + ", ".join(f"{n} {f['tickets']} ({f['served']})" for n, f in shown[:8])
-            + (f" and {len(shown) - 8} more" if len(shown) > 8 else "")
-        )
-    return lines
-
+main.add_command(whatif_command(_guard, out, _write_json))
 
 # serve, db upgrade, keys: defined with the service; only click is imported until one runs
 add_service_commands(main, _guard, out)

@@ -52,13 +52,13 @@ CASES = {
     "wrong type": (
         ENGINEERS,
         TICKETS.assign(duration_min="half an hour"),
-        ["tickets row 0 (id 'T1').duration_min", "half an hour", "number"],
+        ["tickets row 2 (id 'T1').duration_min", "half an hour", "number"],
     ),
-    "empty cell": (ENGINEERS, TICKETS.assign(lat=np.nan), ["tickets row 0", "lat", "empty"]),
+    "empty cell": (ENGINEERS, TICKETS.assign(lat=np.nan), ["tickets row 2", "lat", "empty"]),
     "not a date": (ENGINEERS.assign(shift_end=2**64), TICKETS, ["shift_end", "date-time"]),
     "not whole": (ENGINEERS.assign(van_pump=1.5), TICKETS, ["van_pump", "whole"]),
     "not a frame": ([1], TICKETS, ["engineers", "DataFrame"]),
-    "infinite": (ENGINEERS, TICKETS.assign(lat=np.inf), ["tickets[0]", "lat", "finite"]),
+    "infinite": (ENGINEERS, TICKETS.assign(lat=np.inf), ["tickets row 2", "lat", "finite"]),
 }
 
 

@@ -127,7 +127,7 @@ def test_an_unreadable_location_is_one_line_naming_the_row_and_the_fix(bad):
     with pytest.raises(do.ScenarioError) as info:
         do.scenario_from_frames(*frames(["44.49, 11.34", bad]))
     (line,) = info.value.problems
-    assert line.startswith("tickets row 0 (id 'T1').location: got") and "fix:" in line
+    assert line.startswith("tickets row 2 (id 'T1').location: got") and "fix:" in line
 
 
 def test_rows_without_coordinates_say_which_columns_to_give():

@@ -83,8 +83,9 @@ def test_an_engineer_gone_sick_hands_their_tickets_to_the_others(morning):
     assert set(served_by(new_plan).values()) == {"E1"}
     e2 = next(e for e in new_raw["engineers"] if e["id"] == "E2")
     assert e2["shifts"] == []
-    moved = do.diff(plan, new_plan).moved
-    assert sorted(moved) == sorted(t for t, e in served_by(plan).items() if e == "E2")
+    d = do.diff(plan, new_plan)  # E2 no longer works: their tickets are released, not moved
+    assert sorted(d.released) == sorted(t for t, e in served_by(plan).items() if e == "E2")
+    assert d.moved == []
 
 
 def test_an_engineer_leaving_at_noon_keeps_the_morning_and_releases_frozen_work():
@@ -245,12 +246,17 @@ def test_a_replan_with_nothing_new_changes_nothing(morning):
     new_plan = do.solve(do.load_scenario(raw), SHORT, previous=plan)
     assert_valid(raw, new_plan)
     assert new_plan.kpis["changes"] == {
+        "new_work": [],
+        "bumped": [],
         "moved": 0,
+        "released": 0,
         "eta_shifted": 0,
         "eta_shift_max_min": 0.0,
         "newly_unassigned": 0,
         "newly_planned": 0,
         "removed": 0,
+        "done": 0,
+        "lagging": 0,
     }
 
 
@@ -332,9 +338,16 @@ def test_the_diff_lists_moves_eta_shifts_and_new_work(morning):
         ],
     )
     d = do.diff(plan, new_plan)
-    assert set(d.frame["change"]) <= {"moved", "eta", "planned", "unassigned", "removed"}
+    assert set(d.frame["change"]) <= {
+        "moved",
+        "released",
+        "eta",
+        "planned",
+        "unassigned",
+        "removed",
+    }
     assert "N1" in d.tickets("planned")
-    assert d.summary()["moved"] == len(d.moved) > 0
+    assert d.summary()["moved"] + d.summary()["released"] == len(d.changed_hands) > 0
     assert "moved between engineers" in str(d)
 
 
@@ -619,7 +632,8 @@ def test_the_cli_replans_after_events_and_offers_slots(tmp_path, morning):
         str(tmp_path / "new.json"),
     )
     assert run.returncode == 0, run.stderr
-    assert "changes: 0 moved between engineers" in run.stdout and "N1: planned" in run.stdout
+    assert "changes: N1 (emergency) -> E" in run.stdout and "N1: planned" in run.stdout
+    assert "\n0 moved between engineers" in run.stdout
     state = json.loads((tmp_path / "new.scenario.json").read_text())
     assert_valid(state, do.load_plan(tmp_path / "new.json"))
 

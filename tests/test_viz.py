@@ -227,6 +227,9 @@ def test_compare_finds_a_ticket_moved_to_another_engineer(solved):
         {
             "ticket": stop.ticket,
             "change": "moved",
+            "new": False,
+            "tier": sc.ticket(stop.ticket).priority,
+            "status": "open",
             "old_engineer": plan.routes[src].engineer,
             "new_engineer": plan.routes[dst].engineer,
             "old_start": stop.start,

@@ -131,7 +131,7 @@ def _reason(
         done = "after a first plan" if any(r.visits for r in routes) else "before a first plan"
         return Unassigned(
             t.id,
-            f"not planned: the search ran out of time {done}; fix: allow more time (--time-limit)",
+            f"not planned: the search ran out of time {done}; fix: allow more time (time_limit_s)",
             "time_limit",
         )
     return Unassigned(

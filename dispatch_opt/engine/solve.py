@@ -15,7 +15,7 @@ import time
 from typing import Callable
 
 from ..evaluation.checker import check
-from ..evaluation.diff import diff_plans
+from ..evaluation.diff import record_changes
 from ..evaluation.kpis import build_kpis
 from ..format.plan import Plan, Unassigned
 from ..format.scenario import Scenario
@@ -34,7 +34,7 @@ __all__ = ["solve_in_process"]
 MIN_POLISH_S = 0.2  # OR-Tools is not started for less time than this
 # above this many tickets OR-Tools does not polish after the search core, which keeps the whole
 # limit: building the model and its first local-search pass outlast any share it would get (at
-# 1,500 tickets it was given 8.5 s, took 14.8 s and found nothing: README "Measured")
+# 1,500 tickets it was given 8.5 s, took 14.8 s and found nothing: CHANGELOG.md, 2026-11-30)
 POLISH_AT_MOST = 1000
 
 
@@ -60,7 +60,7 @@ def solve_in_process(
     else:
         plan = _solve(scenario, params, previous, on_progress)
     if previous is not None:
-        plan.kpis["changes"] = diff_plans(previous, plan, params.eta_tolerance_min).summary()
+        record_changes(previous, plan, params.eta_tolerance_min)
     return plan
 
 
@@ -78,7 +78,7 @@ def _replan(
     left = params.time_limit_s - (time.monotonic() - t0)
     if left < 0.5:
         fast.notes.append(
-            "no time left to search after inserting new work; fix: allow more time (--time-limit)"
+            "no time left to search after inserting new work; fix: allow more time (time_limit_s)"
         )
         return fast
     plan = _solve(

@@ -220,10 +220,18 @@ def _cancel_ticket(raw: dict, ev: CancelTicket) -> None:
 
 
 def _engineer_unavailable(raw: dict, ev: EngineerUnavailable) -> None:
-    e = _find(raw, "engineers", ev.engineer)
+    _find(raw, "engineers", ev.engineer)
     since, until = ev.since or ev.at, ev.until
     if until is not None and until <= since:
         raise _Refused("`until` is not after `since`; fix: give a later `until` or leave it out")
+    engineer_off(raw, ev.engineer, since, until)
+
+
+def engineer_off(raw: dict, engineer: str, since: datetime, until: datetime | None) -> None:
+    """In a raw scenario, the engineer works no more from `since` until `until` (None: the end of
+    the plan): shifts cut, breaks outside them dropped, their en-route and started tickets released
+    to the others. Shared by the `engineer_unavailable` event and the what-ifs (desk.whatif)."""
+    e = next(x for x in raw["engineers"] if x.get("id") == engineer)
     shifts = []
     for sh in e["shifts"]:
         a, b = _t(sh["start"]), _t(sh["end"])
@@ -238,7 +246,7 @@ def _engineer_unavailable(raw: dict, ev: EngineerUnavailable) -> None:
         )
     ]
     for t in raw["tickets"]:
-        if t.get("engineer") == ev.engineer and t.get("status") in ("en_route", "started"):
+        if t.get("engineer") == engineer and t.get("status") in ("en_route", "started"):
             t["status"] = "open"  # released: someone else must go (a started job is restarted)
             t.pop("engineer")
 

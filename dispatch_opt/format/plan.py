@@ -15,6 +15,7 @@ import pandas as pd
 from ..evaluation.kpis import (
     engineer_table,
 )
+from ..evaluation.lateness import late_causes
 from .scenario import PLAN_FORMAT, Scenario
 
 if TYPE_CHECKING:
@@ -150,8 +151,11 @@ class Plan:
 
     # -------------------------------------------------------- tabular views
     def stops_frame(self) -> pd.DataFrame:
-        """One row per stop, with the ticket's tier, SLA deadline and lateness when the scenario is
-        known."""
+        """One row per stop (STOP_COLUMNS): engineer, shift, type (visit | restock | break),
+        ticket, depot, arrival, start, end; with the scenario known, a visit's tier (`priority`),
+        SLA deadline, minutes late, and for a late visit why (`late_cause`: window | unreachable |
+        busy | travel, and `late_reason` in words)."""
+        causes = late_causes(self.scenario, self.routes) if self.scenario is not None else {}
         rows = []
         for r in self.routes:
             for s in r.stops:
@@ -168,28 +172,16 @@ class Plan:
                 if s.type == "visit" and self.scenario is not None:
                     t = self.scenario.ticket(s.ticket)
                     deadline = self.scenario.deadline(t)
+                    cause = causes.get(t.id)
                     row.update(
                         priority=t.priority,
                         deadline=deadline,
                         late_min=max(0.0, (s.start - deadline).total_seconds() / 60),
+                        late_cause=cause.code if cause else None,
+                        late_reason=cause.text if cause else None,
                     )
                 rows.append(row)
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "engineer",
-                "shift",
-                "type",
-                "ticket",
-                "depot",
-                "arrival",
-                "start",
-                "end",
-                "priority",
-                "deadline",
-                "late_min",
-            ],
-        )
+        return pd.DataFrame(rows, columns=STOP_COLUMNS)
 
     def routes_frame(self) -> pd.DataFrame:
         rows = [
@@ -231,9 +223,38 @@ class Plan:
         return pd.DataFrame.from_dict(table, orient="index").rename_axis("engineer").reset_index()
 
     def unassigned_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [u.to_dict() for u in self.unassigned], columns=["ticket", "reason", "code"]
-        )
+        """One row per ticket left out (UNASSIGNED_COLUMNS): ticket, tier, created, SLA deadline
+        (these three need the scenario), reason code and the reason with its fix."""
+        rows = []
+        for u in self.unassigned:
+            row = {"ticket": u.ticket, "code": u.code, "reason": u.reason}
+            if self.scenario is not None:
+                t = self.scenario.ticket(u.ticket)
+                row |= {
+                    "tier": t.priority,
+                    "created": t.created,
+                    "deadline": self.scenario.deadline(t),
+                }
+            rows.append(row)
+        return pd.DataFrame(rows, columns=UNASSIGNED_COLUMNS)
+
+
+STOP_COLUMNS = [
+    "engineer",
+    "shift",
+    "type",
+    "ticket",
+    "depot",
+    "arrival",
+    "start",
+    "end",
+    "priority",
+    "deadline",
+    "late_min",
+    "late_cause",
+    "late_reason",
+]
+UNASSIGNED_COLUMNS = ["ticket", "tier", "created", "deadline", "code", "reason"]
 
 
 def iso_time(t: datetime) -> str:

@@ -12,9 +12,10 @@ import functools
 import re
 import types
 import typing
-from typing import Annotated, Any, Literal, Union
+from datetime import datetime
+from typing import Annotated, Any, Iterable, Literal, Optional, Union
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .scenario import (
     DEFAULT_SLA_HOURS,
@@ -23,12 +24,15 @@ from .scenario import (
     MAX_KM,
     MAX_MINUTES,
     SCENARIO_FORMAT,
+    Engineer,
     EuclideanTravel,
     HaversineTravel,
+    LocalTime,
     Location,
     MatrixTravel,
     Scenario,
     ScenarioError,
+    Ticket,
     resolve_faults,
 )
 
@@ -120,6 +124,8 @@ def _tags_match(model: type[BaseModel], value: dict) -> bool:
     return True
 
 
+# where a user reads the format: a page the project ships (never a file it does not hold)
+FORMAT_DOC = "see docs/format.md or `dispatch-opt schema`"
 _FIX_BY_FIELD = {
     "format": f"set it to '{SCENARIO_FORMAT}'",
     "duration_min": "give the on-site service time in minutes, greater than 0 (at most a year)",
@@ -139,7 +145,7 @@ _FIX_BY_FIELD = {
     "model": "use haversine, euclidean or matrix",
 }
 _FIX_BY_TYPE = {
-    "missing": "add the field (see CONTRACT.md)",
+    "missing": f"add the field ({FORMAT_DOC})",
     "datetime_from_date_parsing": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
     "datetime_parsing": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
     "datetime_type": "write an ISO 8601 local date-time such as 2026-11-23T09:00",
@@ -211,7 +217,7 @@ def pydantic_problems(
                 fix
                 or (fixes or {}).get(e["type"])
                 or _FIX_BY_FIELD.get(field)
-                or _FIX_BY_TYPE.get(e["type"], "see CONTRACT.md")
+                or _FIX_BY_TYPE.get(e["type"], FORMAT_DOC)
             )
             msg = f"{msg}; fix: {fix}"
         lines.append(f"{_path(loc, raw)}: {value}{msg}")
@@ -290,9 +296,10 @@ def _location_problems(sc: Scenario) -> list[str]:
     return out
 
 
-def _engineer_problems(sc: Scenario) -> list[str]:
+def _engineer_problems(engineers: Iterable[tuple[int, Engineer]]) -> list[str]:
+    """Overlapping shifts of one engineer; `engineers`: (index in the document, engineer)."""
     out = []
-    for i, e in enumerate(sc.engineers):
+    for i, e in engineers:
         shifts = sorted(enumerate(e.shifts), key=lambda p: p[1].start)
         for (ia, a), (ib, b) in zip(shifts, shifts[1:]):
             if b.start < a.end:
@@ -323,10 +330,13 @@ def _ticket_problems(
                 f"fix: use an engineer id or remove the field"
             )
         if isinstance(t.priority, str) and t.priority not in tiers:
+            near = [x for x in tiers if x.casefold() == t.priority.strip().casefold()] or nearest(
+                t.priority, tuple(tiers)
+            )
+            hint = f"did you mean {near[0]!r}? " if near else ""
             out.append(
-                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; fix: use one of "
-                f"{list(tiers)} "
-                f"or add the tier to 'sla'"
+                f"{where}.priority: got {shown(t.priority)}; not an SLA tier; {hint}fix: use one "
+                f"of {list(tiers)} or add the tier to 'sla'"
             )
         if isinstance(t.engineer, str) and t.engineer not in engineer_ids:
             out.append(
@@ -342,14 +352,15 @@ def _ticket_problems(
     return out
 
 
-def _started_problems(sc: Scenario) -> list[str]:
+def _started_problems(tickets: Iterable[tuple[int, Ticket]], now: datetime | None) -> list[str]:
+    """Started work that began after now; `tickets`: (index in the document, ticket)."""
     out = []
-    for i, t in enumerate(sc.tickets):
-        if t.started_at is not None and sc.now is not None and t.started_at > sc.now:
+    for i, t in tickets:
+        if t.started_at is not None and now is not None and t.started_at > now:
             out.append(
                 f"tickets[{i}] (id {shown(t.id)}).started_at: {t.started_at.isoformat()} is after "
                 f"now "
-                f"{sc.now.isoformat()}; fix: give when the work began, at or before now"
+                f"{now.isoformat()}; fix: give when the work began, at or before now"
             )
     return out
 
@@ -363,8 +374,8 @@ def _problems(sc: Scenario) -> list[str]:
     return (
         out
         + _location_problems(sc)
-        + _engineer_problems(sc)
-        + _started_problems(sc)
+        + _engineer_problems(enumerate(sc.engineers))
+        + _started_problems(enumerate(sc.tickets), sc.now)
         + _ticket_problems(
             sc.tickets, list(sc.tiers), {e.id for e in sc.engineers}, sc.faults or {}
         )
@@ -401,6 +412,31 @@ def _raw_problems(raw: dict) -> list[str]:
     return out + _ticket_problems(lists["tickets"], tiers, ids, faults)
 
 
+def _item_problems(raw: dict) -> list[str]:
+    """When the document as a whole does not parse, the rules within one engineer or ticket still
+    run on those that parse alone, so one pass reports them too (overlapping shifts, work started
+    after now)."""
+
+    def parsed(key: str, model: type[BaseModel]) -> list[tuple[int, Any]]:
+        items = raw.get(key) if isinstance(raw.get(key), list) else []
+        out = []
+        for i, x in enumerate(items):
+            try:
+                out.append((i, model.model_validate(x)))
+            except ValidationError:
+                continue  # its own problems are reported already
+        return out
+
+    try:
+        now = _NOW.validate_python(raw.get("now"))
+    except ValidationError:
+        now = None
+    return _engineer_problems(parsed("engineers", Engineer)) + _started_problems(
+        parsed("tickets", Ticket), now
+    )
+
+
+_NOW = TypeAdapter(Optional[LocalTime])
 MAX_DEPTH = 64  # a scenario is about 8 deep; `meta` may nest, but not without end
 
 
@@ -445,18 +481,18 @@ def parse_scenario(raw: Any) -> Scenario:
         sc = Scenario.model_validate(raw)
     except ValidationError as err:
         lines = [x for x in pydantic_problems(err, raw) if _not_borrowed(x, borrowed)]
-        problems += lines + _raw_problems(raw)
-        raise ScenarioError(_at_most(problems)) from None
+        problems += lines + _raw_problems(raw) + _item_problems(raw)
+        raise ScenarioError(at_most(problems)) from None
     problems += _problems(sc)
     if problems:
-        raise ScenarioError(_at_most(problems))
+        raise ScenarioError(at_most(problems))
     return sc
 
 
 MAX_PROBLEMS = 200
 
 
-def _at_most(problems: list[str]) -> list[str]:
+def at_most(problems: list[str]) -> list[str]:
     """A broken export can have a hundred thousand problems; the first ones tell what to fix."""
     if len(problems) <= MAX_PROBLEMS:
         return problems

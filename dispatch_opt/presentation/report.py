@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..evaluation.checker import check
+from ..evaluation.lateness import CAUSES
 from ..format.plan import Plan
 from ..format.scenario import Location, Scenario, ScenarioError
 from .viz import (
@@ -84,6 +85,7 @@ def render_report(scenario: Scenario, plan: Plan, *, title: str | None = None) -
 <div class="card"><h2>Utilisation</h2>{
         _png(utilisation_figure(scenario, plan), "Utilisation per engineer")
     }</div></section>
+{_late(scenario, plan)}
 <section class="card"><details><summary>All stops</summary>{
         _stops(scenario, plan)
     }</details></section>
@@ -260,6 +262,37 @@ def _stops(sc: Scenario, plan: Plan) -> str:
         lambda t: f"{t:%a %d %H:%M}" if t == t and t is not None else ""
     )
     return _table(df.drop(columns=["depot"] if df["depot"].isna().all() else []), index=False)
+
+
+def _late(sc: Scenario, plan: Plan) -> str:
+    """Late visits with their cause: a tier whose windows open after its deadlines is then not
+    read as a planning failure."""
+    df = replace(plan, scenario=sc).stops_frame()
+    df = df[df["late_cause"].notna()]
+    if df.empty:
+        return ""
+    counts = df.groupby(["priority", "late_cause"]).size().unstack(fill_value=0)
+    counts = counts.reindex([t for t in sc.tiers if t in counts.index])
+    counts = counts.rename(columns=CAUSES)
+    rows = df.assign(
+        start=df["start"].map(lambda t: f"{t:%a %d %H:%M}"),
+        deadline=df["deadline"].map(lambda t: f"{t:%a %d %H:%M}"),
+    )[
+        [
+            "ticket",
+            "priority",
+            "engineer",
+            "start",
+            "deadline",
+            "late_min",
+            "late_cause",
+            "late_reason",
+        ]
+    ]
+    return (
+        f'<section class="card"><h2>Late visits and why ({len(df)})</h2>{_table(counts)}'
+        f"<details><summary>Each late visit</summary>{_table(rows, index=False)}</details></section>"
+    )
 
 
 def _table(df, index: bool = True) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..desk.compare import compare
 from ..evaluation.kpis import build_kpis
 from ..format.plan import Plan, Route, Stop
 from ..format.scenario import Location, Scenario, Ticket
@@ -510,29 +511,19 @@ def utilisation_figure(scenario: Scenario, plan: Plan):
 # ------------------------------------------------------------ comparing two plans
 
 
-def _flat_kpis(sc: Scenario, plan: Plan) -> dict[str, float]:
-    k = build_kpis(sc, plan)
-    out = {"served": k["served"], "unassigned": k["unassigned"]}
-    for tier, v in k["tiers"].items():
-        out |= {
-            f"{tier} served": v["served"],
-            f"{tier} on time": v["on_time"],
-            f"{tier} late min": v["late_total_min"],
-        }
-    util = [e["utilisation"] for e in k["engineers"].values()]
-    return out | {
-        "travel_min": k["travel_min"],
-        "distance_km": k["distance_km"],
-        "overtime_min": k["overtime_min"],
-        "mean utilisation": round(sum(util) / len(util), 3) if util else 0.0,
-    }
-
-
 def compare_plans(
-    scenario: Scenario, plan_a: Plan, plan_b: Plan, labels: tuple[str, str] = ("A", "B")
+    scenario: Scenario,
+    plan_a: Plan,
+    plan_b: Plan,
+    labels: tuple[str, str] = ("A", "B"),
+    *,
+    scenario_a: Scenario | None = None,
 ) -> pd.DataFrame:
-    """KPIs of two plans side by side with the change (B - A), one row per KPI."""
-    a, b = _flat_kpis(scenario, plan_a), _flat_kpis(scenario, plan_b)
-    df = pd.DataFrame({labels[0]: a, labels[1]: b}).rename_axis("kpi")
+    """Two plans side by side with the change (B - A), one row per KPI: a thin form of
+    `dispatch_opt.compare`. Each plan is judged against its own scenario: `plan.scenario` when the
+    plan carries one (every solved or loaded plan does), else `scenario` (`scenario_a` for A)."""
+    a = (scenario_a or plan_a.scenario or scenario, plan_a)
+    b = (plan_b.scenario or scenario, plan_b)
+    df = compare({labels[0]: a, labels[1]: b})
     df["change"] = (df[labels[1]] - df[labels[0]]).round(3)
     return df

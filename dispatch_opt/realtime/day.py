@@ -147,7 +147,8 @@ def simulate_day(
             t0 = time.monotonic()
             new = solve(sc, policy, previous=plan)
             changes = new.kpis["changes"]
-            moved += changes["moved"]
+            changed = changes["moved"] + changes["released"]  # tickets that changed hands
+            moved += changed
             rows.append(
                 {
                     "policy": name,
@@ -157,7 +158,7 @@ def simulate_day(
                     "solve_s": time.monotonic() - t0,
                     "served": new.kpis["served"],
                     "tickets": new.kpis["tickets"],
-                    "moved": changes["moved"],
+                    "moved": changed,
                     "eta_shifted": changes["eta_shifted"],
                     "newly_unassigned": changes["newly_unassigned"],
                     "violations": len(check(sc, new).violations),

@@ -29,7 +29,7 @@ import numpy as np
 from ..engine import search
 from ..engine.params import Progress, SolveParams
 from ..engine.solve import solve_in_process
-from ..evaluation.diff import diff_plans
+from ..evaluation.diff import record_changes
 from ..evaluation.kpis import build_kpis
 from ..format.plan import Plan
 from ..format.scenario import Scenario, ScenarioError
@@ -49,7 +49,8 @@ PAIR_SHARE = 0.9  # of a border round's time, the pair's time limit (shipping, r
 
 def min_seconds(tickets: int) -> float:
     """Least time limit at which one solve of this many tickets gets a useful first plan here:
-    setup and the greedy grow about linearly in the territory's size (README: Measured)."""
+    setup and the greedy grow about linearly in the territory's size (benchmarks/README.md,
+    Scale-out)."""
     return 1.0 + tickets / 100.0
 
 
@@ -210,7 +211,7 @@ def plan_budget(
             [
                 f"time_limit_s: got {limit:g} s; too short for {n} tickets in {len(sizes)} "
                 f"territories on {workers} worker(s) (each needs about {need:.0f} s); fix: allow "
-                f"at least {math.ceil(least)} s (--time-limit) or more workers (--workers)"
+                f"at least {math.ceil(least)} s (time_limit_s) or more workers (workers=)"
             ]
         )
     offer_s = min(offer_s, usable - need * waves)
@@ -390,7 +391,7 @@ def _merge(sc, params, previous, territories, plans, border, budget, setup_s, ru
         + "; depot stock was split up front in proportion to each territory's demand",
     )
     if previous is not None:
-        plan.kpis["changes"] = diff_plans(previous, plan, params.eta_tolerance_min).summary()
+        record_changes(previous, plan, params.eta_tolerance_min)
     return plan
 
 

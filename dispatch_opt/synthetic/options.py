@@ -108,7 +108,7 @@ def generate_from_options(
         if travel not in (None, "haversine"):
             problems.append(
                 f"travel: got {travel!r}; the network preset uses haversine travel (a road matrix "
-                "over 10,000 locations would not fit a JSON file); fix: leave --travel out"
+                "over 10,000 locations would not fit a JSON file); fix: leave it out"
             )
         if problems:
             raise ScenarioError(problems)
