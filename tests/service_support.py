@@ -234,5 +234,5 @@ class Server:
 
     def client(self, key: str) -> "httpx.Client":
         return httpx.Client(
-            base_url=self.base, headers={"Authorization": f"Bearer {key}"}, timeout=120
+            base_url=self.base, headers={"Authorization": f"Bearer {key}"}, timeout=900
         )

@@ -46,7 +46,7 @@ def _h(key: str) -> dict:
 
 
 def _wait(client, job: str, key: str, until=("done", "failed", "cancelled")) -> dict:
-    end = time.monotonic() + 300
+    end = time.monotonic() + 900  # a fresh tree compiles the search core first
     while time.monotonic() < end:
         status = client.get(f"/v1/solves/{job}", headers=_h(key)).json()
         if status["status"] in until:

@@ -26,7 +26,7 @@ def server(tmp_path):
 def test_client_verbs(server):
     srv, admin, viewer = server
     raw = small_scenario()
-    with Client(srv.base, admin) as c:
+    with Client(srv.base, admin, timeout=900) as c:
         assert c.health()["status"] == "ok"
         board = c.post_scenario(do.load_scenario(raw))
         assert board in {s["id"] for s in c.scenarios()}
@@ -67,7 +67,7 @@ def test_client_verbs(server):
         lines = r.iter_lines()
         assert next(lines) == "event: version"
         assert json.loads(next(lines)[len("data: ") :])["version"] == 3
-        with Client(srv.base, admin) as c:
+        with Client(srv.base, admin, timeout=900) as c:
             c.post_events(board, emergency(3))
         data = next(x for x in lines if x.startswith("data: "))
         assert json.loads(data[len("data: ") :])["version"] == 4
