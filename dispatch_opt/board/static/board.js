@@ -133,11 +133,11 @@ function draw() {
   $("legend").replaceChildren(...v.tiers.map((t) => el("span", { class: "chip",
     style: { background: tierStyle(v.tiers, t).bg, color: tierStyle(v.tiers, t).ink } },
   `${t[0].toUpperCase()} ${t}`)),
-  el("span", { class: "chip late-key" }, "! late"), el("span", { class: "chip pin-key" }, "pinned"),
+  el("span", { class: "chip" }, el("span", { class: "late-key" }, "!"), " late"), el("span", { class: "chip pin-key" }, "pinned"),
   el("span", { class: "chip break-key" }, "break"), el("span", { class: "chip restock-key" },
     "R restock"), el("span", { class: "chip travel-key" }, "travel"),
   app.lastPin && may("dispatcher") ? el("button", { type: "button", id: "undo",
-    onclick: undo }, `Undo pin ${app.lastPin}`) : null);
+    onclick: undo }, `Undo pin ${app.lastPin}`) : "");
   for (const n of document.querySelectorAll(".ticket-form .fields")) {
     if (!n.childElementCount) n.dataset.geo = ticketFields(n, v, n.closest("form").id);
   }
@@ -351,7 +351,7 @@ async function book(ev) {
   const out = $("caller-result");
   try {
     const ans = await call("POST", `/v1/boards/${encodeURIComponent(app.sid)}/bookings`,
-      { ticket: app.offer.ticket, slot }, { "Idempotency-Key": idem() });
+      { ticket: app.offer.ticket, slot });
     out.replaceChildren(el("p", { text: `Booked ${dayHhmm(minutes(slot.start))}-` +
       `${hhmm(minutes(slot.end))}: plan version ${ans.version}.` }),
       el("ul", {}, describeAnswer(ans, app.offer.ticket.id).map((l) => el("li", { text: l }))));

@@ -30,7 +30,7 @@ export function span(scenario, plan) {
 export function renderGantt(root, view, handlers) {
   const { scenario, plan, tiers, late, pinned } = view;
   const { lo, hi } = span(scenario, plan);
-  const width = Math.max(400, root.clientWidth - LABEL - 18);
+  const width = Math.max(400, root.clientWidth - LABEL - 20);
   const ppm = Math.max(width / (hi - lo), 0.6); // pixels per minute
   const x = (m) => (m - lo) * ppm;
   root.replaceChildren();

@@ -34,14 +34,15 @@ export function renderKpis(root, view) {
       el("th", { scope: "row" }, el("span", { class: "chip",
         style: { background: st.bg, color: st.ink } }, name)),
       el("td", { text: t.tickets }), el("td", { text: t.served }), el("td", { text: t.on_time }),
-      el("td", { text: t.late_total_min }), el("td", { text: r.median_min ?? "-" }),
-      el("td", { text: r.p90_min ?? "-" }), el("td", { text: r.worst_min ?? "-" }));
+      el("td", { text: Math.round(t.late_total_min) }),
+      el("td", { text: [r.median_min, r.p90_min, r.worst_min].map((x) =>
+        (x === null || x === undefined ? "-" : Math.round(x))).join(" / ") }));
   });
   root.replaceChildren(
     el("table", { class: "kpis" },
       el("caption", { text: "Per SLA tier (minutes; response = raised to on site)" }),
       el("thead", {}, el("tr", {}, ...["tier", "tickets", "served", "on time", "late min",
-        "resp. median", "p90", "worst"].map((h) => el("th", { scope: "col", text: h })))),
+        "response median / p90 / worst"].map((h) => el("th", { scope: "col", text: h })))),
       el("tbody", {}, rows)),
     el("p", { text: `Served ${k.served ?? "?"} of ${k.tickets ?? "?"}; unassigned ` +
       `${k.unassigned ?? "?"}; travel ${k.travel_min ?? "?"} min, ${k.distance_km ?? "?"} km; ` +
@@ -70,7 +71,8 @@ export function ticketFields(root, view, prefix) {
     geo ? field("lon", "Longitude", num("lon", mid("lon"), "0.00001"))
       : field("y", "y (km)", num("y", mid("y"), "0.01")),
     field("priority", "SLA tier", el("select", { id: `${prefix}-priority`, name: "priority" },
-      view.tiers.map((t) => el("option", { value: t, text: t })))),
+      view.tiers.map((t) => el("option", { value: t, text: t,
+        selected: prefix === "caller" && t === view.tiers[Math.min(2, view.tiers.length - 1)] })))),
     field("duration", "Minutes on site", el("input", { id: `${prefix}-duration`,
       name: "duration", type: "number", min: 1, value: 45, required: true })),
     field("skills", "Skill", el("select", { id: `${prefix}-skills`, name: "skills" },
@@ -107,8 +109,14 @@ export function describeAnswer(answer, tid) {
   const changes = (answer.diff && answer.diff.changes) || [];
   const moved = changes.filter((c) => c.ticket !== tid && c.change !== "eta");
   const shifted = changes.filter((c) => c.change === "eta");
+  const words = {
+    moved: (c) => `moved from ${c.old_engineer} to ${c.new_engineer}`,
+    unassigned: (c) => `pushed out (was with ${c.old_engineer})`,
+    planned: (c) => `now planned with ${c.new_engineer}`,
+    removed: () => "no longer in the scenario",
+  };
   for (const c of moved) {
-    out.push(`${c.ticket}: ${c.change} ${c.old_engineer || "-"} -> ${c.new_engineer || "-"}`);
+    out.push(`${c.ticket}: ${(words[c.change] || (() => c.change))(c)}.`);
   }
   if (shifted.length) out.push(`${shifted.length} visit(s) re-timed.`);
   if (!moved.length) out.push("Nothing else moved between engineers.");
