@@ -27,6 +27,7 @@ from .realtime import advance as advance_plan
 from .realtime import offer_slots, overdue_visits
 from .realtime.slots import HORIZON_DAYS, MAX_SLOTS, SLOT_MINUTES
 from .scale import solve as solve_scenario
+from .service.cli import add_service_commands
 
 DEFAULTS = SolveParams()  # the options' defaults are the library's
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
@@ -570,6 +571,9 @@ def kpi_lines(k: dict) -> list[str]:
         )
     return lines
 
+
+# serve, db upgrade, keys: defined with the service; only click is imported until one runs
+add_service_commands(main, _guard, out)
 
 if __name__ == "__main__":
     main()

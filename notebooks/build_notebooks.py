@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from service_notebook import day_through_the_service
 
 HERE = Path(__file__).resolve().parent
 
@@ -547,6 +548,7 @@ NOTEBOOKS = {
     "04_realtime_day.ipynb": realtime_day,
     "05_service_kpis.ipynb": service_kpis,
     "06_week_with_inspections.ipynb": week_with_inspections,
+    "07_day_through_the_service.ipynb": lambda: day_through_the_service(FIND_ROOT),
 }
 
 

@@ -68,7 +68,33 @@ def test_a_scenario_given_as_a_plan_is_refused():
         (lambda p: p["routes"][0].update(engineer="E9"), ["routes[0].engineer", "'E9'"]),
         (lambda p: p["routes"][0].update(shift=2), ["routes[0].shift", "2"]),
         (lambda p: p["routes"][0]["stops"][0].update(ticket="T9"), ["stops[0].ticket", "'T9'"]),
-        (lambda p: p.update(scenario="other"), ["plan.scenario", "'other'"]),
+        (lambda p: p.update(scenario=7), ["plan.scenario", "7"]),
+        (
+            lambda p: p["routes"][0]["stops"].insert(
+                0,
+                {
+                    **p["routes"][0]["stops"][0],
+                    "type": "restock",
+                    "depot": "D1",
+                    "parts": {"pump": -1e308},
+                    "tools": [],
+                },
+            ),
+            ["stops[0].parts.pump", "-1e+308", "whole number"],
+        ),
+        (
+            lambda p: p["routes"][0]["stops"].insert(
+                0,
+                {
+                    **p["routes"][0]["stops"][0],
+                    "type": "restock",
+                    "depot": "D1",
+                    "parts": {"pump": 10**30},
+                    "tools": [3],
+                },
+            ),
+            ["stops[0].parts.pump", str(10**30)],
+        ),
         (lambda p: p["routes"][0].update(retrun="x"), ["retrun", "did you mean 'return'"]),
         (lambda p: p["routes"][0]["stops"][0].update(start="9 am"), ["stops[0].start", "9 am"]),
         (lambda p: p.update(unassigned=[{"ticket": "T9", "reason": "?"}]), ["unassigned[0]"]),
@@ -79,6 +105,29 @@ def test_a_plan_given_back_must_be_one_for_this_scenario(mutate, wanted):
     mutate(plan)
     lines = problems(do.load_plan, plan, do.load_scenario(RAW))
     assert any(all(w in line for w in wanted) for line in lines), lines
+
+
+def test_a_plan_given_back_is_matched_by_what_it_plans_not_by_name(tmp_path):
+    """A copy of the day's scenario saved under another name still takes its plan back: the name
+    is a note (the CLI's re-plan runs), the engineers, shifts and tickets must match."""
+    plan = _plan_dict()
+    plan["scenario"] = "realtime"
+    renamed = {**copy.deepcopy(RAW), "name": "realtime-after"}
+    back = do.load_plan(plan, do.load_scenario(renamed))
+    assert any("made for 'realtime'" in n and "matched" in n for n in back.notes)
+    (tmp_path / "sc.json").write_text(json.dumps(renamed))
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    run = _cli(
+        "solve",
+        str(tmp_path / "sc.json"),
+        "--previous",
+        str(tmp_path / "plan.json"),
+        "--time-limit",
+        "0",
+        "-o",
+        str(tmp_path / "new.json"),
+    )
+    assert run.returncode == 0, run.stderr
 
 
 def test_a_plan_with_x_fields_is_read():

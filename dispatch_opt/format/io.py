@@ -17,7 +17,7 @@ import pandas as pd
 from geopy.point import Point
 
 from .plan import Plan
-from .scenario import PLAN_FORMAT, SCENARIO_FORMAT, Scenario, ScenarioError
+from .scenario import MAX_QUANTITY, PLAN_FORMAT, SCENARIO_FORMAT, Scenario, ScenarioError
 from .schema import (
     PlanDocument,
     PlannedRoute,
@@ -97,15 +97,16 @@ def load_plan(
 ) -> Plan:
     """A contract-v1 plan from a path, JSON text or dict; ScenarioError lists every problem.
 
-    With `scenario`, the plan must be one for it (its name, engineers, shifts, tickets and depots):
-    a plan given back to re-plan, offer slots or report on must describe this operation, or the
-    result would silently be about another one."""
+    With `scenario`, the plan must be one for it: what it plans (its engineers, shifts, tickets and
+    depots) must be in the scenario, or the result would silently be about another operation. The
+    scenario's free-text name may differ (a copy of the day saved under another name): that is a
+    note on the plan, not an error."""
     raw = read_json(source, what)
     problems = plan_problems(raw, scenario, what=what)
     if problems:
         raise ScenarioError(problems)
     try:
-        return Plan.from_dict(raw, scenario)
+        plan = Plan.from_dict(raw, scenario)
     except (KeyError, TypeError, ValueError) as exc:  # a last line: plan_problems should catch it
         raise ScenarioError(
             [
@@ -113,6 +114,13 @@ def load_plan(
                 f"fix: write the plan as CONTRACT.md describes"
             ]
         ) from None
+    named = raw.get("scenario")
+    if scenario is not None and isinstance(named, str) and named != scenario.name:
+        plan.notes.append(
+            f"{what}.scenario: made for {named!r}, given with {scenario.name!r}; matched by what "
+            f"it plans (engineers, shifts, tickets), which the scenario has"
+        )
+    return plan
 
 
 _PLAN_FIELDS = fields_of(PlanDocument)
@@ -134,11 +142,8 @@ def plan_problems(raw: Any, scenario: Scenario | None = None, *, what: str = "pl
         ]
     out = _unknown(raw, _PLAN_FIELDS, what)
     refs = None if scenario is None else _Refs(scenario)
-    if scenario is not None and raw.get("scenario", scenario.name) != scenario.name:
-        out.append(
-            f"{what}.scenario: made for {raw.get('scenario')!r}, not {scenario.name!r}; "
-            f"fix: give the plan made for this scenario"
-        )
+    if not isinstance(raw.get("scenario", ""), str):
+        out.append(f"{what}.scenario: got {raw['scenario']!r}; fix: give the scenario's name")
     for key in ("routes", "unassigned"):
         if not isinstance(raw.get(key, []), list):
             out.append(f"{what}.{key}: got a {type(raw[key]).__name__}; fix: make it a JSON list")
@@ -231,6 +236,24 @@ def _route_problems(r: Any, where: str, refs: _Refs | None) -> list[str]:
                 out.append(f"{w}.depot: got {depot!r}; no such depot; fix: give a depot id")
             if not isinstance(s.get("parts", {}), dict) or not isinstance(s.get("tools", []), list):
                 out.append(f"{w}: parts must be an object and tools a list; fix: see CONTRACT.md")
+                continue
+            out += _pickup_problems(s, w)
+    return out
+
+
+def _pickup_problems(s: dict, where: str) -> list[str]:
+    """A restock's parts are whole quantities a depot could hold and its tools names: the plan is
+    a warm start whose numbers reach the solver's integer arrays."""
+    out = []
+    for part, q in s.get("parts", {}).items():
+        if type(q) is not int or not 0 <= q <= MAX_QUANTITY:
+            out.append(
+                f"{where}.parts.{part}: got {q!r}; fix: give a whole number of parts from 0 to "
+                f"{MAX_QUANTITY:,}"
+            )
+    for k, tool in enumerate(s.get("tools", [])):
+        if not isinstance(tool, str):
+            out.append(f"{where}.tools[{k}]: got {tool!r}; fix: give tool names (text)")
     return out
 
 

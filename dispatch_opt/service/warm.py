@@ -1,0 +1,168 @@
+"""Warm insertion: a new ticket that arrives at the board's `now` re-plans only the engineers
+near it, not the whole board.
+
+The board's scenario and plan in force stay in memory. For a `new_ticket` event whose moment is
+not after the board's `now` (so no other route's timing changes), the nearest qualified engineers
+and the work planned for them are cut out as a small scenario (with the depot stock the other
+routes leave), the fast path re-plans that, and its routes replace theirs; the ticket itself is
+validated in that small scenario, and the whole board's scenario is made from the parsed objects
+without parsing the rest again. Every result passes the package checker on the whole board, or
+the caller falls back to the full fast path. Anything else (a later `now`, a location with only a
+matrix node, another event type) takes the full fast path.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import dispatch_opt as do
+from dispatch_opt.evaluation.kpis import build_kpis
+from dispatch_opt.scale.territories import plane_km, restrict, used_stock
+
+NEAR = 12  # engineers re-planned around a new ticket
+FAST = do.SolveParams(time_limit_s=0)
+
+
+def insert_new_ticket(
+    state: do.Scenario, plan: do.Plan, event: dict, near: int = NEAR
+) -> tuple[do.Scenario, do.Plan] | None:
+    """(the board's scenario after the event, the plan with the ticket inserted near where it
+    is), or None when the full fast path must run."""
+    t0 = time.monotonic()
+    try:
+        (parsed,) = do.parse_events([event])
+    except (do.ScenarioError, ValueError):
+        return None  # the full path names the problems
+    if parsed.type != "new_ticket" or state.now is None or parsed.at > state.now:
+        return None
+    raw = parsed.ticket
+    tid = raw.get("id")
+    if not isinstance(tid, str) or tid in {t.id for t in state.tickets}:
+        return None
+    engineers = nearest_engineers(state, raw, near)
+    if engineers is None:
+        return None
+    mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
+    mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
+    cut = _cut(state, plan, engineers, mine)
+    try:
+        small = do.apply_events(cut, [event])
+    except do.ScenarioError:
+        return None
+    ticket = small.ticket(tid)
+    local = do.solve(small, FAST, previous=restrict(plan, set(engineers), mine))
+    if any(u.ticket == tid for u in local.unassigned):
+        return None  # not near: the whole board may still find it a place
+    after = rebuild(state, [*state.tickets, ticket])
+    routes = [r for r in plan.routes if r.engineer not in engineers] + local.routes
+    routes.sort(key=lambda r: (r.engineer, r.shift))
+    moved = mine | {tid}
+    unassigned = [u for u in plan.unassigned if u.ticket not in moved] + local.unassigned
+    new = do.Plan(after.name, routes, unassigned, notes=list(local.notes), scenario=after)
+    new.kpis = build_kpis(
+        after,
+        new,
+        solve_s=time.monotonic() - t0,
+        setup_s=0.0,
+        status=f"inserted near the ticket ({len(engineers)} engineers re-planned)",
+    )
+    if not do.check(small, local).ok:  # the routes that changed, with the stock left to them
+        return None  # a safety net: the whole board's fast path instead
+    new.kpis["changes"] = do.diff(plan, new, FAST.eta_tolerance_min).summary()
+    return after, new
+
+
+def nearest_engineers(state: do.Scenario, ticket: dict, k: int) -> set[str] | None:
+    """The k engineers nearest the ticket (from where they are) who have its skills and a shift
+    not over; the required and preferred engineer always. None when locations have no
+    coordinates."""
+    skills = set(ticket.get("skills") or ())
+    fault = ticket.get("fault")
+    if fault and state.faults and fault in state.faults and not ticket.get("skills"):
+        skills = set(state.faults[fault].skills or ())
+    try:
+        where = (
+            do.Scenario.model_fields["tickets"]
+            .annotation.__args__[0]
+            .model_fields["location"]
+            .annotation.model_validate(ticket.get("location"))
+        )
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return None
+    now = state.now
+    able = [
+        e for e in state.engineers if skills <= set(e.skills) and any(s.end > now for s in e.shifts)
+    ]
+    if not able:
+        return None
+    pts = plane_km([e.position or e.start for e in able] + [where])
+    if pts is None:
+        return None
+    d = np.hypot(pts[:-1, 0] - pts[-1, 0], pts[:-1, 1] - pts[-1, 1])
+    out = {able[i].id for i in np.argsort(d, kind="stable")[:k]}
+    for key in ("engineer", "preferred_engineer"):
+        if isinstance(ticket.get(key), str):
+            out.add(ticket[key])
+    return out
+
+
+def _cut(state: do.Scenario, plan: do.Plan, engineers: set[str], tickets: set[str]) -> do.Scenario:
+    """These engineers and tickets as a scenario of their own, with the depot stock that the
+    other engineers' routes leave."""
+    used = used_stock([r for r in plan.routes if r.engineer not in engineers])
+    depots = [
+        d.model_copy(
+            update={"parts": {p: q - used.get(d.id, {}).get(p, 0) for p, q in d.parts.items()}}
+        )
+        for d in state.depots
+    ]
+    return rebuild(
+        state,
+        [t for t in state.tickets if t.id in tickets],
+        engineers=[e for e in state.engineers if e.id in engineers],
+        depots=depots,
+    )
+
+
+def rebuild(source: do.Scenario, tickets: list, **fields) -> do.Scenario:
+    """A scenario like `source` with these tickets (and fields), from objects already validated.
+    Started work timed from `started_at` is copied back to its given `duration_min`, since making
+    a scenario sets it to the work left in place."""
+    out = {k: getattr(source, k) for k in source.model_fields_set}
+    out.update(fields)
+    out["tickets"] = [
+        t.model_copy(update={"duration_min": source.given_duration_min(t)})
+        if source.given_duration_min(t) != t.duration_min
+        else t
+        for t in tickets
+    ]
+    return do.Scenario(**out)
+
+
+def offer_near(
+    state: do.Scenario, plan: do.Plan, ticket: dict, options: dict, near: int = NEAR
+) -> do.SlotOffer | None:
+    """Slots the nearest qualified engineers can offer (their routes cut out as a small
+    scenario): the `near` nearest, then four times as many when those have none; an engineer
+    from further away is no appointment to promise. None when the locations have no coordinates
+    (or the ticket's id is taken): the caller then asks the whole board."""
+    if not isinstance(ticket, dict) or state.now is None:
+        return None
+    if ticket.get("id") in {t.id for t in state.tickets}:
+        return None  # the whole board's offer names the clash
+    offer = None
+    for k in (near, 4 * near):
+        engineers = nearest_engineers(state, ticket, k)
+        if engineers is None:
+            return None
+        mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
+        mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
+        cut = _cut(state, plan, engineers, mine)
+        offer = do.offer_slots(cut, restrict(plan, engineers, mine), ticket, **options)
+        if offer.slots:
+            return offer
+    if offer.reason:
+        offer.reason += f" (asked the {len(engineers)} qualified engineers nearest the ticket)"
+    return offer
