@@ -29,13 +29,7 @@ def board_app(db_path, workers: int = 1):
         keys = {role: create_key(engine, role)[1] for role in ("viewer", "dispatcher", "admin")}
     finally:
         engine.dispose()
-    app = create_app(Settings(db=url, workers=workers))
-    if not any(getattr(r, "path", None) == "/v1/me" for r in app.routes):  # TEMP until merged
-        from dispatch_opt.board.router import install
-        from dispatch_opt.service.app import DISPATCHER, VIEWER
-
-        install(app, VIEWER, DISPATCHER)
-    return app, keys
+    return create_app(Settings(db=url, workers=workers)), keys
 
 
 def auth(key: str) -> dict:
