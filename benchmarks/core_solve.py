@@ -1,5 +1,6 @@
-"""Core-engine figures for the README: each scenario solved with dispatch_opt's greedy start and
-with OR-Tools' own first-solution heuristic, same time budget, same machine, one after the other.
+"""Core-engine figures (benchmarks/README.md): each scenario solved with dispatch_opt's greedy start
+and with OR-Tools' own first-solution heuristic, same time budget, same machine, one after the
+other.
 
     python benchmarks/core_solve.py [--time-limit 30] [--out benchmarks/results/core-solve-DATE.csv]
 

@@ -253,7 +253,7 @@ def plan_problems(raw: dict, plan: do.Plan) -> list[str]:
 
 def _possible(problems: list[str], plan: do.Plan) -> list[str]:
     """Leave out what only breaks rule 6 because the scenario asks the impossible of frozen work
-    (unassigned with code `frozen`, as the README says); the rest is the engine's."""
+    (unassigned with code `frozen`, as docs/format.md says); the rest is the engine's."""
     impossible = {u.ticket for u in plan.unassigned if u.code == "frozen"}
     return [p for p in problems if not any(f"{tid}:" in p for tid in impossible)]
 
@@ -783,8 +783,8 @@ def run_stream(seed: int, steps: int = 6) -> dict:
             problems = plan_problems(new_sc.to_dict(), new)
             where = {s.ticket: r.engineer for r in new.routes for s in r.visits}
             codes = {u.ticket: u.code for u in new.unassigned}
-            # frozen work the scenario makes impossible (README: code `frozen`) breaks rule 6 by
-            # design; counted, not a failure of the engine
+            # frozen work the scenario makes impossible (docs/format.md: code `frozen`) breaks
+            # rule 6 by design; counted, not a failure of the engine
             kept = _possible(problems, new)
             frozen_out += len(problems) - len(kept)
             problems = kept

@@ -168,7 +168,10 @@ def solve(
         territory_tickets=territory_tickets,
     )
     if not quiet and not search.compiled_before():
-        out.print("compiling the search core (once after install, about a minute and a half)...")
+        out.print(
+            "compiling the search core (once after install: about a minute on an idle machine, "
+            "several under load)..."
+        )
     search.ready()
     if out.is_terminal and not quiet:
         with out.status("solving...") as status:

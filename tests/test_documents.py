@@ -1,13 +1,20 @@
 """Documents the engine reads besides scenarios: events, a caller's ticket for slots, a plan given
 back. Unknown fields are errors naming the nearest known field; a plan given back must be a
-contract plan for this scenario (CONTRACT.md, "Unknown fields")."""
+contract plan for this scenario (docs/format.md, "Conventions").
+
+And the documents the project ships for people: README.md stays one screen and a half, every
+relative link in README.md, docs/, benchmarks/README.md and CHANGELOG.md leads somewhere, README's
+figures are benchmarks/README.md's, the CLI table is the CLI, and docs/format.md names every field
+the engine reads."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, at, engineer, scenario, ticket
@@ -163,3 +170,135 @@ def test_check_refuses_a_plan_with_an_unknown_field_with_exit_2(tmp_path):
     run = _cli("check", str(tmp_path / "sc.json"), str(tmp_path / "p.json"))
     assert run.returncode == 2, run.stdout + run.stderr
     assert "plan.unasigned: unknown field; did you mean 'unassigned'?" in run.stderr
+
+
+# ---------------------------------------------------------------- the documents for people
+
+README = ROOT / "README.md"
+GUIDES = [README, ROOT / "CHANGELOG.md", ROOT / "benchmarks" / "README.md"] + sorted(
+    (ROOT / "docs").glob("*.md")
+)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+FIGURE = re.compile(r"\d(?:[\d,.]*\d)?\s?(?:%|ms|s|min|GB|MB|x)(?![\w-])")
+
+
+def _prose(path: Path) -> list[str]:
+    """The lines of a markdown file outside fenced code blocks."""
+    lines, fenced = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            lines.append(line)
+    return lines
+
+
+def _anchors(path: Path) -> set[str]:
+    """The anchors GitHub makes of a file's headings: lower case, punctuation dropped, spaces to
+    hyphens."""
+    return {
+        re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in _prose(path)
+        if line.startswith("#")
+    }
+
+
+def test_the_readme_is_one_screen_and_a_half():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 250, f"README.md has {len(lines)} lines; move detail to docs/"
+
+
+def test_the_guides_exist():
+    for name in ("format", "solving", "realtime", "python", "architecture", "development"):
+        assert (ROOT / "docs" / f"{name}.md").is_file(), name
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_leads_to_a_file_and_heading_that_exist(path):
+    broken = []
+    for line in _prose(path):
+        for target in LINK.findall(line):
+            if re.match(r"[a-z]+:", target):  # https:, mailto: ...
+                continue
+            file, _, anchor = target.partition("#")
+            where = (path.parent / file).resolve() if file else path
+            if not where.exists():
+                broken.append(f"{target}: no such file")
+            elif anchor and where.suffix == ".md" and anchor not in _anchors(where):
+                broken.append(f"{target}: no heading '{anchor}' in {where.name}")
+    assert not broken, f"{path.name}: {broken}"
+
+
+def test_every_figure_in_the_readme_is_a_row_of_benchmarks_readme():
+    """A measured figure (a number with a unit) appears in README.md only in a table row copied
+    verbatim from benchmarks/README.md, so the two can never give different values."""
+    bench = set((ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8").splitlines())
+    stray = [
+        line
+        for line in _prose(README)
+        if FIGURE.search(line.replace("`", " ")) and not (line.startswith("|") and line in bench)
+    ]
+    assert not stray, stray
+
+
+def test_the_readme_command_table_is_the_cli():
+    """Every command of `dispatch-opt` has a row, and every option a row names exists."""
+    from dispatch_opt.cli import main
+
+    rows = [line for line in _prose(README) if line.startswith("| `dispatch-opt ")]
+    named: dict[str, set[str]] = {}
+    for row in rows:
+        usage = row.split("`")[1]
+        command = usage.split()[1]
+        named.setdefault(command, set()).update(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", usage))
+    assert set(named) == set(main.commands), set(named) ^ set(main.commands)
+    for command, options in named.items():
+        known = {o for p in main.commands[command].params for o in p.opts}
+        assert options <= known, f"{command}: {options - known}"
+
+
+def test_the_format_guide_names_every_field_the_engine_reads():
+    from typing import get_args
+
+    from dispatch_opt.format import events, scenario
+
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    models = [
+        scenario.Scenario,
+        scenario.Engineer,
+        scenario.Ticket,
+        scenario.Depot,
+        scenario.Break,
+        scenario.SlaTier,
+        scenario.FaultType,
+        scenario.HaversineTravel,
+        scenario.MatrixTravel,
+        *get_args(get_args(events.Event)[0]),
+    ]
+    missing = [
+        f"{m.__name__}.{name}"
+        for m in models
+        for name, field in m.model_fields.items()
+        if f"`{field.alias or name}`" not in text
+    ]
+    assert not missing, missing
+    for kind in events.EVENT_TYPES:
+        assert f"`{kind}`" in text, kind
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    """The example as a new user would paste it, stopped on rounds instead of 30 s of search."""
+    text = README.read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    timed = "do.SolveParams(time_limit_s=30, seed=0)"
+    assert timed in code
+    code = code.replace(timed, "do.SolveParams(iterations=200, ruin_share=1.0)")
+    code = code.replace('"scenarios/', f'"{ROOT}/scenarios/')
+    monkeypatch.chdir(tmp_path)  # save_plan writes plan.json here
+    names: dict = {}
+    exec(compile(code, "README.md", "exec"), names)
+    fast, plan = names["fast"], names["plan"]
+    assert (tmp_path / "plan.json").is_file()
+    assert "EM1" in {s.ticket for r in fast.routes for s in r.visits}
+    assert fast.kpis["changes"]["moved"] == 0  # the fast path moves nothing planned
+    assert do.check(names["state"], fast).ok and plan.kpis["served"] > 0

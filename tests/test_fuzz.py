@@ -167,7 +167,7 @@ def test_frozen_work_beyond_the_van_stock_is_not_planned_short_of_parts():
     """Found by the event streams (seed 1000145, --seed 1): two en-route tickets of one engineer,
     2 seals each, 3 on the van, were both kept as frozen heads and the plan was a seal short. Now
     the second is unassigned with code `frozen` (the scenario asks the impossible: rule 6 is then
-    the only rule broken, as the README says)."""
+    the only rule broken, as docs/format.md says)."""
     e = engineer("E1", position={"x": 0, "y": 0}, van={"seal": 3})
     frozen = {"status": "en_route", "engineer": "E1", "parts": {"seal": 2}}
     raw = scenario(

@@ -28,7 +28,7 @@ from dispatch_opt.synthetic import (
 from dispatch_opt.synthetic.catalogue import APPLIANCES, EVENING_BEFORE, SLA, UNSERVABLE_SKILL
 
 ROOT = Path(__file__).resolve().parents[1]
-# preset -> (engineers, tickets, days, travel model); the README and the issue quote these
+# preset -> (engineers, tickets, days, travel model); the docs and the issue quote these
 SIZES = {
     "small": (8, 50, 1, "haversine"),
     "medium": (40, 300, 1, "haversine"),
@@ -213,7 +213,7 @@ def test_nightly_presets_raise_emergencies_the_evening_before_the_plan(name):
 def test_every_ticket_is_raised_before_the_plan_or_now():
     for name in PRESETS:
         if name in ("small", "medium"):
-            # their emergencies come in on the planning morning (kept for the README's figures)
+            # their emergencies come in on the planning morning (kept for the benchmarks' figures)
             continue
         sc = preset(name)
         moment = (

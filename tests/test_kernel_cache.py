@@ -38,6 +38,15 @@ def test_editing_a_module_a_kernel_calls_drops_every_compiled_kernel(tmp_path):
     assert (cache / STAMP).read_text() == source_stamp(sources)
 
 
+def test_kernels_compiled_in_a_fresh_tree_are_kept_by_the_next_process(tmp_path):
+    sources, cache = _tree(tmp_path)
+    cache.rmdir()  # just installed: numba has not made its cache folder yet
+    drop_stale(sources)  # the first process imports the search, then compiles
+    _compiled(cache)
+    assert drop_stale(sources) is False  # the second process loads them
+    assert len(list(cache.glob("*.nb?"))) == 3
+
+
 def test_kernels_of_unknown_age_are_dropped(tmp_path):
     sources, cache = _tree(tmp_path)
     _compiled(cache)  # no stamp: compiled by a version that did not keep one

@@ -6,9 +6,9 @@ restock stops where a ticket needs a part or tool from a depot), or searches on 
 OR-Tools first-solution strategy. Solver indices never leave this module. One method per
 constraint family (`_add_*`).
 
-Objective, in order of importance (see README "How plans are weighed"): dropping a ticket costs
-more than dropping every ticket of all lower tiers and any lateness or travel; then lateness past
-the SLA deadline, weighted by tier; then travel seconds; then overtime.
+Objective, in order of importance (docs/solving.md, "How plans are weighed"): dropping a ticket
+costs more than dropping every ticket of all lower tiers and any lateness or travel; then lateness
+past the SLA deadline, weighted by tier; then travel seconds; then overtime.
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ class SolveParams:
     scheduler: str | None = None
     # scenarios with more live tickets than `split_above` are split into territories of about
     # `territory_tickets`; up to it one search over the whole scenario (or a portfolio) plans
-    # better than territories whose engineers cannot cross borders (README: Scale-out, Measured)
+    # better than territories whose engineers cannot cross borders (docs/solving.md, "The
+    # scale-out"; figures in benchmarks/README.md)
     split_above: int = 2000
     territory_tickets: int = 500
 

@@ -34,7 +34,7 @@ __all__ = ["solve_in_process"]
 MIN_POLISH_S = 0.2  # OR-Tools is not started for less time than this
 # above this many tickets OR-Tools does not polish after the search core, which keeps the whole
 # limit: building the model and its first local-search pass outlast any share it would get (at
-# 1,500 tickets it was given 8.5 s, took 14.8 s and found nothing: README "Measured")
+# 1,500 tickets it was given 8.5 s, took 14.8 s and found nothing: CHANGELOG.md, 2026-11-30)
 POLISH_AT_MOST = 1000
 
 

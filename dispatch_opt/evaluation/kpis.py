@@ -5,7 +5,7 @@ Why a module of its own: these are read by the plan's KPIs, the CLI summary, the
 the notebooks, and must mean the same everywhere. Everything here is computed from a scenario
 and a plan's routes (ours or another program's), never from solver internals.
 
-Definitions (the README repeats them):
+Definitions (docs/format.md repeats them):
 - response time: from the ticket's `created` to the engineer's arrival on site (a stop without
   `arrival` counts from its start); "within promise" compares arrival with the SLA deadline.
 - working minutes: service plus travel of an engineer's route (breaks and waiting excluded).

@@ -49,7 +49,8 @@ PAIR_SHARE = 0.9  # of a border round's time, the pair's time limit (shipping, r
 
 def min_seconds(tickets: int) -> float:
     """Least time limit at which one solve of this many tickets gets a useful first plan here:
-    setup and the greedy grow about linearly in the territory's size (README: Measured)."""
+    setup and the greedy grow about linearly in the territory's size (benchmarks/README.md,
+    Scale-out)."""
     return 1.0 + tickets / 100.0
 
 

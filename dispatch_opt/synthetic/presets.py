@@ -57,8 +57,8 @@ class CityParams:
     unservable_ticket: bool = True  # include one solar_inverter ticket nobody can serve
     # when emergencies are raised, in hours from the midnight that starts the first planning day
     # (negative: the evening before). The default (06:00-11:00 of the planning day itself, which a
-    # nightly plan could not know) is kept for the small and medium files and the README's
-    # benchmark; see EVENING_BEFORE.
+    # nightly plan could not know) is kept for the small and medium files and the recorded
+    # benchmarks; see EVENING_BEFORE.
     emergency_hours: tuple[float, float] = (6.0, 11.0)
     travel: str = "haversine"  # or "matrix": quickest routes on a synthetic road network (roads.py)
     # "HH:MM" on the first planning day: a real-time snapshot at that moment (the morning played
@@ -122,8 +122,8 @@ class CityParams:
 # Bundled scenarios, one file each in scenarios/ (`--all`). Small is a little under capacity (nearly
 # every ticket fits), medium close to it, so late or dropped low-tier work is a real trade-off;
 # seeds were picked for representative mixes. Small and medium keep their original emergencies
-# (raised on the planning morning) so their files and the README's figures stay; every other preset
-# is what a plan made before the day can know (EVENING_BEFORE), or a snapshot at `now`.
+# (raised on the planning morning) so their files and the recorded benchmark figures stay; every
+# other preset is what a plan made before the day can know (EVENING_BEFORE), or a snapshot at `now`.
 _MEDIUM = CityParams(name="bologna-medium", engineers=40, tickets=300, seed=2)
 PRESETS = {
     "small": CityParams(name="bologna-small", engineers=8, tickets=50, seed=10),

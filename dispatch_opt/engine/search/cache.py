@@ -54,8 +54,10 @@ def drop_stale(sources: Path = SOURCES, cache_dir: Path | None = None) -> bool:
                 if ours and path.suffix in CACHE_SUFFIXES and path.name.split(".")[0] in modules:
                     path.unlink()
                     dropped = True
-            if directory.is_dir():
-                stamp_file.write_text(stamp)
+            # stamp a fresh tree too (no cache folder yet): else the next process would take the
+            # kernels the first one compiles for kernels of unknown age and compile them again
+            directory.mkdir(parents=True, exist_ok=True)
+            stamp_file.write_text(stamp)
         except OSError:
             continue
     return dropped
