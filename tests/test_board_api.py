@@ -87,6 +87,18 @@ def test_preview_names_the_broken_rule_and_refuses_the_commit(svc):
     assert p["replan"]["cost"]["pushed_out"] == ["T1"]
 
 
+def test_a_start_that_overruns_the_shift_is_named_under_travel_and_shift_end(svc):
+    client, keys, sid = svc
+    r = client.post(f"/v1/boards/{sid}/preview",
+                    json={"ticket": "T2", "engineer": "E1", "start": at("16:50")},
+                    headers=auth(keys["dispatcher"]))
+    p = r.json()
+    rules = {b["rule"] for b in p["hand"]["broken"]}
+    assert "travel" in rules and "skills" not in rules, p["hand"]["broken"]
+    assert any("after shift end" in b["message"] for b in p["hand"]["broken"])
+    assert not p["can_commit"] and p["replan"]["reason"]
+
+
 def test_a_move_that_cannot_apply_is_a_field_named_422(svc):
     client, keys, sid = svc
     h = auth(keys["dispatcher"])
