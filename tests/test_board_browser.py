@@ -12,6 +12,7 @@ import socket
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from board_support import assert_both_checkers, auth, board_app, post_board
@@ -99,9 +100,15 @@ def version(driver) -> int:
     return int(driver.find_element(By.ID, "version").get_attribute("data-version"))
 
 
+SHOTS = (DOCS if os.environ.get("BOARD_SCREENSHOTS") == "docs"
+         else Path(tempfile.gettempdir()) / "dispatch-opt-board-shots")
+
+
 def shot(driver, name: str) -> None:
-    DOCS.mkdir(exist_ok=True)
-    driver.save_screenshot(str(DOCS / f"board-{name}.png"))
+    """A screenshot; into docs/ (the committed board-*.png) only with BOARD_SCREENSHOTS=docs, so
+    a test run leaves the tree as it was."""
+    SHOTS.mkdir(exist_ok=True)
+    assert driver.save_screenshot(str(SHOTS / f"board-{name}.png"))
 
 
 def a_move(client, keys, sid, raw) -> tuple[str, str, str]:
