@@ -95,6 +95,25 @@ class TicketStatus(_Event):
     engineer: str | None = None
 
 
+class Pin(_Event):
+    """The dispatcher moved a ticket by hand: it stays with `engineer` (in that `shift`, starting
+    at `start`, when given) in every re-plan until unpinned. Carried by the contract's own fields:
+    `engineer` becomes required and `windows` narrow to the shift or the start's minute."""
+
+    type: Literal["pin"]
+    ticket: str
+    engineer: str
+    shift: Annotated[int, Field(ge=0)] | None = None
+    start: LocalTime | None = None
+
+
+class Unpin(_Event):
+    """The hand move is undone: the ticket gets back the engineer and windows it had."""
+
+    type: Literal["unpin"]
+    ticket: str
+
+
 _EVENT_MODELS = (
     NewTicket,
     CancelTicket,
@@ -103,6 +122,8 @@ _EVENT_MODELS = (
     PositionUpdate,
     WindowChange,
     TicketStatus,
+    Pin,
+    Unpin,
 )
 Event = Annotated[Union[_EVENT_MODELS], Field(discriminator="type")]
 _EVENTS = TypeAdapter(list[Event])
@@ -114,6 +135,8 @@ EVENT_TYPES = (
     "position_update",
     "window_change",
     "ticket_status",
+    "pin",
+    "unpin",
 )
 
 
@@ -300,6 +323,8 @@ def _window_change(raw: dict, ev: WindowChange) -> None:
         raise _Refused(
             f"ticket {ev.ticket!r} is {t['status']}; fix: windows of work under way cannot change"
         )
+    if t.get("pinned"):
+        _release(t)  # the customer's new windows end the hand move
     t["windows"] = [w.model_dump(mode="json") for w in ev.windows]
 
 
@@ -320,6 +345,76 @@ def _ticket_status(raw: dict, ev: TicketStatus) -> None:
         )
 
 
+def _pin(raw: dict, ev: Pin) -> None:
+    t = _find(raw, "tickets", ev.ticket)
+    if t.get("status", "open") != "open":
+        raise _Refused(
+            f"ticket {ev.ticket!r} is {t['status']} with {t.get('engineer')}; fix: only open "
+            f"tickets can be pinned (work under way already stays with its engineer)"
+        )
+    e = _find(raw, "engineers", ev.engineer)
+    if t.get("pinned"):
+        _release(t)  # a new pin replaces the old one, from what was there before either
+    required = t.get("engineer")
+    if required is not None and required != ev.engineer:
+        raise _Refused(
+            f"ticket {ev.ticket!r} requires engineer {required!r}; fix: pin it to {required!r}"
+        )
+    spans = []
+    if ev.shift is not None:
+        if ev.shift >= len(e["shifts"]):
+            raise _Refused(
+                f"engineer {ev.engineer!r} has {len(e['shifts'])} shift(s), no shift {ev.shift}; "
+                f"fix: give a shift index from 0 to {len(e['shifts']) - 1}"
+            )
+        sh = e["shifts"][ev.shift]
+        spans.append((_t(sh["start"]), _t(sh["end"])))
+    if ev.start is not None:
+        spans.append((ev.start, ev.start + timedelta(minutes=1)))  # starts in that minute
+    windows = [(_t(w["start"]), _t(w["end"])) for w in t.get("windows") or []]
+    for lo, hi in spans:
+        windows = [(max(a, lo), min(b, hi)) for a, b in windows or [(lo, hi)]]
+        windows = [(a, b) for a, b in windows if b > a]
+        if not windows:
+            what = f"start {_iso(ev.start)}" if ev.start else f"shift {ev.shift}"
+            raise _Refused(
+                f"{what} lies outside ticket {ev.ticket!r}'s appointment windows or shift; fix: "
+                f"pick a start inside them, or agree other windows first (window_change)"
+            )
+    t["pinned"] = {
+        "engineer": ev.engineer,
+        **({"shift": ev.shift} if ev.shift is not None else {}),
+        **({"start": _iso(ev.start)} if ev.start is not None else {}),
+        "before": {
+            **({"engineer": required} if required is not None else {}),
+            "windows": list(t.get("windows") or []),
+        },
+    }
+    t["engineer"] = ev.engineer
+    if spans:
+        t["windows"] = [{"start": _iso(a), "end": _iso(b)} for a, b in windows]
+
+
+def _unpin(raw: dict, ev: Unpin) -> None:
+    t = _find(raw, "tickets", ev.ticket)
+    if not t.get("pinned"):
+        raise _Refused(f"ticket {ev.ticket!r} is not pinned; fix: unpin only a pinned ticket")
+    _release(t)
+
+
+def _release(t: dict) -> None:
+    """Give a pinned ticket back what the pin replaced (work under way keeps its engineer)."""
+    before = t.pop("pinned").get("before", {})
+    if t.get("status") in ("started", "done"):
+        return  # the windows were met and the engineer is the one on it
+    if t.get("status") != "en_route":
+        if before.get("engineer") is None:
+            t.pop("engineer", None)
+        else:
+            t["engineer"] = before["engineer"]
+    t["windows"] = before.get("windows", [])
+
+
 _APPLY = {
     "new_ticket": _new_ticket,
     "cancel_ticket": _cancel_ticket,
@@ -328,4 +423,6 @@ _APPLY = {
     "position_update": _position_update,
     "window_change": _window_change,
     "ticket_status": _ticket_status,
+    "pin": _pin,
+    "unpin": _unpin,
 }

@@ -179,6 +179,25 @@ class Engineer(_Model):
         return self.end if self.end is not None else self.start
 
 
+class PinnedBefore(_Model):
+    """What a pin replaced, given back by `unpin`: the required engineer and the windows."""
+
+    engineer: str | None = None
+    windows: list[TimeWindow] = []
+
+
+class Pinned(_Model):
+    """Extension set by a `pin` event (format/events.py): the dispatcher's hand move. The pin
+    itself is carried by the contract's own fields (`engineer` required, `windows` narrowed to
+    the shift or the start), so the engine and the checker keep it as they keep any required
+    engineer and window; this record says so and keeps what they were before."""
+
+    engineer: str
+    shift: Annotated[int, Field(ge=0)] | None = None
+    start: LocalTime | None = None
+    before: PinnedBefore = PinnedBefore()
+
+
 class Ticket(_Model):
     id: Annotated[str, Field(min_length=1)]
     location: Location
@@ -195,6 +214,7 @@ class Ticket(_Model):
     fault: str | None = None  # a type of the scenario's `faults` catalogue, already resolved
     preferred_engineer: str | None = None  # soft: kept when it costs little
     started_at: LocalTime | None = None  # started work: when it began (see work_left)
+    pinned: Pinned | None = None  # a dispatcher's pin (extension, see Pinned)
 
     @property
     def frozen(self) -> bool:

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import dispatch_opt as do
 
+from ..board.router import install as install_board
 from . import keys, store
 from .boards import Boards, diff_json
 from .db import make_engine, schema_problem
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_body_mb * 2**20))
     _handlers(app)
     _routes(app, engine, boards, solves)
+    install_board(app, VIEWER, DISPATCHER)  # the dispatcher's board at / (dispatch_opt/board)
     return app
 
 
