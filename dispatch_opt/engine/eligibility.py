@@ -32,6 +32,8 @@ class Vehicle:
     shift_end: int
     latest_return: int
     first_live: bool  # the engineer's first shift still open: frozen work and `position` go here
+    return_by: datetime | None = None  # the contract's exact return bound (rule 7: an engineer
+    # out late may come home after shift end + overtime); latest_return is it in whole seconds
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,15 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
             if now is not None and sh.end <= now:
                 continue  # this shift is over (overtime only finishes work started inside it)
             depart = max(sh.start, now) if now is not None else sh.start
-            start = (
-                e.position if (first and now is not None and e.position is not None) else e.start
-            )
+            under_way = first and now is not None and e.position is not None
+            start = e.position if under_way else e.start
+            latest_s = horizon.seconds(latest)
+            if under_way:  # rule 7 (made precise): not asked to be home before now + the drive
+                drive = float(travel_between(sc, [e.position], [e.home])[0][0, 0])
+                home = now + timedelta(minutes=drive)
+                if home > latest:
+                    latest = home
+                    latest_s = horizon.seconds(now, up=True) + math.ceil(drive * 60 - 1e-6)
             out.append(
                 Vehicle(
                     e,
@@ -125,8 +133,9 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
                     horizon.seconds(depart, up=True),
                     horizon.seconds(sh.start, up=True),
                     horizon.seconds(sh.end),
-                    horizon.seconds(latest),
+                    latest_s,
                     first,
+                    latest,
                 )
             )
             first = False

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from ..format.plan import Plan
 
 
-
 def _minutes(a: datetime, b: datetime) -> float:
     return (b - a).total_seconds() / 60
 
