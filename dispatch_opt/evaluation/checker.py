@@ -281,7 +281,7 @@ class _Checker:
                         else ""
                     )
                 )
-            elif ticket.crew > 1 and 0 < n != ticket.crew:
+            elif ticket.crew > 1 and 0 < self.visit_count[tid] != ticket.crew:
                 self.bad.append(
                     f"{tid}: a crew of {ticket.crew}, but {n} visit(s) planned; plan all "
                     f"{ticket.crew} or list it as unassigned"

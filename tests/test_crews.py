@@ -1,0 +1,207 @@
+"""Crews, follow-ups and the precise rule 7 (contract additions of 2026-12-03): each rule on a
+tiny scenario built so that the engine breaks it if the rule is dropped; both checkers judge."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from conftest import assert_valid, at, engineer, reason, scenario, ticket
+
+import dispatch_opt as do
+
+
+def solve(raw: dict, **params) -> do.Plan:
+    params.setdefault("time_limit_s", 0)
+    plan = do.solve(do.load_scenario(copy.deepcopy(raw)), do.SolveParams(**params))
+    assert_valid(raw, plan)
+    return plan
+
+
+def crew_of(plan: do.Plan, tid: str) -> dict[str, object]:
+    """engineer -> stop, for every visit to the ticket."""
+    return {r.engineer: s for r in plan.routes for s in r.visits if s.ticket == tid}
+
+
+def lead_of(plan: do.Plan, tid: str) -> str:
+    return next(e for e, s in crew_of(plan, tid).items() if s.lead)
+
+
+# ---------------------------------------------------------------- crews
+
+
+def test_a_crew_of_two_starts_together_though_one_member_lives_far_away():
+    """E2 is 40 min away, E1 next door: planned apart, E1 would start at 08:05."""
+    raw = scenario(
+        [engineer("E1", 0, 0), engineer("E2", 40, 0)],
+        [ticket("T1", 5, 0, duration=60, crew=2)],
+    )
+    for seconds in (0, 0.5):
+        plan = solve(raw, time_limit_s=seconds)
+        crew = crew_of(plan, "T1")
+        assert set(crew) == {"E1", "E2"}
+        assert len({s.start for s in crew.values()}) == 1
+        assert crew["E1"].start >= crew["E2"].arrival  # E1 waits for E2
+        assert plan.kpis["crews"]["visits"] == 1
+
+
+def test_a_crew_short_of_a_member_is_left_out_naming_the_near_miss():
+    """E2 works only in the afternoon; the install must start in the morning."""
+    morning = {"windows": [{"start": at("08:00"), "end": at("11:00")}]}
+    raw = scenario(
+        [engineer("E1"), engineer("E2", shifts=(("13:00", "17:00"),))],
+        [ticket("T1", 5, 0, crew=2, **morning), ticket("T2", 6, 0)],
+    )
+    plan = solve(raw)
+    u = reason(plan, "T1")
+    assert u.code == "crew"
+    assert "no 2 qualified engineers are free together" in u.reason and "E1" in u.reason
+    assert not crew_of(plan, "T1")
+
+
+def test_a_crew_holds_the_skill_between_them():
+    """Only E3 (far away) has 'gas': the two nearest engineers would make the cheaper crew."""
+    raw = scenario(
+        [engineer("E1", 1, 0), engineer("E2", 2, 0), engineer("E3", 30, 0, skills=["gas"])],
+        [ticket("T1", 0, 0, crew=2, skills=["gas"])],
+    )
+    plan = solve(raw)
+    assert "E3" in crew_of(plan, "T1")
+
+
+def test_the_lead_brings_the_part():
+    """Only E2 carries the pump; E1 is nearer and would lead if the van did not matter."""
+    raw = scenario(
+        [engineer("E1", 1, 0), engineer("E2", 20, 0, van={"pump": 1}), engineer("E3", 2, 0)],
+        [ticket("T1", 0, 0, crew=2, parts={"pump": 1})],
+    )
+    plan = solve(raw)
+    assert lead_of(plan, "T1") == "E2"
+
+
+def test_a_required_engineer_is_in_the_crew():
+    raw = scenario(
+        [engineer("E1", 1, 0), engineer("E2", 2, 0), engineer("E3", 30, 0)],
+        [ticket("T1", 0, 0, crew=2, engineer="E3")],
+    )
+    assert "E3" in crew_of(solve(raw), "T1")
+
+
+def test_an_emergency_needing_two_engineers_goes_in_on_the_fast_path():
+    raw = scenario(
+        [engineer("E1", 0, 0), engineer("E2", 10, 0)],
+        [ticket("T1", 3, 0), ticket("T2", 8, 0)],
+        now=at("10:00"),
+    )
+    sc = do.load_scenario(copy.deepcopy(raw))
+    morning = do.solve(sc, do.SolveParams(time_limit_s=0))
+    raw2 = copy.deepcopy(raw)
+    raw2["tickets"].append(
+        ticket("T9", 5, 5, priority="emergency", created=at("10:00"), crew=2)
+    )
+    plan = do.solve(do.load_scenario(copy.deepcopy(raw2)), do.SolveParams(time_limit_s=0),
+                    previous=morning)
+    assert_valid(raw2, plan)
+    assert set(crew_of(plan, "T9")) == {"E1", "E2"}
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+def _lag(plan, first, then):
+    a = next(iter(crew_of(plan, first).values()))
+    b = next(iter(crew_of(plan, then).values()))
+    return (b.start - a.end).total_seconds() / 60
+
+
+def test_a_follow_up_waits_its_minimum_lag():
+    """Both at one address: without the lag, T2 would follow T1 straight away."""
+    raw = scenario(
+        [engineer("E1")],
+        [ticket("T1", 5, 0), ticket("T2", 5, 0, after={"ticket": "T1", "min_lag_min": 180})],
+    )
+    for seconds in (0, 0.5):
+        assert _lag(solve(raw, time_limit_s=seconds), "T1", "T2") >= 180 - 0.01
+
+
+def test_a_follow_up_comes_within_its_maximum_lag():
+    """Emergencies fill E1's day after T1 (its window is at 08:00); T2, a normal ticket, would
+    come after all of them without the lag."""
+    early = {"windows": [{"start": at("08:00"), "end": at("08:30")}]}
+    urgent = [
+        ticket(f"U{i}", 5, i + 1, priority="emergency", duration=60, created=at("07:00"))
+        for i in range(4)
+    ]
+    raw = scenario(
+        [engineer("E1")],
+        [ticket("T1", 5, 0, **early), ticket("T2", 5, 0, after={"ticket": "T1", "max_lag_min": 30})]
+        + urgent,
+    )
+    for seconds in (0, 0.5):
+        plan = solve(raw, time_limit_s=seconds)
+        assert 0 <= _lag(plan, "T1", "T2") <= 30.01
+
+
+def test_a_follow_up_with_the_same_engineer():
+    """T2 is next to E2's home, and far from E1, who must do T1."""
+    raw = scenario(
+        [engineer("E1", 0, 0), engineer("E2", 40, 0)],
+        [
+            ticket("T1", 1, 0, engineer="E1"),
+            ticket("T2", 39, 0, after={"ticket": "T1", "same_engineer": True}),
+        ],
+    )
+    plan = solve(raw)
+    assert crew_of(plan, "T2").keys() == {"E1"}
+
+
+def test_a_follow_up_is_not_planned_when_the_visit_it_follows_is_not():
+    raw = scenario(
+        [engineer("E1")],
+        [ticket("T1", 1, 0, skills=["boiler"]), ticket("T2", 2, 0, after={"ticket": "T1"})],
+    )
+    plan = solve(raw)
+    u = reason(plan, "T2")
+    assert u.code == "follow_up" and "T1" in u.reason
+
+
+def test_a_follow_up_of_a_crew_visit_keeps_the_lead():
+    raw = scenario(
+        [engineer("E1", 0, 0, van={"pump": 1}), engineer("E2", 3, 0)],
+        [
+            ticket("T1", 1, 0, crew=2, parts={"pump": 1}),
+            ticket("T2", 1, 0, after={"ticket": "T1", "min_lag_min": 60, "same_engineer": True}),
+        ],
+    )
+    plan = solve(raw)
+    assert lead_of(plan, "T1") == "E1" and crew_of(plan, "T2").keys() == {"E1"}
+    assert _lag(plan, "T1", "T2") >= 60 - 0.01
+
+
+# ---------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"crew": 3}, "tickets[0] (id 'T1').crew"),
+        ({"after": {"ticket": "T9"}}, "tickets[0] (id 'T1').after.ticket"),
+        ({"after": {"ticket": "T1"}}, "tickets[0] (id 'T1').after.ticket"),
+        ({"after": {"ticket": "T2", "min_lag_min": 60, "max_lag_min": 30}}, "max_lag_min"),
+    ],
+)
+def test_crews_and_follow_ups_that_cannot_be_are_field_named_errors(change, field):
+    raw = scenario([engineer("E1"), engineer("E2")], [ticket("T1", 1, 0, **change), ticket("T2", 2, 0)])
+    with pytest.raises(do.ScenarioError) as info:
+        do.load_scenario(raw)
+    assert any(field in line and "fix:" in line for line in info.value.problems), info.value
+
+
+def test_a_loop_of_follow_ups_is_a_field_named_error():
+    raw = scenario(
+        [engineer("E1")],
+        [ticket("T1", 1, 0, after={"ticket": "T2"}), ticket("T2", 2, 0, after={"ticket": "T1"})],
+    )
+    with pytest.raises(do.ScenarioError) as info:
+        do.load_scenario(raw)
+    assert any("after" in line and "loop" in line for line in info.value.problems)
