@@ -4,9 +4,11 @@ tiny scenario built so that the engine breaks it if the rule is dropped; both ch
 from __future__ import annotations
 
 import copy
+import json
+from datetime import datetime, timedelta
 
 import pytest
-from conftest import assert_valid, at, engineer, reason, scenario, ticket
+from conftest import REFEREE_MODULE, assert_valid, at, engineer, reason, scenario, ticket
 
 import dispatch_opt as do
 
@@ -96,11 +98,10 @@ def test_an_emergency_needing_two_engineers_goes_in_on_the_fast_path():
     sc = do.load_scenario(copy.deepcopy(raw))
     morning = do.solve(sc, do.SolveParams(time_limit_s=0))
     raw2 = copy.deepcopy(raw)
-    raw2["tickets"].append(
-        ticket("T9", 5, 5, priority="emergency", created=at("10:00"), crew=2)
+    raw2["tickets"].append(ticket("T9", 5, 5, priority="emergency", created=at("10:00"), crew=2))
+    plan = do.solve(
+        do.load_scenario(copy.deepcopy(raw2)), do.SolveParams(time_limit_s=0), previous=morning
     )
-    plan = do.solve(do.load_scenario(copy.deepcopy(raw2)), do.SolveParams(time_limit_s=0),
-                    previous=morning)
     assert_valid(raw2, plan)
     assert set(crew_of(plan, "T9")) == {"E1", "E2"}
 
@@ -191,7 +192,9 @@ def test_a_follow_up_of_a_crew_visit_keeps_the_lead():
     ],
 )
 def test_crews_and_follow_ups_that_cannot_be_are_field_named_errors(change, field):
-    raw = scenario([engineer("E1"), engineer("E2")], [ticket("T1", 1, 0, **change), ticket("T2", 2, 0)])
+    raw = scenario(
+        [engineer("E1"), engineer("E2")], [ticket("T1", 1, 0, **change), ticket("T2", 2, 0)]
+    )
     with pytest.raises(do.ScenarioError) as info:
         do.load_scenario(raw)
     assert any(field in line and "fix:" in line for line in info.value.problems), info.value
@@ -205,3 +208,116 @@ def test_a_loop_of_follow_ups_is_a_field_named_error():
     with pytest.raises(do.ScenarioError) as info:
         do.load_scenario(raw)
     assert any("after" in line and "loop" in line for line in info.value.problems)
+
+
+# ---------------------------------------------------------------- slot offers
+
+
+def test_a_crew_ticket_is_offered_only_slots_where_a_crew_is_free_together():
+    raw = scenario([engineer("E1"), engineer("E2", shifts=(("13:00", "17:00"),))], [])
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0))
+    caller = {"id": "N1", "location": {"x": 3, "y": 0}, "priority": "normal", "duration_min": 60}
+    alone = do.offer_slots(sc, plan, caller, slot_minutes=120, horizon_days=1, max_slots=10)
+    crew = do.offer_slots(
+        sc, plan, caller | {"crew": 2}, slot_minutes=120, horizon_days=1, max_slots=10
+    )
+    assert any(s.start.hour < 12 for s in alone.slots)  # E1 alone could come in the morning
+    assert crew.slots and all(s.start.hour >= 12 for s in crew.slots)
+
+
+def test_a_follow_up_is_offered_only_slots_within_its_lag():
+    raw = scenario(
+        [engineer("E1")], [ticket("T1", 2, 0, windows=[{"start": at("09:00"), "end": at("09:30")}])]
+    )
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0))
+    caller = {
+        "id": "N1",
+        "location": {"x": 3, "y": 0},
+        "priority": "normal",
+        "duration_min": 30,
+        "after": {"ticket": "T1", "min_lag_min": 120, "max_lag_min": 240},
+    }
+    offer = do.offer_slots(sc, plan, caller, slot_minutes=60, horizon_days=1, max_slots=20)
+    assert offer.slots
+    assert all(11 <= s.start.hour <= 13 for s in offer.slots), offer.slots  # T1 ends ~09:30
+
+
+# ---------------------------------------------------------------- the package's own checker
+
+
+def _broken(raw: dict, plan: do.Plan, change) -> list[str]:
+    doc = json.loads(plan.to_json())
+    change(doc)
+    mine = do.check(do.load_scenario(copy.deepcopy(raw)), doc).violations
+    if REFEREE_MODULE is not None:  # the referee agrees that something is broken
+        assert REFEREE_MODULE.check(copy.deepcopy(raw), copy.deepcopy(doc))[0]
+    return mine
+
+
+def _visits(doc, tid):
+    return [s for r in doc["routes"] for s in r["stops"] if s.get("ticket") == tid]
+
+
+def test_the_checker_finds_a_crew_apart_short_of_a_member_or_without_a_lead():
+    raw = scenario([engineer("E1"), engineer("E2", 10, 0)], [ticket("T1", 5, 0, crew=2)])
+    plan = solve(raw)
+
+    def apart(doc):
+        s = _visits(doc, "T1")[1]
+        for key in ("start", "end"):
+            s[key] = (datetime.fromisoformat(s[key]) + timedelta(minutes=7)).isoformat()
+
+    def short(doc):
+        for r in doc["routes"]:
+            r["stops"] = r["stops"] if r["engineer"] == "E1" else []
+
+    def no_lead(doc):
+        for s in _visits(doc, "T1"):
+            s.pop("lead", None)
+
+    assert any("do not start and end together" in v for v in _broken(raw, plan, apart))
+    assert any("a crew of 2, but 1 visit" in v for v in _broken(raw, plan, short))
+    assert any("0 leads" in v for v in _broken(raw, plan, no_lead))
+
+
+def test_the_checker_finds_a_follow_up_too_soon_or_without_the_visit_it_follows():
+    raw = scenario(
+        [engineer("E1")],
+        [ticket("T1", 5, 0), ticket("T2", 5, 0, after={"ticket": "T1", "min_lag_min": 180})],
+    )
+    plan = solve(raw)
+
+    def too_soon(doc):
+        (t1,), (t2,) = _visits(doc, "T1"), _visits(doc, "T2")
+        t2["start"] = t2["arrival"] = t1["end"]
+        t2["end"] = (datetime.fromisoformat(t1["end"]) + timedelta(minutes=30)).isoformat()
+
+    def alone(doc):
+        for r in doc["routes"]:
+            r["stops"] = [s for s in r["stops"] if s.get("ticket") != "T1"]
+        doc["unassigned"].append({"ticket": "T1", "reason": "test"})
+
+    assert any("needs at least 180" in v for v in _broken(raw, plan, too_soon))
+    assert any("follow-up planned, but" in v for v in _broken(raw, plan, alone))
+
+
+# ---------------------------------------------------------------- one objective everywhere
+
+
+def test_workload_balance_acts_under_a_time_limit_not_only_on_rounds():
+    """Issue 20 item 7: 8 tickets near E1; with `balance` the OR-Tools polish (which cannot weigh
+    it) used to replace the search core's shared plan with one that gives E1 all 8."""
+    raw = scenario(
+        [engineer("E1", 0, 0), engineer("E2", 12, 0)],
+        [ticket(f"T{i}", 1 + i % 3, i // 3) for i in range(8)],
+    )
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plain = do.solve(sc, do.SolveParams(time_limit_s=3))
+    shared = do.solve(sc, do.SolveParams(time_limit_s=3, balance=10))
+    assert_valid(raw, shared)
+    count = lambda plan: sorted(len(r.visits) for r in plan.routes if r.visits)  # noqa: E731
+    assert count(plain) == [8]
+    assert len(count(shared)) == 2 and min(count(shared)) >= 2
+    assert any("balance" in note for note in shared.notes)

@@ -391,6 +391,31 @@ def reasons(p: ProblemData, s: RouteState) -> dict[str, tuple[str, str]]:
     return out
 
 
+def option_within(
+    p: ProblemData, s: RouteState, link: Link, lo: int, hi: int
+) -> tuple[Option, int] | None:
+    """The cheapest placement of the linked ticket starting within [lo, hi] (a slot offered to a
+    caller: a crew free together then, a follow-up within its lag), and the travel seconds it
+    adds; nothing is placed."""
+    own = link.windows
+    link.windows = _clip(own, lo, hi)
+    try:
+        option = best_option(p, s, link) if link.windows else None
+    finally:
+        link.windows = own
+        park(p, link)
+    if option is None:
+        return None
+    a, added = p.arrays, 0
+    for node, v, pos, _ in option.picks:
+        seq = s.seq[v, : s.n[v]]
+        pos = min(pos, len(seq))  # with a restock stop added, counted without its detour
+        prev = a.v_start[v] if pos == 0 else seq[pos - 1]
+        nxt = a.v_end[v] if pos == len(seq) else seq[pos]
+        added += int(a.travel[prev, node] + a.travel[node, nxt] - a.travel[prev, nxt])
+    return option, added
+
+
 # ---------------------------------------------------------------- reasons
 
 
