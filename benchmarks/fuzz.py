@@ -59,7 +59,7 @@ def _iso(t: datetime) -> str:
 # ---------------------------------------------------------------- valid scenarios
 
 
-def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
+def random_scenario(rng: random.Random, max_tickets: int = 60, links: bool = True) -> dict:
     """A valid scenario mixing every contract feature: windows, breaks, overtime, parts, tools,
     depots, frozen work, `now`, zones, several shifts, custom SLA tiers, three location kinds."""
     kind = rng.choice(["planar", "planar", "geo", "matrix"])
@@ -227,7 +227,8 @@ def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
     if rng.random() < 0.2:
         raw["meta"] = {"source": "fuzz", "nested": {"a": [1, 2, {"b": None}]}}
         tickets[0]["x_crm"] = "CR-1"
-    _link(raw, random.Random(raw["name"]))  # its own stream: the older seeds keep their scenarios
+    if links:  # its own stream: the older seeds keep their scenarios
+        _link(raw, random.Random(raw["name"]))
     return raw
 
 
@@ -491,7 +492,10 @@ def check_error(exc: do.ScenarioError) -> list[str]:
 
 def run_malformed(seed: int, document: tuple[str, Any] | None = None) -> dict:
     rng = random.Random(seed)
-    what, doc = document or mutate(rng, random_scenario(rng, max_tickets=8))
+    # without crews and follow-ups: the mutations of the seeds in the suite stay what they were
+    # (with them, seed 111 deletes a euclidean speed_kmh, where the engine's default, 60 km/h,
+    # and the referee's, 30, differ: the contract names a default only for a missing `travel`)
+    what, doc = document or mutate(rng, random_scenario(rng, max_tickets=8, links=False))
     row = {"kind": "malformed", "seed": seed, "mutation": what[:80]}
     t0 = time.monotonic()
     try:
