@@ -6,7 +6,8 @@ Fixed teams, the usual manual practice: engineers paired for the whole week (eac
 the list), the pair one van (the first's home and van, both their skills and tools): every ticket
 is then a job for one team, a crew install too. Per-job crews: the engine plans the scenario as it
 is, forming a crew only for a visit that needs one. Figures per tier (served, on time), crew
-visits served, travel (van minutes: a team drives one van), engineer-hours (on-duty minutes of
+visits served, travel (van minutes: a team drives one van; and engineer minutes: two aboard),
+engineer-hours (on-duty minutes of
 every engineer, a team's counted twice). Every plan is checked by the package's checker and the
 referee. Prints the table; writes results/crews-<date>.{csv,md}.
 """
@@ -66,7 +67,13 @@ def figures(raw: dict, plan: do.Plan, team_size: dict[str, int]) -> dict:
         for r in plan.routes
         if r.stops
     )
-    row = {"valid": not bad, "travel_min": k["travel_min"], "engineer_hours": round(hours, 1)}
+    aboard = sum(team_size.get(r.engineer, 1) * r.travel_min for r in plan.routes)
+    row = {
+        "valid": not bad,
+        "travel_min": k["travel_min"],
+        "engineer_travel_min": round(aboard, 1),  # a team's drive is two engineers' time
+        "engineer_hours": round(hours, 1),
+    }
     for tier, f in k["tiers"].items():
         row[f"{tier}_served"], row[f"{tier}_tickets"] = f["served"], f["tickets"]
         row[f"{tier}_on_time"] = f["on_time"]
@@ -103,7 +110,9 @@ def main() -> None:
             )
             print(
                 f"seed {seed} {how:14} {per_tier} crews {row['crew_served']}/{row['crew_tickets']}"
-                f" travel {row['travel_min']:.0f} min, {row['engineer_hours']:.1f} engineer-h,"
+                f" travel {row['travel_min']:.0f} van-min"
+                f" ({row['engineer_travel_min']:.0f} engineer-min),"
+                f" {row['engineer_hours']:.1f} engineer-h,"
                 f" valid {row['valid']}"
             )
     machine = f"{platform.machine()}, {platform.python_version()}"
@@ -111,9 +120,9 @@ def main() -> None:
         f"# Fixed teams against per-job crews ({date.today()}, {machine}, "
         f"{args.time_limit:g} s per plan)",
         "",
-        "| seed | setting | served per tier (on time) | crew installs | travel min | "
-        "engineer-h | valid |",
-        "|---|---|---|---|---|---|---|",
+        "| seed | setting | served per tier (on time) | crew installs | travel van-min | "
+        "travel engineer-min | engineer-h | valid |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         tiers = [t for t in ("emergency", "urgent", "normal", "low") if f"{t}_served" in r]
@@ -122,7 +131,8 @@ def main() -> None:
         )
         lines.append(
             f"| {r['seed']} | {r['setting']} | {per} | {r['crew_served']}/{r['crew_tickets']} | "
-            f"{r['travel_min']:.0f} | {r['engineer_hours']:.1f} | {r['valid']} |"
+            f"{r['travel_min']:.0f} | {r['engineer_travel_min']:.0f} | {r['engineer_hours']:.1f} | "
+            f"{r['valid']} |"
         )
     stem = Path(__file__).resolve().parent / "results" / f"crews-{date.today()}"
     write_results(stem, rows, list(rows[0]), "\n".join(lines) + "\n")
