@@ -321,3 +321,14 @@ def test_workload_balance_acts_under_a_time_limit_not_only_on_rounds():
     assert count(plain) == [8]
     assert len(count(shared)) == 2 and min(count(shared)) >= 2
     assert any("balance" in note for note in shared.notes)
+
+
+def test_a_scenario_with_crews_or_follow_ups_is_never_split_into_territories():
+    from dispatch_opt.scale.territories import can_split
+
+    plain = scenario([engineer("E1"), engineer("E2")], [ticket("T1", 1, 0), ticket("T2", 2, 0)])
+    assert can_split(do.load_scenario(copy.deepcopy(plain)))
+    for change in ({"crew": 2}, {"after": {"ticket": "T1"}}):
+        raw = copy.deepcopy(plain)
+        raw["tickets"][1].update(change)
+        assert not can_split(do.load_scenario(raw))
