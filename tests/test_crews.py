@@ -332,3 +332,17 @@ def test_a_scenario_with_crews_or_follow_ups_is_never_split_into_territories():
         raw = copy.deepcopy(plain)
         raw["tickets"][1].update(change)
         assert not can_split(do.load_scenario(raw))
+
+
+def test_advance_takes_a_crew_visits_parts_from_the_lead_only():
+    raw = scenario(
+        [engineer("E1", 0, 0, van={"pump": 1}), engineer("E2", 3, 0, van={"pump": 1})],
+        [ticket("T1", 1, 0, crew=2, parts={"pump": 1})],
+    )
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plan = solve(raw)
+    later = do.advance(sc, plan, at("12:00"))
+    lead = lead_of(plan, "T1")
+    vans = {e.id: e.van.get("pump", 0) for e in later.engineers}
+    assert vans == {e: (0 if e == lead else 1) for e in ("E1", "E2")}
+    assert later.ticket("T1").status == "done"
