@@ -17,7 +17,7 @@ import pandas as pd
 from geopy.point import Point
 
 from .plan import Plan
-from .scenario import PLAN_FORMAT, SCENARIO_FORMAT, Scenario, ScenarioError
+from .scenario import MAX_QUANTITY, PLAN_FORMAT, SCENARIO_FORMAT, Scenario, ScenarioError
 from .schema import (
     PlanDocument,
     PlannedRoute,
@@ -26,7 +26,7 @@ from .schema import (
     VisitStop,
     fields_of,
 )
-from .validation import parse_scenario
+from .validation import parse_scenario, shown
 
 MAX_BYTES = 256 * 2**20  # far above any real day (large.json is a few MB); refuse, do not swap
 
@@ -231,6 +231,12 @@ def _route_problems(r: Any, where: str, refs: _Refs | None) -> list[str]:
                 out.append(f"{w}.depot: got {depot!r}; no such depot; fix: give a depot id")
             if not isinstance(s.get("parts", {}), dict) or not isinstance(s.get("tools", []), list):
                 out.append(f"{w}: parts must be an object and tools a list; fix: see CONTRACT.md")
+            for part, q in (s["parts"] if isinstance(s.get("parts"), dict) else {}).items():
+                if type(q) is not int or not 0 <= q <= MAX_QUANTITY:
+                    out.append(
+                        f"{w}.parts.{part}: got {shown(q)}; fix: give a whole quantity from 0 to "
+                        f"{MAX_QUANTITY:,}"
+                    )
     return out
 
 
