@@ -19,6 +19,7 @@ import numpy as np
 
 from ..format.scenario import PLAN_FORMAT, TOLERANCE_MIN, Costs, Engineer, Scenario
 from ..format.travel import travel_legs
+from .linked_rules import Visit, crew_problems, follow_up_problems
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class _Checker:
         ] = []  # ticket ids of every visit and unassigned entry, readable or not
         self.unassigned: list[dict] = []
         self.visit_count: Counter = Counter()  # ticket id -> visits listed (a crew: k of them)
-        self.visits: dict[str, list[tuple[_Route, _Stop]]] = {}
+        self.visits: dict[str, list[Visit]] = {}  # ticket id -> its visits (rule 8)
         self.home_by: dict[str, float] = {}  # engineer out at now -> home by (rule 7)
 
     def m(self, dt: datetime) -> float:
@@ -531,81 +532,17 @@ class _Checker:
                 )
 
     def _crews(self) -> None:
-        """Rule 8: a crew visit is k visits by k distinct engineers, one start and end, one lead,
-        the crew's skills covering the ticket, a required engineer among them."""
-        visits: dict[str, list[tuple[_Route, _Stop]]] = defaultdict(list)
+        """Rule 8, crews (evaluation/linked_rules.py); keeps each ticket's visits for the next."""
         for r in self.routes:
-            for s in r.located:
-                if s.kind == "visit":
-                    visits[s.ref].append((r, s))
-        self.visits = visits
-        for tid, got in visits.items():
-            ticket = self.tickets[tid]
-            if ticket.crew <= 1:
-                continue
-            who = [r.eng.id for r, _ in got]
-            if len(set(who)) != len(who):
-                self.bad.append(f"{tid}: crew visit given twice to one engineer ({who})")
-            if (
-                max(s.start for _, s in got) - min(s.start for _, s in got) > TOLERANCE_MIN
-                or max(s.end for _, s in got) - min(s.end for _, s in got) > TOLERANCE_MIN
-            ):
-                shown = ", ".join(f"{r.eng.id} {self.t(s.start)}" for r, s in got)
-                self.bad.append(f"{tid}: crew members do not start and end together ({shown})")
-            leads = [r.eng.id for r, s in got if s.lead]
-            if len(leads) != 1:
-                self.bad.append(
-                    f"{tid}: crew visit has {len(leads)} leads ({leads}); exactly one stop needs "
-                    f"'lead': true"
-                )
-            held = set().union(*(set(r.eng.skills) for r, _ in got))
-            missing = [k for k in ticket.skills if k not in held]
-            if missing:
-                self.bad.append(f"{tid}: the crew {who} lacks skills {missing}")
-            if ticket.engineer and ticket.engineer not in who:
-                self.bad.append(
-                    f"{tid}: requires engineer {ticket.engineer}, who is not in the crew {who}"
-                )
+            for st in r.located:
+                if st.kind == "visit":
+                    visit = Visit(r.eng.id, frozenset(r.eng.skills), st.start, st.end, st.lead)
+                    self.visits.setdefault(st.ref, []).append(visit)
+        self.bad += crew_problems(self.tickets, self.visits, self.t)
 
     def _follow_ups(self) -> None:
-        """Rule 8: a follow-up starts within its lag after the end of the visit it follows (the
-        leads', for crews), with the same engineer if asked; never planned without it."""
-
-        def lead(tid: str) -> tuple[_Route, _Stop]:
-            got = self.visits[tid]
-            return next(((r, s) for r, s in got if s.lead), got[0])
-
-        for ticket in self.sc.live_tickets:
-            after = ticket.after
-            if after is None or ticket.id not in self.visits:
-                continue
-            before = self.tickets.get(after.ticket)
-            if before is None or before.status == "done":
-                continue
-            if after.ticket not in self.visits:
-                self.bad.append(
-                    f"{ticket.id}: follow-up planned, but the visit it follows ({after.ticket}) "
-                    f"is not"
-                )
-                continue
-            (r, s), (rb, sb) = lead(ticket.id), lead(after.ticket)
-            lag = s.start - sb.end
-            if lag < after.min_lag_min - TOLERANCE_MIN:
-                self.bad.append(
-                    f"{ticket.id}: starts {self.t(s.start)}, {lag:.1f} min after "
-                    f"{after.ticket} ends ({self.t(sb.end)}); needs at least "
-                    f"{after.min_lag_min:g}"
-                )
-            if after.max_lag_min is not None and lag > after.max_lag_min + TOLERANCE_MIN:
-                self.bad.append(
-                    f"{ticket.id}: starts {self.t(s.start)}, {lag:.1f} min after "
-                    f"{after.ticket} ends ({self.t(sb.end)}); at most {after.max_lag_min:g} allowed"
-                )
-            if after.same_engineer and r.eng.id != rb.eng.id:
-                self.bad.append(
-                    f"{ticket.id}: follow-up with {r.eng.id}, but {after.ticket} is led by "
-                    f"{rb.eng.id} (same_engineer)"
-                )
+        """Rule 8, follow-ups (evaluation/linked_rules.py)."""
+        self.bad += follow_up_problems(self.sc, self.tickets, self.visits, self.t)
 
     # ------------------------------------------------------------ KPIs
     def _kpis(self) -> dict:
