@@ -60,7 +60,7 @@ def _iso(t: datetime) -> str:
 # ---------------------------------------------------------------- valid scenarios
 
 
-def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
+def random_scenario(rng: random.Random, max_tickets: int = 60, links: bool = True) -> dict:
     """A valid scenario mixing every contract feature: windows, breaks, overtime, parts, tools,
     depots, frozen work, `now`, zones, several shifts, custom SLA tiers, three location kinds."""
     kind = rng.choice(["planar", "planar", "geo", "matrix"])
@@ -228,7 +228,38 @@ def random_scenario(rng: random.Random, max_tickets: int = 60) -> dict:
     if rng.random() < 0.2:
         raw["meta"] = {"source": "fuzz", "nested": {"a": [1, 2, {"b": None}]}}
         tickets[0]["x_crm"] = "CR-1"
+    if links:  # its own stream: the older seeds keep their scenarios
+        _link(raw, random.Random(raw["name"]))
     return raw
+
+
+def _link(raw: dict, rng: random.Random) -> None:
+    """Crews, follow-ups and costs (contract 2026-12-03) on some open tickets: a crew of 2 or 3
+    where there are enough engineers; a follow-up of an earlier ticket (no loops), sometimes with
+    the same engineer, a lag from none to two days; costs on travel, on-duty time or both."""
+    engineers, tickets = raw["engineers"], raw["tickets"]
+    for i, t in enumerate(tickets):
+        if t.get("status", "open") != "open":
+            continue
+        if len(engineers) >= 2 and rng.random() < 0.12:
+            t["crew"] = rng.choice([2, 2, 3]) if len(engineers) >= 3 else 2
+        if i and rng.random() < 0.12:
+            after: dict[str, Any] = {"ticket": tickets[rng.randrange(i)]["id"]}
+            if rng.random() < 0.6:
+                after["min_lag_min"] = rng.choice([0, 30, 120, 24 * 60])
+            if rng.random() < 0.6:
+                after["max_lag_min"] = after.get("min_lag_min", 0) + rng.choice([60, 240, 2880])
+            if rng.random() < 0.5:
+                after["same_engineer"] = True
+            t["after"] = after
+    if rng.random() < 0.3:
+        raw["costs"] = rng.choice(
+            [
+                {"on_duty_per_min": 1},
+                {"travel_per_min": 1, "on_duty_per_min": 0.5},
+                {"travel_per_min": 2},
+            ]
+        )
 
 
 def plan_problems(raw: dict, plan: do.Plan) -> list[str]:
@@ -245,7 +276,8 @@ def plan_problems(raw: dict, plan: do.Plan) -> list[str]:
     listed = Counter(
         [s.ticket for r in plan.routes for s in r.visits] + [u.ticket for u in plan.unassigned]
     )
-    live = Counter(t.id for t in sc.live_tickets)
+    planned = {s.ticket for r in plan.routes for s in r.visits}
+    live = Counter({t.id: t.crew if t.id in planned else 1 for t in sc.live_tickets})
     if listed != live:
         out.append(f"coverage: listed {dict(listed - live)} missing {dict(live - listed)}")
     out += [f"reason: {u.ticket} has none" for u in plan.unassigned if not u.reason.strip()]
@@ -474,7 +506,10 @@ def check_error(exc: do.ScenarioError) -> list[str]:
 
 def run_malformed(seed: int, document: tuple[str, Any] | None = None) -> dict:
     rng = random.Random(seed)
-    what, doc = document or mutate(rng, random_scenario(rng, max_tickets=8))
+    # without crews and follow-ups: the mutations of the seeds in the suite stay what they were
+    # (with them, seed 111 deletes a euclidean speed_kmh, where the engine's default, 60 km/h,
+    # and the referee's, 30, differ: the contract names a default only for a missing `travel`)
+    what, doc = document or mutate(rng, random_scenario(rng, max_tickets=8, links=False))
     row = {"kind": "malformed", "seed": seed, "mutation": what[:80]}
     t0 = time.monotonic()
     try:
@@ -774,6 +809,9 @@ def run_stream(seed: int, steps: int = 6) -> dict:
     rng = random.Random(seed)
     raw = random_scenario(rng, max_tickets=25)
     raw.setdefault("now", _iso(DAY + timedelta(hours=8)))
+    for t in raw["tickets"]:  # not replayed (docs/crews.md, Limits): a crew visit under way
+        t.pop("crew", None)  # names one engineer; a follow-up reported under way before the
+        t.pop("after", None)  # visit it follows asks the impossible
     row = {"kind": "stream", "seed": seed}
     try:
         sc = do.load_scenario(raw)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,9 @@ def assert_valid(raw: dict, plan: do.Plan) -> None:
     if REFEREE_MODULE is not None:
         bad, _ = REFEREE_MODULE.check(json.loads(json.dumps(raw)), plan_dict)
         assert bad == [], bad
-    listed = [s.ticket for r in plan.routes for s in r.visits] + [u.ticket for u in plan.unassigned]
+    visits = Counter(s.ticket for r in plan.routes for s in r.visits)
+    assert all(n == sc.ticket(tid).crew for tid, n in visits.items()), visits  # a crew: k visits
+    listed = list(visits) + [u.ticket for u in plan.unassigned]
     assert sorted(listed) == sorted(t.id for t in sc.live_tickets)
     assert all(u.reason.strip() for u in plan.unassigned)
 

@@ -225,6 +225,8 @@ def test_valid_plan_has_no_violations_and_exact_kpis():
         "served": 4,
         "unassigned": 2,  # T7 is done: not counted
         "travel_min": 59.0,
+        "on_duty_min": 363.0,  # E1 08:30-13:09 (279 min), E2 08:30-09:54 (84 min)
+        "cost": 59.0,  # no `costs`: travel minutes alone
         "distance_km": 59.0,
         "engineers": {
             "E1": {
@@ -291,7 +293,8 @@ def test_only_the_driven_legs_are_computed_in_one_call(monkeypatch):
         for r in PLAN["routes"]
         if r["stops"] or "depart" in r
     )
-    assert calls == [(legs, legs)]
+    out = sum(1 for e in SCENARIO["engineers"] if "position" in e) if "now" in SCENARIO else 0
+    assert calls == [(legs + out, legs + out)]  # and each position home (rule 7)
     assert result.ok, result.violations
 
 

@@ -122,7 +122,7 @@ def test_a_plan_given_back_is_matched_by_what_it_plans_not_by_name(tmp_path):
     assert any("made for 'realtime'" in n and "matched" in n for n in back.notes)
     (tmp_path / "sc.json").write_text(json.dumps(renamed))
     (tmp_path / "plan.json").write_text(json.dumps(plan))
-    run = _cli(
+    run = cli(
         "solve",
         str(tmp_path / "sc.json"),
         "--previous",

@@ -147,21 +147,33 @@ def test_a_job_with_no_work_left_at_a_breaks_start_comes_before_the_break():
     assert [s.type for s in stops][:2] == ["visit", "break"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the event streams (seed 20): a van tracked far from home just before its "
-    "shift ends, with work on a later shift. Both checkers read the engineer's first listed route "
-    "as the one leaving `position` (rule 7); listing the empty route under way breaks rule 3 "
-    "(home after shift end + overtime), leaving it out makes the later shift, planned from home, "
-    "look like it. The scenario asks the impossible and the contract has no way to say so.",
-)
 def test_an_engineer_who_cannot_get_home_in_time_from_position():
+    """Found by the event streams (seed 20), settled by rule 7 made precise (2026-12-03): the van
+    is 50 min from home at 11:30, its shift ends at 12:00; the route under way is listed, leaving
+    `position` at now and home at 12:20, and tomorrow's route leaves from home."""
     e = engineer("E1", shifts=(("08:00", "12:00"),), position={"x": 50, "y": 0})
     e["shifts"].append({"start": "2026-12-01T08:00", "end": "2026-12-01T12:00"})
     late = {"windows": [{"start": "2026-12-01T09:00", "end": "2026-12-01T10:00"}]}
     raw = scenario([e], [ticket("T1", 1, 0, **late)], now=at("11:30"))
     plan = do.solve(do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=0))
     assert_valid(raw, plan)
+    under_way = next(r for r in plan.routes if r.shift == 0)
+    assert under_way.return_.isoformat() == at("12:20:00") and not under_way.stops
+    assert visit(plan, "T1")
+
+
+def test_a_van_far_from_home_at_shift_end_is_planned_home_when_it_can_be():
+    """From the issue: a van 60 km from home at 16:50, its shift ending at 17:00, was planned home
+    at 17:00. Home at 17:50 is what the contract now asks (tomorrow's work makes the route under
+    way one the plan must list)."""
+    e = engineer("E1", position={"x": 60, "y": 0})
+    e["shifts"].append({"start": "2026-12-01T08:00", "end": "2026-12-01T17:00"})
+    raw = scenario([e], [ticket("T1", 1, 0, created=at("16:45"))], now=at("16:50"))
+    plan = do.solve(do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=0))
+    assert_valid(raw, plan)
+    today = next(r for r in plan.routes if r.shift == 0)
+    assert today.return_.isoformat() == at("17:50:00") and not today.stops
+    assert visit(plan, "T1").start.isoformat().startswith("2026-12-01")
 
 
 def test_frozen_work_beyond_the_van_stock_is_not_planned_short_of_parts():
@@ -181,3 +193,9 @@ def test_frozen_work_beyond_the_van_stock_is_not_planned_short_of_parts():
         u = next(u for u in plan.unassigned if u.ticket == "T2")
         assert u.code == "frozen" and "seal" in u.reason
         assert do.check(sc, plan).violations == ["T2: en_route, so it must stay planned for E1"]
+
+
+def test_the_event_streams_that_planned_a_van_home_at_shift_end_from_far_away():
+    """`benchmarks/fuzz.py --seed 4242` found three (an engineer made unavailable, a position
+    update, a new ticket): home at shift end from 34 to 46 min away. Rule 7 made precise."""
+    assert _failures([fuzz.run_stream(s) for s in (4242000000, 4242000009, 4242000011)]) == []

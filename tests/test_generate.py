@@ -38,6 +38,7 @@ SIZES = {
     "multiday": (25, 450, 3, "haversine"),
     "realtime": (40, 300, 1, "matrix"),
     "maintenance-week": (10, 140, 5, "haversine"),  # 110 breakdowns and 30 inspections due
+    "crews-week": (12, 132, 5, "haversine"),  # 120 tickets, 18 crew installs, 12 follow-ups
 }
 NIGHTLY = [name for name, p in PRESETS.items() if p.emergency_hours == EVENING_BEFORE]
 

@@ -32,6 +32,8 @@ class Vehicle:
     shift_end: int
     latest_return: int
     first_live: bool  # the engineer's first shift still open: frozen work and `position` go here
+    return_by: datetime | None = None  # the contract's exact return bound (rule 7: an engineer
+    # out late may come home after shift end + overtime); latest_return is it in whole seconds
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class Eligibility:
     )  # (V, 4): earliest depart, shift start, shift end, latest return
     allowed: dict[str, list[int]] = field(default_factory=dict)  # ticket id -> vehicle indices
     unplannable: dict[str, Unplannable] = field(default_factory=dict)
+    crew_members: dict[str, list[int]] = field(default_factory=dict)  # crew ticket -> the
+    # engineer-shifts that may be a member (`allowed` then lists those that may lead)
     matrix_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
@@ -112,9 +116,15 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
             if now is not None and sh.end <= now:
                 continue  # this shift is over (overtime only finishes work started inside it)
             depart = max(sh.start, now) if now is not None else sh.start
-            start = (
-                e.position if (first and now is not None and e.position is not None) else e.start
-            )
+            under_way = first and now is not None and e.position is not None
+            start = e.position if under_way else e.start
+            latest_s = horizon.seconds(latest)
+            if under_way:  # rule 7 (made precise): not asked to be home before now + the drive
+                drive = float(travel_between(sc, [e.position], [e.home])[0][0, 0])
+                home = now + timedelta(minutes=drive)
+                if home > latest:
+                    latest = home
+                    latest_s = horizon.seconds(now, up=True) + math.ceil(drive * 60 - 1e-6)
             out.append(
                 Vehicle(
                     e,
@@ -125,8 +135,9 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
                     horizon.seconds(depart, up=True),
                     horizon.seconds(sh.start, up=True),
                     horizon.seconds(sh.end),
-                    horizon.seconds(latest),
+                    latest_s,
                     first,
+                    latest,
                 )
             )
             first = False
@@ -211,7 +222,10 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     depot_tools = {tool for d in sc.depots for tool in d.tools}
     working = {v.engineer.id for v in vehicles}
     for t in tickets:
-        verdict = _eligible(sc, el, t, working, depot_tools)
+        if t.crew > 1 and not t.frozen:
+            verdict = _crew_eligible(sc, el, t, depot_tools)
+        else:
+            verdict = _eligible(sc, el, t, working, depot_tools)
         if isinstance(verdict, Unplannable) and t.frozen and verdict.code != "frozen":
             verdict = Unplannable(
                 "frozen",
@@ -249,6 +263,62 @@ def _frozen_stock(sc: Scenario, el: Eligibility) -> None:
             continue
         for p, q in t.parts.items():
             van[e.id][p] -= q
+
+
+def _crew_eligible(
+    sc: Scenario, el: Eligibility, t: Ticket, depot_tools: set[str]
+) -> list[int] | Unplannable:
+    """A crew ticket: who may be a member (an open shift that reaches it and finishes it in
+    time) and who may lead (their van also brings the tools and parts); the skills are the
+    crew's together, so they are checked per crew when one is formed (search.linked)."""
+    vs = np.arange(len(el.vehicles), dtype=np.int64)
+    _, reach = _time_ok(t, el, vs)
+    members = [int(v) for v, ok in zip(vs, reach) if ok]
+    who = sorted({el.vehicles[v].engineer.id for v in members})
+    k, when = t.crew, " in its windows" if t.windows else ""
+    if len(who) < k:
+        return Unplannable(
+            "crew",
+            f"no {k} qualified engineers are free together: only {len(who)} "
+            f"({', '.join(who) or 'none'}) ha{'s' if len(who) == 1 else 've'} an open shift that "
+            f"reaches it{when}; fix: add shifts, or lower 'crew'",
+        )
+    if t.engineer is not None and t.engineer not in who:
+        return Unplannable(
+            "crew",
+            f"required engineer {t.engineer} has no open shift that reaches it{when}; fix: add a "
+            f"shift or release the ticket",
+        )
+    held = set().union(*(el.vehicles[v].engineer.skills for v in members))
+    missing = sorted(set(t.skills) - held)
+    if missing:
+        return Unplannable(
+            "crew",
+            f"no engineer who can reach it{when} has skill(s) {missing}; fix: add a shift for "
+            f"one who has",
+        )
+    tools = set(t.tools) - depot_tools
+    leads = [v for v in members if tools <= set(el.vehicles[v].engineer.tools)]
+    if not leads:
+        return Unplannable(
+            "tool", f"tool(s) {sorted(tools)} on no crew member's van and in no depot"
+        )
+    engineers = list({el.vehicles[v].engineer.id: el.vehicles[v].engineer for v in leads}.values())
+    why = _parts_reason(t, sc, engineers)
+    if why:
+        return Unplannable("part", why)
+    depot_parts = {p: sum(d.parts.get(p, 0) for d in sc.depots) for p in t.parts}
+    leads = [
+        v
+        for v in leads
+        if all(
+            el.vehicles[v].engineer.van.get(p, 0) + depot_parts[p] >= q for p, q in t.parts.items()
+        )
+    ]
+    if not leads:
+        return Unplannable("part", f"parts {t.parts} on no crew member's van nor in the depots")
+    el.crew_members[t.id] = members
+    return leads
 
 
 def _eligible(

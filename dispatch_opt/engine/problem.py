@@ -40,6 +40,36 @@ class Nodes:
         return len(self.tickets) + len(self.restocks) + self.n_vehicles + v
 
 
+@dataclass
+class Link:
+    """A linked ticket (a crew visit, a follow-up, or both), placed whole by search.linked."""
+
+    ticket: str
+    nodes: list[int]  # the lead node first, then the k - 1 copies of a crew visit
+    crew: int
+    follows: int | None = None  # lead node of the live ticket it follows
+    follows_missing: str | None = None  # the live ticket it follows, when nobody can serve that
+    min_lag: int = 0  # seconds after the end of the visit it follows
+    max_lag: int | None = None
+    same_engineer: bool = False
+    lead_rows: tuple = ()  # (eligible, allowed) of the lead node over the engineer-shifts
+    member_rows: np.ndarray | None = None  # eligible of the copies
+    windows: list = field(default_factory=list)  # the ticket's own windows (seconds)
+    why: tuple[str, str] | None = None  # (code, reason) of its last failed placement
+
+
+def linked(sc: Scenario, t) -> bool:
+    """A crew visit or a follow-up of a live visit: placed whole, outside the ordinary moves."""
+    if t.frozen:
+        return False
+    if t.crew > 1:
+        return True
+    if t.after is None:
+        return False
+    before = sc.ticket(t.after.ticket)
+    return before.status != "done"
+
+
 class ProblemData:
     """Everything the search and the OR-Tools model read, built once per solve from an Eligibility.
 
@@ -62,11 +92,18 @@ class ProblemData:
         tickets = sorted(el.allowed)
         random.Random(params.seed).shuffle(tickets)  # the seed changes the search's tie-breaking
         self.ticket_of = {tid: sc.ticket(tid) for tid in tickets}
+        self.linked_ids = {tid for tid in tickets if linked(sc, self.ticket_of[tid])}
+        copies = [  # a crew visit's other members: copies of its node (see Link)
+            tid
+            for tid in tickets
+            if tid in self.linked_ids
+            for _ in range(self.ticket_of[tid].crew - 1)
+        ]
         self.tickets_of_engineer: dict[str, list] = {}
         for tid in tickets:
             for eid in {self.vehicles[v].engineer.id for v in el.allowed[tid]}:
                 self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
-        self.nodes = Nodes(tickets, self._restock_slots(tickets), len(self.vehicles))
+        self.nodes = Nodes(tickets + copies, self._restock_slots(tickets), len(self.vehicles))
         self._layout()
         self._previous(previous, warm or previous)
         self.travel = self._travel_s()
@@ -74,7 +111,10 @@ class ProblemData:
         self.tools = sorted({x for t in self.ticket_of.values() for x in t.tools})
         self.arrays = kernel_arrays(self)
         # per ticket node, the engineer-shifts it may go to; per engineer, its engineer-shifts
-        self.allowed_vehicles = [np.array(el.allowed[t], dtype=np.int64) for t in tickets]
+        self.allowed_vehicles = [
+            np.array(el.allowed[t], dtype=np.int64) for t in self.nodes.tickets
+        ]
+        self._links()
         by_engineer: dict[int, list[int]] = {}
         for v, e in enumerate(self.arrays.v_engineer):
             by_engineer.setdefault(int(e), []).append(v)
@@ -134,12 +174,16 @@ class ProblemData:
         self.was_on: dict[int, int] = {}
         self.seeds: dict[int, list[int]] = {}
         self.seed_pickups: dict[int, tuple[dict, list]] = {}
+        self.linked_seed: dict[int, list[tuple[int, int, bool]]] = {}  # lead node -> (engineer-
+        # shift, start, lead) of each visit of a linked ticket in the plan to start from
         self.left_out: set[int] = (
             set()
         )  # unassigned before: the fast path (no search) tries them after new work
         if plan is None:
             return
-        node_of = {tid: n for n, tid in enumerate(self.nodes.tickets)}
+        node_of: dict[str, int] = {}
+        for n, tid in enumerate(self.nodes.tickets):
+            node_of.setdefault(tid, n)  # a crew visit's lead node
         if self.params.time_limit_s <= 0:
             self.left_out = {node_of[u.ticket] for u in plan.unassigned if u.ticket in node_of}
         restock_of = {slot: nt + r for r, slot in enumerate(self.nodes.restocks)}
@@ -150,13 +194,18 @@ class ProblemData:
             for s in route.visits:
                 if s.ticket in node_of:
                     self.promised[node_of[s.ticket]] = hz.seconds(s.start)
-                    if v is not None and v in self.el.allowed[s.ticket]:
+                    crew = s.ticket in self.linked_ids and self.ticket_of[s.ticket].crew > 1
+                    if v is not None and v in self.el.allowed[s.ticket] and (s.lead or not crew):
                         self.was_on[node_of[s.ticket]] = v
         for route in warm.routes:
             v = vehicle_of.get((route.engineer, route.shift))
             seed = []
             for s in route.stops:
-                if s.type == "visit" and s.ticket in node_of:
+                if s.type == "visit" and s.ticket in self.linked_ids:
+                    if v is not None:  # put back whole, or not at all (search.linked.reseed)
+                        record = (v, hz.seconds(s.start), s.lead)
+                        self.linked_seed.setdefault(node_of[s.ticket], []).append(record)
+                elif s.type == "visit" and s.ticket in node_of:
                     if v is not None and v in self.el.allowed[s.ticket]:
                         seed.append(node_of[s.ticket])
                 elif (
@@ -170,10 +219,49 @@ class ProblemData:
             if seed:
                 self.seeds[v] = seed
 
+    def _links(self) -> None:
+        """Each linked ticket's Link; its copies bring nothing and count no lateness (the lead
+        does), and every node of it is parked: no engineer-shift takes it until search.linked
+        places it whole."""
+        a, tickets = self.arrays, self.nodes.tickets
+        first: dict[str, int] = {}
+        copies: dict[str, list[int]] = {}
+        for n, tid in enumerate(tickets):
+            if tid in first:
+                copies.setdefault(tid, []).append(n)
+            first.setdefault(tid, n)
+        live = {t.id for t in self.sc.live_tickets}
+        self.links: dict[int, Link] = {}
+        for tid in sorted(self.linked_ids, key=first.get):
+            t, x = self.ticket_of[tid], first[tid]
+            link = Link(tid, [x, *copies.get(tid, [])], t.crew)
+            if t.after is not None and t.after.ticket in live:
+                if t.after.ticket in first:
+                    link.follows = first[t.after.ticket]
+                else:
+                    link.follows_missing = t.after.ticket
+                link.min_lag = math.ceil(t.after.min_lag_min * 60 - 1e-6)
+                if t.after.max_lag_min is not None:  # a second less: ends are rounded up here
+                    link.max_lag = max(0, math.floor(t.after.max_lag_min * 60 + 1e-6) - 1)
+                link.same_engineer = t.after.same_engineer
+            link.lead_rows = (a.eligible[x].copy(), a.allowed[x].copy())
+            link.member_rows = np.zeros(len(self.vehicles), dtype=bool)
+            link.member_rows[self.el.crew_members.get(tid, [])] = True
+            link.windows = [(int(a.tw_start[x, k]), int(a.tw_end[x, k])) for k in range(a.tw_n[x])]
+            if t.crew > 1:
+                a.preferred[x] = NO_TIME  # kept when one of the crew (search.linked)
+            for c in link.nodes[1:]:
+                a.need[c], a.tools[c], a.weight[c] = 0, False, 0.0
+                a.preferred[c] = a.promised[c] = a.not_before[c] = a.was_on[c] = NO_TIME
+            for c in link.nodes:
+                a.eligible[c], a.allowed[c] = False, False
+            self.links[x] = link
+
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts,
         merged."""
-        t, allowed = self.ticket_of[tid], self.el.allowed[tid]
+        t = self.ticket_of[tid]
+        allowed = self.el.allowed[tid] + self.el.crew_members.get(tid, [])
         hz = self.el.horizon
         lo = max(
             min(self.vehicles[v].earliest_depart for v in allowed), hz.seconds(t.created, up=True)

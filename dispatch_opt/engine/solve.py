@@ -25,6 +25,7 @@ from .ortools_model import OrToolsModel, read_routes
 from .params import GREEDY, Progress, SolveParams
 from .problem import ProblemData
 from .reasons import left_out
+from .search import linked
 from .search.construct import first_state, frozen_state
 from .search.improve import StopRule, improve
 from .search.timeline import plan_routes, start_routes
@@ -129,22 +130,24 @@ def _solve(
         problem = ProblemData(scenario, el, params, previous, warm)
     setup_s = time.monotonic() - t0
     limit = params.time_limit_s
-    ortools_alone = limit > 0 and params.first_solution != GREEDY
+    skip = _ortools_skipped(problem)
+    ortools_alone = limit > 0 and params.first_solution != GREEDY and not skip
     state, complete = first_state(problem, t0 + limit / 2 if limit > 0 else float("inf"))
     share = min(1.0, max(0.0, params.ruin_share))
-    if len(problem.nodes.tickets) > POLISH_AT_MOST:
+    if len(problem.nodes.tickets) > POLISH_AT_MOST or skip:
         share = 1.0
     search = None
     if limit > 0 and not ortools_alone:
         stop = StopRule(until=t0 + limit * share, rounds=params.iterations)
         search = improve(problem, state, stop, params.seed, _reporter(problem, t0, on_progress))
+        linked.place_pending(problem, state)  # crew visits and follow-ups still out: once more
     # OR-Tools polishes for its share of the limit (all of it when it searches alone)
     polish = (
         limit - (time.monotonic() - t0)
         if ortools_alone
         else min(limit - (time.monotonic() - t0), limit * (1 - share))
     )
-    if ortools_alone or (polish >= MIN_POLISH_S and problem.nodes.tickets):
+    if ortools_alone or (polish >= MIN_POLISH_S and problem.nodes.tickets and not skip):
         model = OrToolsModel(problem)
         start = None if ortools_alone else start_routes(problem, state)
         left = max(0.1, limit - (time.monotonic() - t0))
@@ -170,12 +173,28 @@ def _solve(
             # broken plan; the search core's plan stands instead
             status = f"the OR-Tools plan broke a hard rule ({broken[0]}); the search core's plan"
     routes, dropped = plan_routes(problem, state)
+    why = linked.reasons(problem, state)  # crew visits and follow-ups: their own reasons
+    unassigned += [Unassigned(tid, why[tid][1], why[tid][0]) for tid in dropped if tid in why]
+    dropped = [tid for tid in dropped if tid not in why]
     unassigned += _dropped(scenario, el, dropped, routes, not complete)
     if limit <= 0:
         status = "inserted without search"
     plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status)
+    if skip and limit > 0:
+        plan.notes.append(f"OR-Tools not used: {skip}; the search core planned alone")
     _record(plan, search)
     return plan
+
+
+def _ortools_skipped(problem: ProblemData) -> str:
+    """Why OR-Tools may not polish this solve ('' if it may): its model cannot weigh or keep
+    everything the engine's objective and rules hold here, and its plan would replace the search
+    core's (README "One objective")."""
+    if problem.links:
+        return "crew visits and follow-ups are not in its model"
+    if problem.params.balance > 0:
+        return "workload balance is not in its objective"
+    return ""
 
 
 def _reporter(problem: ProblemData, t0: float, on_progress):

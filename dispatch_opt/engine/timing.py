@@ -15,7 +15,7 @@ def finalize_routes(sc: Scenario, el: Eligibility, routes: list[Route]) -> list[
     """Sort stops, drop restocks that picked nothing up, and fill arrival, depart, return and
     travel."""
     vehicle_of = {(v.engineer.id, v.shift): i for i, v in enumerate(el.vehicles)}
-    out = []
+    out, held = [], held_tickets(sc)
     for r in routes + _from_position(el, routes):
         v = vehicle_of[(r.engineer, r.shift)]
         start_loc, end_loc = (int(x) for x in el.vehicle_loc[v])
@@ -26,17 +26,28 @@ def finalize_routes(sc: Scenario, el: Eligibility, routes: list[Route]) -> list[
             if not (s.type == "restock" and not s.parts and not s.tools)
             or not _skippable(el, stops, s, start_loc, r.depart)
         ]
-        stops = _without_needless_waiting(sc, el, stops)
-        out.append(_timed(el, r, stops, start_loc, end_loc))
+        stops = _without_needless_waiting(sc, el, stops, held)
+        bound = el.vehicles[v].return_by or el.horizon.time(el.vehicles[v].latest_return)
+        out.append(_timed(el, replace(r, return_=min(r.return_, bound)), stops, start_loc, end_loc))
     return out
 
 
-def _without_needless_waiting(sc: Scenario, el: Eligibility, stops: list[Stop]) -> list[Stop]:
+def held_tickets(sc: Scenario) -> set[str]:
+    """Visits whose start is tied to another's: crew visits (every member starts together),
+    follow-ups and the visits they follow (the lag). The search placed them; they stay put."""
+    held = {t.id for t in sc.live_tickets if t.crew > 1 or t.after is not None}
+    return held | {t.after.ticket for t in sc.live_tickets if t.after is not None}
+
+
+def _without_needless_waiting(
+    sc: Scenario, el: Eligibility, stops: list[Stop], held: set[str]
+) -> list[Stop]:
     """Start each stop as late as the next one allows, so the engineer waits nowhere it need not
     (and, with the departure set as late as the first stop allows, is paid for no idle time).
 
     A stop moves only later, never past the window it starts in, never past its SLA deadline if
-    it meets it now (nor at all if it is late), never across a break; frozen work stays put."""
+    it meets it now (nor at all if it is late), never across a break; frozen work and held visits
+    (see held_tickets) stay put."""
     work = [s for s in stops if s.type != "break"]
     brks = [s for s in stops if s.type == "break"]
     out = list(work)
@@ -54,7 +65,7 @@ def _without_needless_waiting(sc: Scenario, el: Eligibility, stops: list[Stop]) 
             continue
         if s.type == "visit":
             t = sc.ticket(s.ticket)
-            if t.frozen:
+            if t.frozen or t.id in held:
                 continue
             deadline = sc.deadline(t)
             if s.start > deadline:
@@ -79,7 +90,7 @@ def _from_position(el: Eligibility, routes: list[Route]) -> list[Route]:
             v.shift,
             [],
             el.horizon.time(v.earliest_depart),
-            el.horizon.time(v.latest_return),
+            v.return_by or el.horizon.time(v.latest_return),
         )
         for v in el.vehicles
         if v.first_live

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..format.scenario import PLAN_FORMAT, TOLERANCE_MIN, Engineer, Scenario
+from ..format.scenario import PLAN_FORMAT, TOLERANCE_MIN, Costs, Engineer, Scenario
 from ..format.travel import travel_legs
+from .linked_rules import Visit, crew_problems, follow_up_problems
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class _Stop:
     end: float
     parts: dict = field(default_factory=dict)
     tools: list = field(default_factory=list)
+    lead: bool = False  # a crew visit's lead (rule 8): supplies the parts and tools
 
 
 @dataclass
@@ -96,6 +98,9 @@ class _Checker:
             str
         ] = []  # ticket ids of every visit and unassigned entry, readable or not
         self.unassigned: list[dict] = []
+        self.visit_count: Counter = Counter()  # ticket id -> visits listed (a crew: k of them)
+        self.visits: dict[str, list[Visit]] = {}  # ticket id -> its visits (rule 8)
+        self.home_by: dict[str, float] = {}  # engineer out at now -> home by (rule 7)
 
     def m(self, dt: datetime) -> float:
         return (dt - self.t0).total_seconds() / 60
@@ -113,7 +118,7 @@ class _Checker:
         for r in self.routes:
             for rule in (self._skills, self._times, self._travel, self._breaks):
                 rule(r)
-        for rule in (self._stock, self._frozen, self._now):
+        for rule in (self._stock, self._frozen, self._now, self._crews, self._follow_ups):
             rule()
         return CheckResult(self.bad, self._kpis())
 
@@ -171,6 +176,7 @@ class _Checker:
                 and isinstance(s.get("ticket"), str)
             ):
                 self.listed.append(s["ticket"])
+                self.visit_count[s["ticket"]] += 1
         eid, k = raw.get("engineer"), raw.get("shift")
         eng = self.engineers.get(eid) if isinstance(eid, str) else None
         if eng is None:
@@ -202,7 +208,7 @@ class _Checker:
                 f"{where}: {s['type']} of {ref!r}, which is not in the scenario; route not checked"
             )
         if s["type"] == "visit":
-            return _Stop("visit", ref, arrival, start, end)
+            return _Stop("visit", ref, arrival, start, end, lead=s.get("lead") is True)
         parts, tools = s.get("parts", {}), s.get("tools", [])
         if not isinstance(parts, dict) or not all(
             type(q) is int and q >= 0 for q in parts.values()
@@ -241,14 +247,19 @@ class _Checker:
             for s in r.located:
                 seq.append((self.tickets if s.kind == "visit" else self.depots)[s.ref].location)
             seqs.append(seq + [e.home])
-        origins = [loc for seq in seqs for loc in seq[:-1]]
-        destinations = [loc for seq in seqs for loc in seq[1:]]
+        # rule 7 (made precise): an engineer out late is not asked to be home before now plus the
+        # drive home from `position` (those legs asked for in the same call)
+        out = [e for e in self.sc.engineers if e.position is not None and self.sc.now is not None]
+        origins = [loc for seq in seqs for loc in seq[:-1]] + [e.position for e in out]
+        destinations = [loc for seq in seqs for loc in seq[1:]] + [e.home for e in out]
         minutes, km = travel_legs(self.sc, origins, destinations)
         at = 0
         for r, seq in zip(self.routes, seqs):
             n = len(seq) - 1
             r.legs_min, r.legs_km = minutes[at : at + n], km[at : at + n]
             at += n
+        home = minutes[at:]
+        self.home_by = {e.id: self.m(self.sc.now) + float(m) for e, m in zip(out, home)}
 
     # ------------------------------------------------------------ hard rules
     def _coverage(self) -> None:
@@ -260,9 +271,19 @@ class _Checker:
                 self.bad.append(f"{tid}: not a ticket of the scenario")
             elif ticket.status == "done":
                 self.bad.append(f"{tid}: status is done, so it must not be in the plan")
-            elif n > 1:
+            elif n > 1 and (ticket.crew == 1 or n != self.visit_count[tid]):
                 self.bad.append(
                     f"{tid}: appears {n} times (visits and unassigned); must appear exactly once"
+                    + (
+                        f" (a crew of {ticket.crew}: as {ticket.crew} visits)"
+                        if ticket.crew > 1
+                        else ""
+                    )
+                )
+            elif ticket.crew > 1 and 0 < self.visit_count[tid] != ticket.crew:
+                self.bad.append(
+                    f"{tid}: a crew of {ticket.crew}, but {n} visit(s) planned; plan all "
+                    f"{ticket.crew} or list it as unassigned"
                 )
         for ticket in self.sc.live_tickets:
             if ticket.id not in counts:
@@ -274,7 +295,7 @@ class _Checker:
         """Rule 1: skills and a required engineer."""
         for s in r.located:
             ticket = self.tickets.get(s.ref) if s.kind == "visit" else None
-            if ticket is None:
+            if ticket is None or ticket.crew > 1:  # a crew: checked as a whole (_crews)
                 continue
             missing = [k for k in ticket.skills if k not in r.eng.skills]
             if missing:
@@ -290,11 +311,19 @@ class _Checker:
         w, t = r.eng.shifts[r.shift], self.t
         s0, s1 = self.m(w.start), self.m(w.end)
         latest = s1 + r.eng.max_overtime_min
+        back_by = latest
+        if r.eng.id in self.home_by and self.first.get(r.eng.id) is r:
+            back_by = max(latest, self.home_by[r.eng.id])
         if r.depart < s0 - TOLERANCE_MIN:
             self.bad.append(f"{r.name}: departs {t(r.depart)}, before the shift starts {t(s0)}")
-        if r.ret > latest + TOLERANCE_MIN:
+        if r.ret > back_by + TOLERANCE_MIN:
             self.bad.append(
                 f"{r.name}: returns {t(r.ret)}, after shift end plus overtime {t(latest)}"
+                + (
+                    f" and the drive home from its position at now {t(back_by)}"
+                    if back_by > latest
+                    else ""
+                )
             )
         starts = [r.depart] + [s.start for s in r.stops]
         if any(b < a - TOLERANCE_MIN for a, b in zip(starts, starts[1:])) or any(
@@ -416,6 +445,8 @@ class _Checker:
                             )
                         continue
                     ticket = self.tickets[s.ref]
+                    if ticket.crew > 1 and not s.lead:
+                        continue  # the lead's van supplies a crew visit (rule 8)
                     short = {
                         p: f"needs {q}, van holds {van[p]}"
                         for p, q in ticket.parts.items()
@@ -498,6 +529,19 @@ class _Checker:
                     f"not {self.t(r.depart)}"
                 )
 
+    def _crews(self) -> None:
+        """Rule 8, crews (evaluation/linked_rules.py); keeps each ticket's visits for the next."""
+        for r in self.routes:
+            for st in r.located:
+                if st.kind == "visit":
+                    visit = Visit(r.eng.id, frozenset(r.eng.skills), st.start, st.end, st.lead)
+                    self.visits.setdefault(st.ref, []).append(visit)
+        self.bad += crew_problems(self.tickets, self.visits, self.t)
+
+    def _follow_ups(self) -> None:
+        """Rule 8, follow-ups (evaluation/linked_rules.py)."""
+        self.bad += follow_up_problems(self.sc, self.tickets, self.visits, self.t)
+
     # ------------------------------------------------------------ KPIs
     def _kpis(self) -> dict:
         """KPIs from the checked routes (never the plan's own figures), so they can be trusted."""
@@ -543,12 +587,17 @@ class _Checker:
         reasons = Counter(
             str(u["code"]) if "code" in u else str(u.get("reason", "")) for u in self.unassigned
         )
+        travel = sum(float(r.legs_min.sum()) for r in self.routes)
+        on_duty = sum(r.ret - r.depart for r in self.routes if r.stops)  # paid time (costs)
+        costs = self.sc.costs or Costs()
         return {
             "tiers": tiers,
             "tickets": len(live),
             "served": len(served),
             "unassigned": len({u["ticket"] for u in self.unassigned} & live_ids - set(served)),
-            "travel_min": _r(sum(float(r.legs_min.sum()) for r in self.routes)),
+            "travel_min": _r(travel),
+            "on_duty_min": _r(on_duty),
+            "cost": _r(costs.travel_per_min * travel + costs.on_duty_per_min * on_duty),
             "distance_km": _r(sum(float(r.legs_km.sum()) for r in self.routes)),
             "engineers": engineers,
             "unassigned_by_reason": dict(reasons),

@@ -22,11 +22,10 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..format.scenario import TOLERANCE_MIN, Scenario
+from ..format.scenario import TOLERANCE_MIN, Costs, Scenario
 
 if TYPE_CHECKING:
     from ..format.plan import Plan
-
 
 
 def _minutes(a: datetime, b: datetime) -> float:
@@ -214,9 +213,15 @@ def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
         "response": response_times(sc, plan.routes),
         "workload": workload_spread(sc, plan.routes),
     }
+    costs = sc.costs or Costs()
+    kpis["cost"] = round(
+        costs.travel_per_min * kpis["travel_min"] + costs.on_duty_per_min * kpis["on_duty_min"], 1
+    )
     for key, value in (
         ("preferred", preferred_kept(sc, plan.routes)),
         ("faults", fault_counts(sc, plan.routes)),
+        ("crews", crew_counts(sc, plan.routes)),
+        ("follow_ups", follow_up_counts(sc, plan.routes)),
     ):
         if value is not None:
             kpis[key] = value
@@ -224,3 +229,43 @@ def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
         if v is not None:
             kpis[k] = round(v, 3) if isinstance(v, float) else v
     return kpis
+
+
+def crew_counts(sc: Scenario, routes: list) -> dict | None:
+    """Crew visits (tickets needing k > 1 engineers together): how many there are, how many were
+    served, and the engineer-hours they take (k x duration). None without crew tickets."""
+    crews = [t for t in sc.live_tickets if t.crew > 1]
+    if not crews:
+        return None
+    served = {s.ticket for r in routes for s in r.visits}
+    done = [t for t in crews if t.id in served]
+    return {
+        "tickets": len(crews),
+        "visits": len(done),
+        "crew_hours": round(sum(t.crew * t.duration_min for t in done) / 60, 2),
+    }
+
+
+def follow_up_counts(sc: Scenario, routes: list) -> dict | None:
+    """Follow-ups of a live visit: how many, how many planned, and planned within their lag (and
+    with the same engineer when asked). None without follow-ups."""
+    live = {t.id for t in sc.live_tickets}
+    follow = [t for t in sc.live_tickets if t.after is not None and t.after.ticket in live]
+    if not follow:
+        return None
+    leads: dict[str, tuple] = {}
+    for r in routes:
+        for s in r.visits:
+            if s.lead or s.ticket not in leads:
+                leads[s.ticket] = (r.engineer, s)
+    within = 0
+    for t in follow:
+        if t.id not in leads or t.after.ticket not in leads:
+            continue
+        (who, s), (who_before, before) = leads[t.id], leads[t.after.ticket]
+        lag = _minutes(before.end, s.start)
+        high = t.after.max_lag_min if t.after.max_lag_min is not None else float("inf")
+        same = who == who_before or not t.after.same_engineer
+        within += t.after.min_lag_min - TOLERANCE_MIN <= lag <= high + TOLERANCE_MIN and same
+    planned = sum(1 for t in follow if t.id in leads)
+    return {"tickets": len(follow), "planned": planned, "within_lag": within}

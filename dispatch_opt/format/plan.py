@@ -32,11 +32,14 @@ class Stop:
     depot: str | None = None
     parts: dict[str, int] = field(default_factory=dict)
     tools: list[str] = field(default_factory=list)
+    lead: bool = False  # a crew visit's lead: the van that supplies its parts and tools
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"type": self.type}
         if self.type == "visit":
             d["ticket"] = self.ticket
+            if self.lead:
+                d["lead"] = True
         elif self.type == "restock":
             d["depot"] = self.depot
         if self.arrival is not None:
@@ -122,6 +125,7 @@ class Plan:
                 s.get("depot"),
                 dict(s.get("parts", {})),
                 list(s.get("tools", [])),
+                s.get("lead") is True,
             )
 
         routes = [

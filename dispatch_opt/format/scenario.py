@@ -198,6 +198,35 @@ class Pinned(_Model):
     before: PinnedBefore = PinnedBefore()
 
 
+class FollowUp(_Model):
+    """A follow-up's link to the visit it follows (contract: `after`, added 2026-12-03)."""
+
+    ticket: Annotated[str, Field(min_length=1)]
+    min_lag_min: Annotated[float, Field(ge=0, le=MAX_MINUTES)] = 0.0
+    max_lag_min: Annotated[float, Field(ge=0, le=MAX_MINUTES)] | None = None
+    same_engineer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FollowUp":
+        if self.max_lag_min is not None and self.max_lag_min < self.min_lag_min:
+            raise ValueError(
+                f"max_lag_min {self.max_lag_min:g} is below min_lag_min {self.min_lag_min:g}; "
+                f"fix: make max_lag_min at least min_lag_min"
+            )
+        return self
+
+
+class Costs(_Model):
+    """The objective's last level (contract: `costs`, added 2026-12-03): per travel minute and per
+    on-duty minute (a route's return - depart, waiting included)."""
+
+    travel_per_min: Annotated[float, Field(ge=0, le=1e6)] = 1.0
+    on_duty_per_min: Annotated[float, Field(ge=0, le=1e6)] = 0.0
+
+
+MAX_CREW = 100
+
+
 class Ticket(_Model):
     id: Annotated[str, Field(min_length=1)]
     location: Location
@@ -215,6 +244,10 @@ class Ticket(_Model):
     preferred_engineer: str | None = None  # soft: kept when it costs little
     started_at: LocalTime | None = None  # started work: when it began (see work_left)
     pinned: Pinned | None = None  # a dispatcher's pin (extension, see Pinned)
+
+
+    crew: Annotated[int, Field(ge=1, le=MAX_CREW)] = 1  # engineers on site together
+    after: FollowUp | None = None  # a follow-up of another ticket's visit
 
     @property
     def frozen(self) -> bool:
@@ -279,6 +312,7 @@ class Scenario(_Model):
     tickets: list[Ticket]
     depots: list[Depot] = []
     faults: dict[str, FaultType] | None = None
+    costs: Costs | None = None
     literature: dict[str, Any] | None = None  # extension: where an imported instance came from
 
     @property

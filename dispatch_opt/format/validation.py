@@ -134,6 +134,11 @@ _FIX_BY_FIELD = {
     "priority": "use one of the SLA tier names",
     "max_overtime_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
     "restock_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
+    "crew": "give how many engineers must be on site together: a whole number, 1 or more",
+    "min_lag_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
+    "max_lag_min": f"use 0 or a positive number of minutes up to {MAX_MINUTES} (a year)",
+    "travel_per_min": "use 0 or a positive cost per travel minute",
+    "on_duty_per_min": "use 0 or a positive cost per on-duty minute",
     "speed_kmh": "give a speed in km/h between 0.1 and 10000",
     "detour": "give a detour factor between 1 and 10",
     "x": f"give planar km between -{MAX_KM:g} and {MAX_KM:g}",
@@ -352,6 +357,49 @@ def _ticket_problems(
     return out
 
 
+def _link_problems(sc: Scenario) -> list[str]:
+    """Crews no scenario's engineers could form, and follow-ups of unknown tickets or in a loop."""
+    out = []
+    index = {t.id: i for i, t in enumerate(sc.tickets)}
+    working = [e for e in sc.engineers if e.shifts]
+    for i, t in enumerate(sc.tickets):
+        where = f"tickets[{i}] (id {shown(t.id)})"
+        if t.crew > len(working):
+            out.append(
+                f"{where}.crew: got {t.crew}; only {len(working)} engineer(s) with shifts in the "
+                f"scenario could form the crew; fix: lower 'crew' or add engineers"
+            )
+        if t.after is None:
+            continue
+        j = t.after.ticket
+        if j == t.id:
+            out.append(
+                f"{where}.after.ticket: names the ticket itself; fix: name the ticket whose visit "
+                f"this one follows"
+            )
+        elif j not in index:
+            out.append(
+                f"{where}.after.ticket: got {shown(j)}; no such ticket in the scenario (a visit "
+                f"already made stays in it with status 'done'); fix: use a ticket id or remove "
+                f"'after'"
+            )
+    for i, t in enumerate(sc.tickets):
+        chain, here = [t.id], t
+        while here.after is not None and here.after.ticket in index:
+            here = sc.tickets[index[here.after.ticket]]
+            if here.id == t.id:
+                if len(chain) > 1:  # a ticket naming itself is reported above
+                    out.append(
+                        f"tickets[{i}] (id {shown(t.id)}).after: the follow-ups loop "
+                        f"({' -> '.join(chain + [t.id])}); fix: remove 'after' from one of them"
+                    )
+                break
+            if here.id in chain:
+                break  # a loop further on, reported at its own tickets
+            chain.append(here.id)
+    return out
+
+
 def _started_problems(tickets: Iterable[tuple[int, Ticket]], now: datetime | None) -> list[str]:
     """Started work that began after now; `tickets`: (index in the document, ticket)."""
     out = []
@@ -376,6 +424,7 @@ def _problems(sc: Scenario) -> list[str]:
         + _location_problems(sc)
         + _engineer_problems(enumerate(sc.engineers))
         + _started_problems(enumerate(sc.tickets), sc.now)
+        + _link_problems(sc)
         + _ticket_problems(
             sc.tickets, list(sc.tiers), {e.id for e in sc.engineers}, sc.faults or {}
         )

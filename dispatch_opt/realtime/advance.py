@@ -107,7 +107,8 @@ def carry_out(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                 if s.type == "visit":
                     done.setdefault(s.ticket, (r.engineer, s.start))
                     tickets[s.ticket]["status"] = "done"
-                    for p, q in tickets[s.ticket].get("parts", {}).items():
+                    supplies = s.lead or tickets[s.ticket].get("crew", 1) == 1  # a crew: the lead
+                    for p, q in (tickets[s.ticket].get("parts", {}) if supplies else {}).items():
                         van[p] = van.get(p, 0) - q
                 else:
                     for p, q in s.parts.items():

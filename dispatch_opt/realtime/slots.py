@@ -13,7 +13,7 @@ import pandas as pd
 from ..engine.eligibility import compute_eligibility
 from ..engine.params import SolveParams
 from ..engine.problem import ProblemData
-from ..engine.search import ready
+from ..engine.search import linked, ready
 from ..engine.search.construct import seeded_state
 from ..engine.search.routes import best_insertion, place, take, tidy
 from ..engine.search.timeline import schedule
@@ -138,7 +138,24 @@ def offer_slots(
     a, n = p.arrays, p.nodes.tickets.index(t["id"])
     hz = el.horizon
     slots = []
+    link = p.links.get(n)  # a crew visit or a follow-up: placed whole (search.linked)
     for w0, w1 in candidates:
+        if link is not None:
+            found = linked.option_within(p, state, link, hz.seconds(w0, up=True), hz.seconds(w1))
+            if found is not None:
+                option, added_travel = found
+                veh = p.vehicles[option.picks[0][1]]
+                slots.append(
+                    Slot(
+                        w0,
+                        w1,
+                        veh.engineer.id,
+                        veh.shift,
+                        round(added_travel / 60, 1),
+                        round(option.cost / 60, 1),
+                    )
+                )
+            continue
         a.tw_start[n, 0], a.tw_end[n, 0], a.tw_n[n] = hz.seconds(w0, up=True), hz.seconds(w1), 1
         vehicles = [
             v
@@ -164,6 +181,11 @@ def offer_slots(
             f"late; "
             f"fix: look further ahead (horizon_days), add a shift or an engineer"
         )
+        if link is not None:  # the crew or the lag is what is short
+            code, why = linked.reasons(p, state).get(t["id"], ("", ""))
+            offer.reason = (
+                f"no slot in the next {horizon_days} day(s): {why}" if why else offer.reason
+            )
     return offer
 
 

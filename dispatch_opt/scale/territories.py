@@ -51,7 +51,11 @@ def plane_km(locations: list[Location]) -> np.ndarray | None:
 
 
 def can_split(sc: Scenario) -> bool:
-    """Only scenarios whose every location has coordinates (not a bare matrix node) are split."""
+    """Only scenarios whose every location has coordinates (not a bare matrix node) are split, and
+    none with crew visits or follow-ups: a crew's members, or a follow-up and the visit it follows,
+    could land in different territories (docs/crews.md)."""
+    if any(t.crew > 1 or t.after is not None for t in sc.live_tickets):
+        return False
     locs = [e.position or e.start for e in sc.engineers] + [t.location for t in sc.live_tickets]
     return bool(locs) and plane_km(locs[:1] + locs[-1:]) is not None and plane_km(locs) is not None
 

@@ -41,6 +41,7 @@ from .catalogue import (
     WINDOWS,
 )
 from .common import at_clock, iso_minute, span
+from .crews import add_crews_and_follow_ups
 from .inspections import inspection_tickets, inspection_tier
 from .presets import CityParams
 from .snapshot import play_morning
@@ -258,6 +259,9 @@ def generate_scenario(params: CityParams) -> dict:
     ]
     if p.inspections:
         tickets += _inspections(rng, p, day0, engineers)
+    if p.crew_share or p.follow_up_share:  # their own stream: other presets stay as they were
+        crews_rng = np.random.default_rng(p.seed + 20)
+        tickets = add_crews_and_follow_ups(crews_rng, tickets, p.crew_share, p.follow_up_share)
     parts = sorted(q for v in APPLIANCES.values() for q in v[1])
     depot = {
         "id": "D1",

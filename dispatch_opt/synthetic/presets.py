@@ -72,6 +72,10 @@ class CityParams:
     follow_ups_preferred: bool = False
     # maintenance contracts whose inspections due over the days are added (inspection_tickets)
     inspections: int = 0
+    # shares of tickets made crew installs (two engineers together) and given a follow-up two to
+    # five days later (synthetic.crews)
+    crew_share: float = 0.0
+    follow_up_share: float = 0.0
     # the city's shape: "round"; "strip" (stretched `aspect` times along `bearing_deg`, e.g. a
     # valley); "coast" (inland of a coastline through the centre along `bearing_deg`, stretched)
     shape: str = "round"
@@ -161,6 +165,18 @@ PRESETS = {
         days=3,
         seed=5,
         emergency_hours=EVENING_BEFORE,
+    ),
+    # a week with crews: installs needing two engineers, repairs with a part to order and a
+    # follow-up two to five days later (half by the same engineer)
+    "crews-week": CityParams(
+        name="bologna-crews-week",
+        engineers=12,
+        tickets=120,
+        days=5,
+        seed=8,
+        emergency_hours=EVENING_BEFORE,
+        crew_share=0.15,
+        follow_up_share=0.1,
     ),
     # a working week of breakdowns (fault types) and periodic inspections of maintenance contracts
     "maintenance-week": CityParams(

@@ -34,6 +34,7 @@ def ready() -> float:
     from ..problem import ProblemData
     from .construct import first_state
     from .improve import StopRule, improve
+    from .instants import costs_at, earliest_starts
     from .routes import best_insertion, place, take, tidy
     from .timeline import plan_routes
 
@@ -74,4 +75,9 @@ def ready() -> float:
         _, v, k, d = best_insertion(a, state, 0, problem.allowed_vehicles[0], 0.0)
         place(a, state, v, k, 0, d)
         tidy(a, state, 0)
+    # what search.linked calls from Python (crew visits and follow-ups), last: it moves a window
+    vs = np.arange(len(problem.vehicles), dtype=np.int64)
+    earliest_starts(a, state, 0, vs, np.zeros(64, dtype=np.int64))
+    out = np.zeros(len(vs), dtype=np.int64)
+    costs_at(a, state, 0, vs, int(a.tw_start[0, 0]), np.zeros(len(vs)), out, out.copy())
     return time.monotonic() - t0

@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from ..problem import ProblemData
+from . import linked
 from .kernel import INF, lean
 from .routes import (
     RouteState,
@@ -55,6 +56,7 @@ def seeded_state(p: ProblemData) -> RouteState:
     placed = set(p.frozen_nodes)
     for v, seed in p.seeds.items():
         placed |= _keep_seed(p, s, v, [x for x in seed if x not in placed])
+    linked.reseed(p, s)  # crew visits and follow-ups as they were, where they still hold
     return s
 
 
@@ -64,14 +66,19 @@ def first_state(p: ProblemData, deadline: float = math.inf) -> tuple[RouteState,
     a = p.arrays
     s = seeded_state(p)
     placed = set(np.flatnonzero(s.where >= 0).tolist())
+    placed |= {x for link in p.links.values() for x in link.nodes}  # placed whole, apart
     rank = a.rank
     urgency = lambda x: (rank[x], a.deadline[x], x)  # noqa: E731
     order = sorted((x for x in range(a.nt) if x not in placed and x not in p.left_out), key=urgency)
     pairs = int(a.allowed[order].sum()) if order else 0
     insert = regret_insertion if pairs <= REGRET_PAIRS else sequential_insertion
     complete = True
-    for _, tier in itertools.groupby(order, key=lambda x: rank[x]):
-        complete = insert(p, s, list(tier), deadline) and complete
+    tiers = sorted({int(rank[x]) for x in order} | {int(rank[x]) for x in p.links})
+    for tier in tiers:  # a tier's crew visits and follow-ups first, then its other tickets
+        linked.place_pending(p, s, tier)
+        pool = [x for x in order if rank[x] == tier]
+        complete = insert(p, s, pool, deadline) and complete
+    linked.place_pending(p, s)  # follow-ups of visits of a later tier
     if p.seeds:  # a re-plan: urgent new work may displace lower-tier work the plan in force had
         for x in order:
             if s.where[x] < 0 and time.monotonic() <= deadline:
@@ -175,7 +182,11 @@ def bump(p: ProblemData, s: RouteState, x: int, most: int = BUMP_AT_MOST) -> Non
                 continue
             n, fixed = int(s.n[v]), int(s.fixed[v])
             seq = [int(y) for y in s.seq[v, :n]]
-            lower = [i for i in range(fixed, n) if seq[i] < a.nt and a.rank[seq[i]] > a.rank[x]]
+            lower = [
+                i
+                for i in range(fixed, n)
+                if seq[i] < a.nt and a.rank[seq[i]] > a.rank[x] and not s.pinned[seq[i]]
+            ]
             for out in itertools.combinations(lower, size):
                 for i in reversed(out):
                     take(a, s, v, i)

@@ -270,6 +270,8 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
             lo = max(s.fixed[v], j - size + 1)
             hi = min(j, s.n[v] - size)
             first = np.random.randint(lo, hi + 1)
+            if _holds_pinned(a, s, v, first, size):
+                continue  # a crew visit or a follow-up's anchor: never taken out (search.linked)
             n_touched = _touch(a, s, w, v, it, n_touched)
             for _ in range(size):
                 y = take(a, s, v, first)
@@ -403,6 +405,15 @@ def _sort(keys, n, order):
             order[j] = order[j - 1]
             j -= 1
         order[j] = i
+
+
+@lean
+def _holds_pinned(a, s, v, first, size):
+    for i in range(first, first + size):
+        x = s.seq[v, i]
+        if x < a.nt and s.pinned[x]:
+            return True
+    return False
 
 
 @lean

@@ -36,7 +36,9 @@ def plan_routes(p: ProblemData, s: RouteState) -> tuple[list[Route], list[str]]:
             if x < nt:
                 tid = p.nodes.tickets[x]
                 minutes = p.ticket_of[tid].duration_min
-                stops.append(Stop("visit", at, at + timedelta(minutes=minutes), ticket=tid))
+                lead = x in p.links and p.links[x].crew > 1  # a crew visit's lead node
+                end = at + timedelta(minutes=minutes)
+                stops.append(Stop("visit", at, end, ticket=tid, lead=lead))
             else:
                 depot, _ = p.nodes.restocks[x - nt]
                 if s.depot_of[v] >= 0 and p.arrays.restock_node[v, s.depot_of[v]] == x:
@@ -54,7 +56,7 @@ def plan_routes(p: ProblemData, s: RouteState) -> tuple[list[Route], list[str]]:
         depart, back = hz.time(veh.earliest_depart), hz.time(veh.latest_return)
         routes.append(Route(veh.engineer.id, veh.shift, stops, depart, back))
     planned = {st.ticket for r in routes for st in r.visits}
-    return routes, [tid for tid in p.nodes.tickets if tid not in planned]
+    return routes, [tid for tid in dict.fromkeys(p.nodes.tickets) if tid not in planned]
 
 
 def start_routes(p: ProblemData, s: RouteState) -> list[list[int]]:
