@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from ..format.plan import Plan, minutes_between
-from ..format.scenario import Scenario
+from ..format.scenario import TOLERANCE_MIN, Scenario
 
 COLUMNS = [
     "ticket",
@@ -108,7 +108,7 @@ class PlanDiff:
             ],
             "moved": int(counts.get("moved", 0)),
             "released": int(counts.get("released", 0)),
-            "eta_shifted": int((shifts > self.eta_tolerance_min + 0.01).sum()),
+            "eta_shifted": int((shifts > self.eta_tolerance_min + TOLERANCE_MIN).sum()),
             "eta_shift_max_min": round(float(shifts.max()), 1) if len(shifts) else 0.0,
             "newly_unassigned": int(counts.get("unassigned", 0)),
             "newly_planned": int(counts.get("planned", 0)),
@@ -196,9 +196,8 @@ class PlanDiff:
         out = []
         for change in ORDER[:-1]:
             for r in self.frame[self.frame["change"] == change].itertuples():
-                if change == "eta" and (
-                    r.status in UNDER_WAY or abs(r.eta_shift_min) <= self.eta_tolerance_min + 0.01
-                ):
+                within = abs(r.eta_shift_min) <= self.eta_tolerance_min + TOLERANCE_MIN
+                if change == "eta" and (r.status in UNDER_WAY or within):
                     continue
                 after = (
                     "gone (cancelled)"

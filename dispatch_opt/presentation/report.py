@@ -20,7 +20,7 @@ from pathlib import Path
 from ..evaluation.checker import check
 from ..evaluation.lateness import CAUSES
 from ..format.plan import Plan
-from ..format.scenario import Location, Scenario, ScenarioError
+from ..format.scenario import TOLERANCE_MIN, Location, Scenario, ScenarioError
 from .viz import (
     LATE,
     UNASSIGNED,
@@ -174,7 +174,7 @@ def svg_map(scenario: Scenario, plan: Plan, width: int = 760, height: int = 560)
         x, y = xy(t.location)
         if t.id in visits:
             i, r, s, n = visits[t.id]
-            late = late_min(scenario, t, s.start) > 0.01
+            late = late_min(scenario, t, s.start) > TOLERANCE_MIN
             cls, edge, label = (
                 ("visit late", LATE, str(n)) if late else ("visit", route_colour(i), str(n))
             )

@@ -20,7 +20,7 @@ import pandas as pd
 from ..desk.compare import compare
 from ..evaluation.kpis import build_kpis
 from ..format.plan import Plan, Route, Stop
-from ..format.scenario import Location, Scenario, Ticket
+from ..format.scenario import TOLERANCE_MIN, Location, Scenario, Ticket
 
 # Colour-blind-friendly-ish, distinct on white; routes cycle through them.
 ROUTE_COLOURS = [
@@ -146,7 +146,7 @@ def describe_stop(sc: Scenario, r: Route, s: Stop) -> list[str]:
         f"{arrival}start {s.start:%H:%M}, end {s.end:%H:%M}",
         f"window(s): {windows}",
         f"SLA deadline: {_hm(sc.deadline(t))}",
-        f"LATE by {late:.0f} min" if late > 0.01 else "on time",
+        f"LATE by {late:.0f} min" if late > TOLERANCE_MIN else "on time",
         "parts: " + (", ".join(f"{p} x{q}" for p, q in t.parts.items()) or "none"),
     ]
 
@@ -200,7 +200,7 @@ def route_map(scenario: Scenario, plan: Plan, *, tiles: str | None = "OpenStreet
         points.append(at)
         if t.id in visits:
             i, r, s = visits[t.id]
-            late = late_min(scenario, t, s.start) > 0.01
+            late = late_min(scenario, t, s.start) > TOLERANCE_MIN
             lines, edge, layer, dash = (
                 describe_stop(scenario, r, s),
                 LATE if late else route_colour(i),
@@ -389,8 +389,8 @@ def _visit_marks(
     start."""
     marks["windows"] += [(y + 0.3 + 0.08 * (k % 2), w.start, w.end) for w in t.windows]
     deadline, late = sc.deadline(t), late_min(sc, t, s.start)
-    marks["deadlines"].append((y, deadline, late > 0.01))
-    if late > 0.01:
+    marks["deadlines"].append((y, deadline, late > TOLERANCE_MIN))
+    if late > TOLERANCE_MIN:
         bars.setdefault("late", []).append((y - 0.33, deadline, s.start, LATE))
         ax.text(
             x(s.start),
