@@ -196,8 +196,10 @@ class PlanDiff:
         out = []
         for change in ORDER[:-1]:
             for r in self.frame[self.frame["change"] == change].itertuples():
-                within = abs(r.eta_shift_min) <= self.eta_tolerance_min + TOLERANCE_MIN
-                if change == "eta" and (r.status in UNDER_WAY or within):
+                if change == "eta" and (
+                    r.status in UNDER_WAY
+                    or abs(r.eta_shift_min) <= self.eta_tolerance_min + TOLERANCE_MIN
+                ):
                     continue
                 after = (
                     "gone (cancelled)"
