@@ -3,11 +3,7 @@ keys of each role, and a board with a plan in force put there by an admin."""
 
 from __future__ import annotations
 
-import copy
-import json
-
 import pytest
-from conftest import REFEREE_MODULE
 
 import dispatch_opt as do
 
@@ -46,11 +42,3 @@ def post_board(client, keys: dict, raw: dict, plan: do.Plan) -> str:
     return sid
 
 
-def assert_both_checkers(raw_scenario: dict, plan_dict: dict) -> None:
-    """The package checker and, when ../shared is present, the contract's referee accept it."""
-    sc = do.load_scenario(copy.deepcopy(raw_scenario))
-    result = do.check(sc, do.Plan.from_dict(plan_dict, sc))
-    assert result.ok, result.violations
-    if REFEREE_MODULE is not None:
-        bad, _ = REFEREE_MODULE.check(json.loads(json.dumps(raw_scenario)), plan_dict)
-        assert bad == [], bad

@@ -80,16 +80,22 @@ def _referee():
 REFEREE_MODULE = _referee()
 
 
-def assert_valid(raw: dict, plan: do.Plan) -> None:
-    """The package checker and the referee both accept the plan, and every ticket is accounted
-    for."""
+def assert_both_checkers(raw: dict, plan_dict: dict) -> do.Scenario:
+    """The package checker and, when ../shared is present, the contract's referee accept the plan
+    (JSON, as a program would send it); the scenario, for further checks."""
     sc = do.load_scenario(copy.deepcopy(raw))
-    result = do.check(sc, plan)
+    result = do.check(sc, do.Plan.from_dict(plan_dict, sc))
     assert result.ok, result.violations
-    plan_dict = json.loads(plan.to_json())
     if REFEREE_MODULE is not None:
         bad, _ = REFEREE_MODULE.check(json.loads(json.dumps(raw)), plan_dict)
         assert bad == [], bad
+    return sc
+
+
+def assert_valid(raw: dict, plan: do.Plan) -> None:
+    """The package checker and the referee both accept the plan, and every ticket is accounted
+    for."""
+    sc = assert_both_checkers(raw, json.loads(plan.to_json()))
     visits = Counter(s.ticket for r in plan.routes for s in r.visits)
     assert all(n == sc.ticket(tid).crew for tid, n in visits.items()), visits  # a crew: k visits
     listed = list(visits) + [u.ticket for u in plan.unassigned]

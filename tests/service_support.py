@@ -4,9 +4,7 @@ process, and a small scenario on a planar grid."""
 
 from __future__ import annotations
 
-import copy
 import glob
-import json
 import os
 import shutil
 import signal
@@ -19,9 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REFEREE_MODULE, engineer, scenario, ticket
-
-import dispatch_opt as do
+from conftest import assert_both_checkers, engineer, scenario, ticket
 
 pytest.importorskip("fastapi")
 pytest.importorskip("sqlalchemy")
@@ -58,13 +54,8 @@ def emergency(i: int, at: str = "2026-11-30T09:00") -> dict:
 
 
 def assert_plan_ok(raw_scenario: dict, plan_dict: dict) -> None:
-    """The package checker and the contract's referee (when ../shared is present) accept it."""
-    sc = do.load_scenario(copy.deepcopy(raw_scenario))
-    result = do.check(sc, do.Plan.from_dict(plan_dict, sc))
-    assert result.ok, result.violations
-    if REFEREE_MODULE is not None:
-        bad, _ = REFEREE_MODULE.check(json.loads(json.dumps(raw_scenario)), plan_dict)
-        assert bad == [], bad
+    """Both checkers accept it, and every live ticket is listed once."""
+    sc = assert_both_checkers(raw_scenario, plan_dict)
     listed = [s["ticket"] for r in plan_dict["routes"] for s in r["stops"] if s["type"] == "visit"]
     listed += [u["ticket"] for u in plan_dict["unassigned"]]
     assert sorted(listed) == sorted(t.id for t in sc.live_tickets)

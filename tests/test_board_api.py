@@ -7,8 +7,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from board_support import assert_both_checkers, auth, board_app, post_board
-from conftest import at, engineer, scenario, served_by, ticket
+from board_support import auth, board_app, post_board
+from conftest import assert_both_checkers, at, engineer, scenario, served_by, ticket
 
 import dispatch_opt as do
 

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from board_support import assert_both_checkers, auth, board_app, post_board
-from conftest import ROOT
+from board_support import auth, board_app, post_board
+from conftest import ROOT, assert_both_checkers
 
 import dispatch_opt as do
 
