@@ -118,7 +118,8 @@ def _room(a, node: int, start: int) -> int:
     if node < a.nt:
         if start > a.deadline[node]:
             return 0
-        room = int(a.deadline[node]) - start if room is None else min(room, a.deadline[node] - start)
+        due = int(a.deadline[node]) - start
+        room = due if room is None else min(room, due)
     return math.inf if room is None else room
 
 
