@@ -20,12 +20,14 @@ from dispatch_opt.engine.ortools_model import OrToolsModel
 from dispatch_opt.engine.problem import ProblemData
 from dispatch_opt.engine.search.kernel import route_cost
 
-SHORT = 2.0  # seconds: a short time limit, OR-Tools' polish included
+SHORT = 2.0  # seconds: a short time limit
+POLISHED = 0.5  # ruin_share: OR-Tools polishes for the second half (at 0.9 it would get 0.2 s,
+# too little to start on so short a limit)
 
 
 def morning_and_afternoon(**costs) -> dict:
     """Two visits near E1, one at 08:00-09:00 and one at 15:00-16:00; E2 lives 20 minutes away.
-    E1 doing both drives least (10 minutes) but is on duty all day (about 7 h 40); E1 and E2 one
+    E1 doing both drives least (10 minutes) but is on duty all day (6 h 40 at least); E1 and E2 one
     each drive 51 minutes and are on duty under two hours between them."""
     windows = lambda a, b: [{"start": at(a), "end": at(b)}]  # noqa: E731
     raw = scenario(
@@ -42,7 +44,7 @@ def morning_and_afternoon(**costs) -> dict:
 
 def solve_timed(raw: dict, **params) -> do.Plan:
     sc = do.load_scenario(copy.deepcopy(raw))
-    plan = do.solve(sc, do.SolveParams(time_limit_s=SHORT, **params))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=SHORT, ruin_share=POLISHED, **params))
     assert_valid(raw, plan)
     return plan
 
@@ -50,7 +52,7 @@ def solve_timed(raw: dict, **params) -> do.Plan:
 def test_travel_alone_keeps_one_engineer_out_all_day():
     plan = solve_timed(morning_and_afternoon())
     assert served_by(plan) == {"A": "E1", "B": "E1"}
-    assert plan.kpis["on_duty_min"] > 400
+    assert plan.kpis["on_duty_min"] >= 390  # A pushed to 09:00, B done at 15:30: 6 h 40
 
 
 def test_paid_time_sends_a_second_engineer_for_the_afternoon_under_a_time_limit():
@@ -126,7 +128,7 @@ def test_the_plan_returned_is_never_worse_than_the_search_cores(monkeypatch):
     sc = do.load_scenario(copy.deepcopy(raw))
     core = do.solve(sc, do.SolveParams(time_limit_s=SHORT, ruin_share=1.0))  # no polish
     monkeypatch.setattr(solve_module, "OrToolsModel", LongWayRound)
-    plan = do.solve(sc, do.SolveParams(time_limit_s=SHORT))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=SHORT, ruin_share=POLISHED))
     assert_valid(raw, plan)
     assert any("search core's plan kept" in n for n in plan.notes), plan.notes
     p = ProblemData(sc, compute_eligibility(sc), do.SolveParams())
@@ -145,7 +147,7 @@ def test_an_ortools_plan_better_under_the_objective_is_kept(monkeypatch):
     monkeypatch.setattr(solve_module, "weigh", spy)
     raw = spread_city()
     sc = do.load_scenario(copy.deepcopy(raw))
-    plan = do.solve(sc, do.SolveParams(time_limit_s=SHORT))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=SHORT, ruin_share=POLISHED))
     assert_valid(raw, plan)
     assert len(seen) == 2
     ours, theirs = seen
