@@ -4,7 +4,7 @@ Tickets left out per tier (fewer first, highest tier first), then the kernel's c
 route: SLA lateness, the scenario's costs (travel, on-duty time), preferred engineers, workload
 balance and, in a re-plan, changes. The search core optimises exactly this; OR-Tools' polish
 optimises its own model of it, so its plan is weighed here before it may replace the search
-core's (README "One objective").
+core's (docs/solving.md, "OR-Tools' polish").
 """
 
 from __future__ import annotations

@@ -203,7 +203,7 @@ def _solve(
 def _ortools_skipped(problem: ProblemData) -> str:
     """Why OR-Tools may not polish this solve ('' if it may): its model cannot weigh or keep
     everything the engine's objective and rules hold here, and its plan would replace the search
-    core's (README "One objective")."""
+    core's (docs/solving.md, "OR-Tools' polish")."""
     if problem.links:
         return "crew visits and follow-ups are not in its model"
     if problem.params.balance > 0:
