@@ -81,8 +81,8 @@ def main() -> None:
     same = all(by["both"][k] == by["travel only"][k] for k in keys)
     fell = by["both"]["on_duty_min"] < by["travel only"]["on_duty_min"]
     verdict = (
-        f"done-when on {args.scenarios[0]}: on-duty {by['travel only']['on_duty_min']:,.0f} -> "
-        f"{by['both']['on_duty_min']:,.0f} min ({'fell' if fell else 'DID NOT FALL'}); served and "
+        f"done-when on {args.scenarios[0]}: on-duty {by['travel only']['on_duty_min']:,.1f} -> "
+        f"{by['both']['on_duty_min']:,.1f} min ({'fell' if fell else 'DID NOT FALL'}); served and "
         f"on time per tier {'unchanged' if same else 'CHANGED'}"
     )
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

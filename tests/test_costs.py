@@ -59,18 +59,19 @@ def test_paid_time_sends_a_second_engineer_for_the_afternoon_under_a_time_limit(
     for travel in (0, 1):
         costs = {"travel_per_min": travel, "on_duty_per_min": 1}
         plan = solve_timed(morning_and_afternoon(**costs))
-        assert served_by(plan) == {"A": "E1", "B": "E2"}, costs
+        assert sorted(served_by(plan).values()) == ["E1", "E2"], costs  # one visit each
         assert plan.kpis["on_duty_min"] < 150
-        # the route departs as late as its first visit allows: E2 leaves for B at 14:39 or later
-        e2 = next(r for r in plan.routes if r.engineer == "E2")
-        assert e2.depart.strftime("%H:%M") >= "14:39"
+        # each route departs as late as its visit allows (pushed to its window's end), so
+        # neither engineer is paid for a wait: out 40 minutes (E1) or 71 (E2)
+        for r in plan.routes:
+            assert (r.return_ - r.depart).total_seconds() <= 72 * 60, r
 
 
 def test_paid_time_acts_on_rounds_too():
     raw = morning_and_afternoon(travel_per_min=0, on_duty_per_min=1)
     plan = do.solve(do.load_scenario(copy.deepcopy(raw)), by_rounds(ROUNDS))
     assert_valid(raw, plan)
-    assert served_by(plan) == {"A": "E1", "B": "E2"}
+    assert sorted(served_by(plan).values()) == ["E1", "E2"]
 
 
 def test_paid_time_never_costs_a_visit_its_sla():

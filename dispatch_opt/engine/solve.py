@@ -28,7 +28,7 @@ from .problem import ProblemData
 from .reasons import left_out
 from .search import linked
 from .search.construct import first_state, frozen_state
-from .search.improve import StopRule, improve
+from .search.improve import StopRule, improve_in_stages
 from .search.kernel import INF
 from .search.timeline import plan_routes, start_routes
 from .timing import finalize_routes
@@ -142,7 +142,9 @@ def _solve(
     search = None
     if limit > 0 and not ortools_alone:
         stop = StopRule(until=t0 + limit * share, rounds=params.iterations)
-        search = improve(problem, state, stop, params.seed, _reporter(problem, t0, on_progress))
+        search = improve_in_stages(
+            problem, state, stop, params.seed, _reporter(problem, t0, on_progress)
+        )
         linked.place_pending(problem, state)  # crew visits and follow-ups still out: once more
     # OR-Tools polishes for its share of the limit (all of it when it searches alone)
     polish = (
