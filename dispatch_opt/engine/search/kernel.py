@@ -211,7 +211,9 @@ def route_cost(a, v, seq, n, starts, breaks):
             return INF
         if starts.size:
             starts[i] = s
-        if i == 0:
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif i == 0:
             head, lid = opening(a, v, taken, x, s)
             room = stop_room(a, x, s)
         else:
@@ -241,7 +243,9 @@ def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last, st_duty):
             for j in range(i + 1, n + 1):
                 st_t[j], st_cost[j], st_taken[j], st_last[j] = t, INF, taken, last_start
             return INF
-        if i == 0:
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif i == 0:
             head, lid = opening(a, v, taken, x, s)
             room = stop_room(a, x, s)
         else:
@@ -252,7 +256,7 @@ def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last, st_duty):
     _duty(st_duty, n, ahead, waits, room, head, lid, bound)
     push = 0  # the last item stays; each before it: min(its bound, waiting + the next's push)
     st_duty[n, 6] = 0
-    for k in range(n - 2, -1, -1):
+    for k in range(n - 2 if a.w_duty > 0.0 else -1, -1, -1):
         push = min(st_duty[k + 2, 5], st_duty[k + 2, 1] - st_duty[k + 1, 1] + push)
         st_duty[k + 1, 6] = push
     return finish(a, v, loc, t, cost, taken, last_start, none, ahead, waits, head, lid)
@@ -291,7 +295,9 @@ def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last
         ok, s, taken = step(a, v, loc, t, taken, x, none)
         if not ok:
             return INF
-        if first:
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif first:
             head, lid = opening(a, v, taken, x, s)
             room, first = stop_room(a, x, s), False
         else:
@@ -311,7 +317,9 @@ def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last
         ok, s, taken = step(a, v, loc, t, taken, x, none)
         if not ok:
             return INF
-        if first:
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif first:
             head, lid = opening(a, v, taken, x, s)
             room, first = stop_room(a, x, s), False
         else:
