@@ -48,7 +48,7 @@ def run(raw: dict, costs: tuple[float, float], limit: float, seed: int) -> dict:
     }
     for t, v in k["tiers"].items():
         row[t + "_tickets"], row[t + "_served"] = v["tickets"], v["served"]
-        row[t + "_on_time"], row[t + "_late_min"] = v["on_time"], round(v["late_min"])
+        row[t + "_on_time"], row[t + "_late_min"] = v["on_time"], round(v["late_total_min"])
     return row
 
 
