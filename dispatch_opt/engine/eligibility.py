@@ -221,11 +221,22 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     ).reshape(-1, 4)
     depot_tools = {tool for d in sc.depots for tool in d.tools}
     working = {v.engineer.id for v in vehicles}
+    # who is qualified depends on few of a ticket's fields, shared by many tickets: asked once
+    qualified: dict[tuple, list[int] | Unplannable] = {}
     for t in tickets:
         if t.crew > 1 and not t.frozen:
             verdict = _crew_eligible(sc, el, t, depot_tools)
         else:
-            verdict = _eligible(sc, el, t, working, depot_tools)
+            key = (
+                t.frozen,
+                t.engineer,
+                frozenset(t.skills),
+                frozenset(t.tools),
+                frozenset(t.parts.items()),
+            )
+            if key not in qualified:
+                qualified[key] = _qualified(sc, el, t, working, depot_tools)
+            verdict = _in_time(el, t, qualified[key])
         if isinstance(verdict, Unplannable) and t.frozen and verdict.code != "frozen":
             verdict = Unplannable(
                 "frozen",
@@ -321,9 +332,12 @@ def _crew_eligible(
     return leads
 
 
-def _eligible(
+def _qualified(
     sc: Scenario, el: Eligibility, t: Ticket, working: set[str], depot_tools: set[str]
 ) -> list[int] | Unplannable:
+    """The engineer-shifts with the skills, tools and parts for the ticket (and its required
+    engineer, and for frozen work the first open shift), before time is considered. Reads only
+    the ticket's `frozen`, `engineer`, `skills`, `tools` and `parts` (the caller's memo key)."""
     vs = [i for i, v in enumerate(el.vehicles) if (v.first_live or not t.frozen)]
     if t.engineer is not None:
         vs = [i for i in vs if el.vehicles[i].engineer.id == t.engineer]
@@ -360,13 +374,20 @@ def _eligible(
     if why:
         return Unplannable("part", why)
     depot_parts = {p: sum(d.parts.get(p, 0) for d in sc.depots) for p in t.parts}
-    vs = [
+    return [
         i
         for i in vs
         if all(
             el.vehicles[i].engineer.van.get(p, 0) + depot_parts[p] >= q for p, q in t.parts.items()
         )
     ]
+
+
+def _in_time(el: Eligibility, t: Ticket, vs: list[int] | Unplannable) -> list[int] | Unplannable:
+    """Of the qualified engineer-shifts, those that can reach the ticket in its windows and finish
+    within the shift; else why none can."""
+    if isinstance(vs, Unplannable):
+        return vs
     meets, reach = _time_ok(t, el, np.array(vs, dtype=np.int64))
     meets_any, reachable = bool(meets.any()), [i for i, ok in zip(vs, reach) if ok]
     if reachable:

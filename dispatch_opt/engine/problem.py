@@ -127,13 +127,14 @@ class ProblemData:
         needs."""
         if not self.sc.depots:
             return []
-        needy = {
-            v
-            for tid in tickets
-            for v in self.el.allowed[tid]
-            if self.ticket_of[tid].parts
-            or not set(self.ticket_of[tid].tools) <= set(self.vehicles[v].engineer.tools)
-        }
+        van_tools = [frozenset(veh.engineer.tools) for veh in self.vehicles]
+        needy: set[int] = set()
+        for tid in tickets:
+            t = self.ticket_of[tid]
+            if t.parts:
+                needy.update(self.el.allowed[tid])
+            elif t.tools:
+                needy.update(v for v in self.el.allowed[tid] if not van_tools[v] >= set(t.tools))
         return [(d.id, v) for v in sorted(needy) for d in self.sc.depots if d.parts or d.tools]
 
     def _layout(self) -> None:
@@ -397,17 +398,19 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
             preferred[i] = engineers[who]
     parts = p.parts
     need = np.zeros((nt, len(parts)), dtype=np.int64)
+    column = {part: k for k, part in enumerate(parts)}
     for i, tid in enumerate(nodes.tickets):
-        for k, part in enumerate(parts):
-            need[i, k] = p.ticket_of[tid].parts.get(part, 0)
+        for part, q in p.ticket_of[tid].parts.items():
+            need[i, column[part]] = q
     van = np.array([[e.van.get(q, 0) for q in parts] for e in p.sc.engineers], dtype=np.int64)
     allowed = np.zeros((nt, nv), dtype=bool)
     eligible = np.zeros((nt, nv), dtype=bool)
+    van_tools_of = [frozenset(veh.engineer.tools) for veh in p.vehicles]
     for i, tid in enumerate(nodes.tickets):
         tools = set(p.ticket_of[tid].tools)
-        for v in p.el.allowed[tid]:
-            allowed[i, v] = tools <= set(p.vehicles[v].engineer.tools)
-            eligible[i, v] = True
+        vs = p.el.allowed[tid]
+        eligible[i, vs] = True
+        allowed[i, vs] = [tools <= van_tools_of[v] for v in vs] if tools else True
     names = p.tools
     need_tools = np.array(
         [[x in p.ticket_of[tid].tools for x in names] for tid in nodes.tickets], dtype=bool

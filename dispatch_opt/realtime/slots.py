@@ -91,7 +91,6 @@ def offer_slots(
     if rank not in ("earliest", "cost"):
         raise ValueError(f"rank: got {rank!r}; fix: use 'earliest' or 'cost'")
     params = params or SolveParams()
-    raw = scenario.to_dict()
     if not isinstance(ticket, dict) and not hasattr(ticket, "model_dump"):
         raise ScenarioError(
             [
@@ -120,15 +119,14 @@ def offer_slots(
             f"ahead",
         )
     t["windows"] = [{"start": a.isoformat(), "end": b.isoformat()} for a, b in candidates]
-    if any(x.get("id") == t.get("id") for x in raw["tickets"]):
+    if any(x.id == t.get("id") for x in scenario.tickets):
         raise ScenarioError(
             [
                 f"ticket.id: {t.get('id')!r} is already in the scenario; fix: give the caller's "
                 f"ticket a new id"
             ]
         )
-    raw["tickets"].append(t)
-    sc = parse_scenario(raw)
+    sc = _with_caller(scenario, t)
     el = compute_eligibility(sc)
     if t["id"] in el.unplannable:
         return SlotOffer([], el.unplannable[t["id"]].reason)
@@ -187,6 +185,24 @@ def offer_slots(
                 f"no slot in the next {horizon_days} day(s): {why}" if why else offer.reason
             )
     return offer
+
+
+def _with_caller(scenario: Scenario, t: dict) -> Scenario:
+    """The scenario with the caller's ticket added. Only that ticket is parsed (checked against
+    the engineers, depots, catalogue and the ticket it follows, if any); the rest was validated
+    when the scenario was made and is not parsed again, which is most of an offer's time on a
+    large board."""
+    raw = scenario.model_dump(mode="json", exclude_unset=True, exclude={"tickets"})
+    after = t.get("after")
+    follows = after.get("ticket") if isinstance(after, dict) else None
+    raw["tickets"] = [
+        x.model_dump(mode="json", exclude_unset=True)
+        | {"duration_min": scenario.given_duration_min(x)}
+        for x in scenario.tickets
+        if x.id == follows
+    ] + [t]
+    caller = parse_scenario(raw).ticket(t["id"])
+    return scenario.replace(tickets=[*scenario.tickets, caller])
 
 
 def _slot_grid(

@@ -53,15 +53,22 @@ def as_events(body: object) -> list:
     return [body] if isinstance(body, dict) else body
 
 
-def diff_json(old: do.Plan | None, new: do.Plan, tolerance: float) -> dict | None:
-    """What changed, per ticket (moved, eta, unassigned, planned, removed) and in sum."""
+def diff_json(
+    old: do.Plan | None,
+    new: do.Plan,
+    tolerance: float,
+    d: do.PlanDiff | None = None,
+    summary: dict | None = None,
+) -> dict | None:
+    """What changed, per ticket (moved, eta, unassigned, planned, removed) and in sum (`d` and
+    `summary`: the diff and its summary already made)."""
     if old is None:
         return None
-    d = do.diff(old, new, tolerance)
+    d = d or do.diff(old, new, tolerance)
     rows = []
     for r in d.frame.to_dict("records"):
         rows.append({k: _plain(v) for k, v in r.items()})
-    return {"summary": d.summary(), "changes": rows}
+    return {"summary": summary or d.summary(), "changes": rows}
 
 
 def _plain(v):
@@ -133,11 +140,15 @@ class Boards:
         """Store the next version (and its events, the idempotent answer, the finished solve) in
         one transaction, then make it the board's; the answer's JSON."""
         version = board.version + 1
+        d = summary = None
+        if board.plan is not None:  # made once: for the answer and the plan's KPIs alike
+            d = do.diff(board.plan, plan, self.tolerance, replan=True)
+            summary = plan.kpis.setdefault("changes", d.summary())
         plan_json = plan.to_json(indent=None)
         answer = '{"version": %d, "plan": %s, "diff": %s%s}' % (
             version,
             plan_json,
-            json.dumps(diff_json(board.plan, plan, self.tolerance)),
+            json.dumps(diff_json(board.plan, plan, self.tolerance, d, summary)),
             "".join(f", {json.dumps(k)}: {json.dumps(v)}" for k, v in (extra or {}).items()),
         )
         try:
