@@ -109,6 +109,13 @@ class Eligibility:
 def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
     now = sc.now
     out = []
+    out_now = [e for e in sc.engineers if now is not None and e.position is not None]
+    drives = (  # from where each engineer out now is to home, in one call
+        np.diag(travel_between(sc, [e.position for e in out_now], [e.home for e in out_now])[0])
+        if out_now
+        else []
+    )
+    drive_home = {e.id: float(d) for e, d in zip(out_now, drives)}
     for ei, e in enumerate(sc.engineers):
         first = True
         for si, sh in sorted(enumerate(e.shifts), key=lambda p: p[1].start):
@@ -120,7 +127,7 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
             start = e.position if under_way else e.start
             latest_s = horizon.seconds(latest)
             if under_way:  # rule 7 (made precise): not asked to be home before now + the drive
-                drive = float(travel_between(sc, [e.position], [e.home])[0][0, 0])
+                drive = drive_home[e.id]
                 home = now + timedelta(minutes=drive)
                 if home > latest:
                     latest = home

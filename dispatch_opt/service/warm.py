@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 import dispatch_opt as do
+from dispatch_opt.engine.solve import solve_in_process
 from dispatch_opt.evaluation.kpis import build_kpis
 from dispatch_opt.scale.territories import plane_km, restrict, used_stock
 
@@ -47,12 +48,18 @@ def insert_new_ticket(
     mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
     mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
     cut = _cut(state, plan, engineers, mine)
-    try:
-        small = do.apply_events(cut, [event])
+    follows = (raw.get("after") or {}).get("ticket") if isinstance(raw.get("after"), dict) else None
+    try:  # the event applied to the cut's engineers alone: only the new ticket is parsed
+        alone = do.apply_events(
+            cut.replace(tickets=[t for t in cut.tickets if t.id == follows]), [event]
+        )
     except do.ScenarioError:
         return None
-    ticket = small.ticket(tid)
-    local = do.solve(small, FAST, previous=restrict(plan, set(engineers), mine))
+    ticket = alone.ticket(tid)
+    small = cut.replace(tickets=[*cut.tickets, ticket])
+    local = solve_in_process(
+        small, FAST, previous=restrict(plan, set(engineers), mine), count_changes=False
+    )
     if any(u.ticket == tid for u in local.unassigned):
         return None  # not near: the whole board may still find it a place
     after = state.replace(tickets=[*state.tickets, ticket])
