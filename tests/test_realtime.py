@@ -498,6 +498,20 @@ def test_no_slot_says_why():
     assert booked.slots == [] and booked.reason.startswith("fully booked until")
 
 
+def test_a_callers_ticket_in_error_is_named_as_the_ticket_with_the_fix():
+    sc = do.load_scenario(scenario([engineer("E1")], [ticket("T1", 1, 0)]))
+    plan = do.solve(sc, SHORT)
+    with pytest.raises(do.ScenarioError) as err:
+        do.offer_slots(sc, plan, ticket("C1", 1, 0, priority="urgnt"))
+    (problem,) = err.value.problems
+    assert problem.startswith("ticket.priority: got 'urgnt'") and "did you mean 'urgent'" in problem
+    with pytest.raises(do.ScenarioError) as err:
+        do.offer_slots(sc, plan, ticket("C2", 1, 0, after={"ticket": "T9"}))
+    assert err.value.problems[0].startswith("ticket.after.ticket: got 'T9'")
+    follow = do.offer_slots(sc, plan, ticket("C3", 1, 0, after={"ticket": "T1"}), horizon_days=1)
+    assert follow.slots  # a follow-up of a ticket in the scenario is checked against it
+
+
 # ---------------------------------------------------------------- a simulated day
 
 

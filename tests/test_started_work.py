@@ -50,6 +50,14 @@ def test_the_document_is_given_back_as_written():
     assert out["tickets"][0]["started_at"] == "2026-11-30T09:30:00"
 
 
+def test_a_scenario_made_again_from_its_parsed_tickets_keeps_the_work_left():
+    sc = do.load_scenario(_started(started_at=at("09:30")))
+    again = sc.replace(tickets=sc.tickets[1:] + sc.tickets[:1])  # nothing parsed again
+    assert again.ticket("T1").duration_min == pytest.approx(30)  # not 30 minutes less again
+    assert sc.ticket("T1").duration_min == pytest.approx(30)  # the source is left as it was
+    assert again.to_dict()["tickets"][1]["duration_min"] == 60
+
+
 def test_started_at_must_not_be_after_now():
     with pytest.raises(do.ScenarioError) as info:
         do.load_scenario(_started(started_at=at("10:30")))

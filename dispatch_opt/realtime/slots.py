@@ -3,6 +3,7 @@ without making planned work of a higher tier late."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -201,7 +202,12 @@ def _with_caller(scenario: Scenario, t: dict) -> Scenario:
         for x in scenario.tickets
         if x.id == follows
     ] + [t]
-    caller = parse_scenario(raw).ticket(t["id"])
+    try:
+        caller = parse_scenario(raw).ticket(t["id"])
+    except ScenarioError as exc:  # named as the caller's ticket, not by a place in a list
+        raise ScenarioError(
+            [re.sub(r"^tickets\[\d+\](?: \(id [^)]*\))?", "ticket", p) for p in exc.problems]
+        ) from None
     return scenario.replace(tickets=[*scenario.tickets, caller])
 
 

@@ -23,6 +23,7 @@ from dispatch_opt.evaluation.kpis import build_kpis
 from dispatch_opt.scale.territories import plane_km, restrict, used_stock
 
 NEAR = 12  # engineers re-planned around a new ticket
+WIDER = 2  # a slot offer asks twice as many engineers when the nearest have no slot
 FAST = do.SolveParams(time_limit_s=0)
 
 
@@ -137,7 +138,7 @@ def offer_near(
     state: do.Scenario, plan: do.Plan, ticket: dict, options: dict, near: int = NEAR
 ) -> do.SlotOffer | None:
     """Slots the nearest qualified engineers can offer (their routes cut out as a small
-    scenario): the `near` nearest, then four times as many when those have none; an engineer
+    scenario): the `near` nearest, then `WIDER` times as many when those have none; an engineer
     from further away is no appointment to promise. None when the locations have no coordinates
     (or the ticket's id is taken): the caller then asks the whole board."""
     if not isinstance(ticket, dict) or state.now is None:
@@ -145,7 +146,7 @@ def offer_near(
     if ticket.get("id") in {t.id for t in state.tickets}:
         return None  # the whole board's offer names the clash
     offer = None
-    for k in (near, 4 * near):
+    for k in (near, WIDER * near):
         engineers = nearest_engineers(state, ticket, k)
         if engineers is None:
             return None
