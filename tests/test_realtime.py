@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 
 import pytest
 from conftest import (
@@ -443,6 +444,20 @@ def test_every_offered_slot_can_be_booked_into_a_valid_plan(morning):
         assert served_by(new_plan)["C1"] == slot.engineer
         assert slot.start <= visit(new_plan, "C1").start <= slot.end
         assert new_plan.kpis["changes"]["moved"] == 0
+
+
+def test_planned_visits_kept_where_they_are_change_no_offer(morning, monkeypatch):
+    """An offer asks who may serve a planned visit only of its own engineer-shift (slots.py):
+    the same slots as asking everyone again."""
+    raw, plan = morning
+    sc = do.load_scenario(raw)
+    callers = [ticket(f"C{i}", 4 * i, i % 3, duration=30 + 15 * i) for i in range(6)]
+    fast = [do.offer_slots(sc, plan, c, horizon_days=1, max_slots=50).to_dict() for c in callers]
+    slots = sys.modules[do.offer_slots.__module__]
+    asking_all = slots.compute_eligibility
+    monkeypatch.setattr(slots, "compute_eligibility", lambda sc, kept=None: asking_all(sc))
+    again = [do.offer_slots(sc, plan, c, horizon_days=1, max_slots=50).to_dict() for c in callers]
+    assert fast == again and any(o["slots"] for o in fast)
 
 
 def test_slots_ranked_by_cost_come_cheapest_first(morning):

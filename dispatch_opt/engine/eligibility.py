@@ -195,8 +195,14 @@ def _time_ok(t: Ticket, el: Eligibility, vs: np.ndarray) -> tuple[np.ndarray, np
     return meets, reach
 
 
-def compute_eligibility(sc: Scenario) -> Eligibility:
-    """Eligible engineer-shifts per live ticket, and a reason for each ticket with none."""
+def compute_eligibility(
+    sc: Scenario, kept: dict[str, tuple[str, int]] | None = None
+) -> Eligibility:
+    """Eligible engineer-shifts per live ticket, and a reason for each ticket with none.
+
+    `kept`: tickets that stay on the (engineer, shift) the plan in force gives them (a slot offer
+    moves no planned visit): that engineer-shift alone, if it is still open, without asking
+    again who else could serve them."""
     horizon = Horizon(datetime.combine(sc.planning_start.date(), datetime.min.time()))
     vehicles = _vehicles(sc, horizon)
     tickets = sc.live_tickets
@@ -230,7 +236,12 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     working = {v.engineer.id for v in vehicles}
     # who is qualified depends on few of a ticket's fields, shared by many tickets: asked once
     qualified: dict[tuple, list[int] | Unplannable] = {}
+    kept = kept or {}
+    vehicle_of = {(v.engineer.id, v.shift): i for i, v in enumerate(vehicles)}
     for t in tickets:
+        if kept.get(t.id) in vehicle_of and t.crew == 1 and t.after is None:
+            el.allowed[t.id] = [vehicle_of[kept[t.id]]]
+            continue
         if t.crew > 1 and not t.frozen:
             verdict = _crew_eligible(sc, el, t, depot_tools)
         else:

@@ -128,7 +128,10 @@ def offer_slots(
             ]
         )
     sc = _with_caller(scenario, t)
-    el = compute_eligibility(sc)
+    # planned visits stay where they are: their engineer-shift is not asked again
+    kept = {s.ticket: (r.engineer, r.shift) for r in plan.routes for s in r.visits}
+    kept.pop(t["id"], None)
+    el = compute_eligibility(sc, kept)
     if t["id"] in el.unplannable:
         return SlotOffer([], el.unplannable[t["id"]].reason)
     ready()
