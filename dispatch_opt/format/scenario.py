@@ -394,7 +394,10 @@ class Scenario(_Model):
             else t
             for t in out.get("tickets", self.tickets)
         ]
-        return Scenario(**out)
+        made = Scenario(**out)
+        if "sla" not in fields:  # deadlines known of the same ticket objects hold (see deadline)
+            made._deadlines.update(self._deadlines)
+        return made
 
     def to_dict(self) -> dict:
         out = self.model_dump(mode="json", exclude_unset=True)
