@@ -352,6 +352,9 @@ class Scenario(_Model):
     def ticket(self, ticket_id: str) -> Ticket:
         return self._tickets_by_id[ticket_id]
 
+    def has_ticket(self, ticket_id: Any) -> bool:
+        return isinstance(ticket_id, str) and ticket_id in self._tickets_by_id
+
     def depot(self, depot_id: str) -> Depot:
         return self._depots_by_id[depot_id]
 

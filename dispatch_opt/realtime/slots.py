@@ -20,7 +20,7 @@ from ..engine.search.routes import best_insertion, place, take, tidy
 from ..engine.search.timeline import schedule
 from ..format.plan import Plan
 from ..format.scenario import Scenario, ScenarioError, Ticket
-from ..format.validation import parse_scenario, unknown_fields
+from ..format.validation import parse_scenario, too_deep, unknown_fields
 
 SLOT_MINUTES = 120  # defaults of an offer: two-hour windows, three days ahead, five at most
 HORIZON_DAYS = 3
@@ -104,7 +104,8 @@ def offer_slots(
         if hasattr(ticket, "model_dump")
         else ticket
     )
-    unknown = unknown_fields(t, Ticket, "ticket")
+    deep = too_deep(t, "ticket")
+    unknown = [deep] if deep else unknown_fields(t, Ticket, "ticket")
     if unknown:  # a misspelt `skils` would offer slots the visit cannot keep
         raise ScenarioError(unknown)
     t0 = scenario.planning_start
@@ -120,7 +121,7 @@ def offer_slots(
             f"ahead",
         )
     t["windows"] = [{"start": a.isoformat(), "end": b.isoformat()} for a, b in candidates]
-    if any(x.id == t.get("id") for x in scenario.tickets):
+    if scenario.has_ticket(t.get("id")):
         raise ScenarioError(
             [
                 f"ticket.id: {t.get('id')!r} is already in the scenario; fix: give the caller's "
@@ -206,7 +207,7 @@ def _with_caller(scenario: Scenario, t: dict) -> Scenario:
         if x.id == follows
     ] + [t]
     try:
-        caller = parse_scenario(raw).ticket(t["id"])
+        caller = parse_scenario(raw, fields_checked=True).ticket(t["id"])
     except ScenarioError as exc:  # named as the caller's ticket, not by a place in a list
         raise ScenarioError(
             [re.sub(r"^tickets\[\d+\](?: \(id [^)]*\))?", "ticket", p) for p in exc.problems]

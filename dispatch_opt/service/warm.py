@@ -41,7 +41,7 @@ def insert_new_ticket(
         return None
     raw = parsed.ticket
     tid = raw.get("id")
-    if not isinstance(tid, str) or tid in {t.id for t in state.tickets}:
+    if not isinstance(tid, str) or state.has_ticket(tid):
         return None
     engineers = nearest_engineers(state, raw, near)
     if engineers is None:
@@ -143,7 +143,7 @@ def offer_near(
     (or the ticket's id is taken): the caller then asks the whole board."""
     if not isinstance(ticket, dict) or state.now is None:
         return None
-    if ticket.get("id") in {t.id for t in state.tickets}:
+    if state.has_ticket(ticket.get("id")):
         return None  # the whole board's offer names the clash
     offer = None
     for k in (near, WIDER * near):
