@@ -256,17 +256,30 @@ def compute_eligibility(
                 qualified[key] = _qualified(sc, el, t, working, depot_tools)
             verdict = _in_time(el, t, qualified[key])
         if isinstance(verdict, Unplannable) and t.frozen and verdict.code != "frozen":
-            verdict = Unplannable(
-                "frozen",
-                f"{t.status} with {t.engineer}, but {verdict.reason.split('; fix:')[0]}; "
-                f"fix: extend the shift or release the ticket",
-            )
+            verdict = Unplannable("frozen", _frozen_reason(sc, t, verdict))
         if isinstance(verdict, Unplannable):
             el.unplannable[t.id] = verdict
         else:
             el.allowed[t.id] = verdict
     _frozen_stock(sc, el)
     return el
+
+
+def _frozen_reason(sc: Scenario, t: Ticket, verdict: Unplannable) -> str:
+    """Why work under way cannot stay planned. Most often the board lags the clock: the visit was
+    reported under way while its windows were open, and `now` has moved past them with nobody
+    reporting it done (the visit would have to start again at `now`, outside its windows)."""
+    if t.windows and sc.now is not None and all(w.end < sc.now for w in t.windows):
+        spans = ", ".join(f"{_fmt(w.start)}-{w.end:%H:%M}" for w in t.windows)
+        return (
+            f"{t.status} with {t.engineer}, but its window(s) {spans} closed before now "
+            f"({_fmt(sc.now)}) and it is not reported done; fix: report it done or give "
+            f"started_at (a ticket_status event), or carry the plan out to now first (advance)"
+        )
+    return (
+        f"{t.status} with {t.engineer}, but {verdict.reason.split('; fix:')[0]}; "
+        f"fix: extend the shift or release the ticket"
+    )
 
 
 def _frozen_stock(sc: Scenario, el: Eligibility) -> None:

@@ -214,20 +214,31 @@ class Boards:
         return kept[2]
 
     # ------------------------------------------------------------ writes
-    def post_events(self, sid: str, body: object, key: str | None) -> str:
+    def _write(self, sid: str, key: str | None, request: object, work, needs_plan: bool = True):
+        """One writer of the board at a time: a retried request (same Idempotency-Key) gets its
+        first answer back; else `work(board, idem)` makes and commits the next version."""
         board = self.get(sid)
-        batch = as_events(body)
-        idem = None if key is None else (key, request_hash(batch))
+        idem = None if key is None else (key, request_hash(request))
         with board.lock:
             kept = self._kept_answer(board, idem)
             if kept is not None:
                 return kept
+            if needs_plan and board.plan is None:
+                raise no_plan(sid)
+            return work(board, idem)
+
+    def post_events(self, sid: str, body: object, key: str | None) -> str:
+        batch = as_events(body)
+
+        def work(board: Board, idem) -> str:
             if not isinstance(batch, list) or not batch:
                 raise invalid(
                     ['events: got nothing; fix: post one event, a list, or {"events": [...]}']
                 )
             state, plan = self._apply(board, batch)
             return self._commit(board, "events", state, plan, batch=batch, idem=idem)
+
+        return self._write(sid, key, batch, work, needs_plan=False)
 
     def _apply(self, board: Board, batch: list) -> tuple[do.Scenario, do.Plan]:
         """The scenario after the events and the plan re-planned on the fast path: near the
@@ -245,14 +256,8 @@ class Boards:
     def book(self, sid: str, ticket: dict, slot: dict, options: dict, key: str | None) -> str:
         """Book the slot as a `new_ticket` event with that window, only if it still fits the
         plan in force; else 409 with a fresh offer."""
-        board = self.get(sid)
-        idem = None if key is None else (key, request_hash([ticket, slot, options]))
-        with board.lock:
-            kept = self._kept_answer(board, idem)
-            if kept is not None:
-                return kept
-            if board.plan is None:
-                raise no_plan(sid)
+
+        def work(board: Board, idem) -> str:
             offer = self._offer(board, ticket, {**options, "max_slots": 10**6})
             want = (slot["start"], slot["end"], slot.get("engineer"))
             fits = [
@@ -275,6 +280,8 @@ class Boards:
             if any(u.ticket == ticket.get("id") for u in plan.unassigned):
                 raise self._taken(board, ticket, options)
             return self._commit(board, "booking", state, plan, batch=[event], idem=idem)
+
+        return self._write(sid, key, [ticket, slot, options], work)
 
     def _taken(self, board: Board, ticket: dict, options: dict) -> ApiError:
         fresh = self._offer(board, ticket, options)
@@ -309,20 +316,15 @@ class Boards:
         return self._offer_for(state, plan, ticket, options).to_dict()
 
     def advance(self, sid: str, to: str, key: str | None) -> str:
-        board = self.get(sid)
-        idem = None if key is None else (key, request_hash({"advance": to}))
-        with board.lock:
-            kept = self._kept_answer(board, idem)
-            if kept is not None:
-                return kept
-            if board.plan is None:
-                raise no_plan(sid)
+        def work(board: Board, idem) -> str:
             try:
                 state = do.advance(board.state, board.plan, to)
             except do.ScenarioError as exc:
                 raise invalid(exc.problems, "advance") from None
             plan = self.replan(state, board.plan)
             return self._commit(board, "advance", state, plan, keep_state=True, idem=idem)
+
+        return self._write(sid, key, {"advance": to}, work)
 
     def put_plan(self, sid: str, raw: object) -> str:
         """Put a plan made elsewhere in force: it must be one for this board's scenario as it
