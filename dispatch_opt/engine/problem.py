@@ -99,10 +99,12 @@ class ProblemData:
             if tid in self.linked_ids
             for _ in range(self.ticket_of[tid].crew - 1)
         ]
+        engineer_of = np.array([veh.engineer_index for veh in self.vehicles], dtype=np.int64)
+        engineer_ids = [e.id for e in sc.engineers]
         self.tickets_of_engineer: dict[str, list] = {}
         for tid in tickets:
-            for eid in {self.vehicles[v].engineer.id for v in el.allowed[tid]}:
-                self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
+            for e in np.unique(engineer_of[el.allowed[tid]]) if el.allowed[tid] else ():
+                self.tickets_of_engineer.setdefault(engineer_ids[e], []).append(self.ticket_of[tid])
         self.nodes = Nodes(tickets + copies, self._restock_slots(tickets), len(self.vehicles))
         self._layout()
         self._previous(previous, warm or previous)
@@ -264,10 +266,9 @@ class ProblemData:
         t = self.ticket_of[tid]
         allowed = self.el.allowed[tid] + self.el.crew_members.get(tid, [])
         hz = self.el.horizon
-        lo = max(
-            min(self.vehicles[v].earliest_depart for v in allowed), hz.seconds(t.created, up=True)
-        )
-        hi = max(self.vehicles[v].shift_end for v in allowed)
+        shifts = self.el.shift_seconds[allowed]  # earliest depart, shift start, end, latest return
+        lo = max(int(shifts[:, 0].min()), hz.seconds(t.created, up=True))
+        hi = int(shifts[:, 2].max())
         raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [
             (lo, hi)
         ]
