@@ -49,7 +49,8 @@ def insert_new_ticket(
     mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
     mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
     cut = _cut(state, plan, engineers, mine)
-    follows = (raw.get("after") or {}).get("ticket") if isinstance(raw.get("after"), dict) else None
+    after = raw.get("after")
+    follows = after.get("ticket") if isinstance(after, dict) else None
     try:  # the event applied to the cut's engineers alone: only the new ticket is parsed
         alone = do.apply_events(
             cut.replace(tickets=[t for t in cut.tickets if t.id == follows]), [event]
