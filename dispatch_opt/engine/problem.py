@@ -497,7 +497,10 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         restock_node=restock_node,
         depot_parts=depot_parts,
         e_shifts=e_shifts,
-        neighbours=nearest_tickets(p.travel[:nt, :nt]),
+        # the search's neighbourhoods; no search runs without a time limit (the fast path)
+        neighbours=nearest_tickets(
+            p.travel[:nt, :nt], NEIGHBOURS if p.params.time_limit_s > 0 else 0
+        ),
         no_timeline=np.empty(0, dtype=np.int64),
     )
 

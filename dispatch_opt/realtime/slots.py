@@ -3,6 +3,7 @@ without making planned work of a higher tier late."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -136,7 +137,7 @@ def offer_slots(
     if t["id"] in el.unplannable:
         return SlotOffer([], el.unplannable[t["id"]].reason)
     ready()
-    p = ProblemData(sc, el, params, previous=plan)
+    p = ProblemData(sc, el, dataclasses.replace(params, time_limit_s=0), previous=plan)  # no search
     state = seeded_state(p)
     a, n = p.arrays, p.nodes.tickets.index(t["id"])
     hz = el.horizon
