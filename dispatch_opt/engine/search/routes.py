@@ -39,11 +39,12 @@ class RouteState(NamedTuple):
     where: np.ndarray  # (nt,) engineer-shift of each ticket, -1 unserved
     fixed: np.ndarray  # (V,) frozen visits at the head of each route: never moved
     pinned: np.ndarray  # (nt,) bool: a frozen visit
-    locked: np.ndarray  # (V,) bool: holds a restock kept from the plan in force (stock after it
-    # is not tracked here): takes tickets, is never ruined nor a source of moves
+    locked: np.ndarray  # (V,) bool: holds a restock kept from the plan in force (its pickup is
+    # in `pick` and `restocks`, so the van's level along the shifts counts it; it never gets a
+    # restock of the search's): takes tickets, is never ruined nor a source of moves
     free: np.ndarray  # (E, P) parts left on each engineer's van after its last shift: what it
-    # held, plus what the search's restocks picked up, less what the visits used (a restock kept
-    # from the plan in force is not counted)
+    # held, plus what its restocks picked up (the search's and those kept from the plan in
+    # force), less what the visits used
     seen: np.ndarray  # (V,) scratch: alike classes of empty routes tried in one insertion
     used: np.ndarray  # (V, P) parts the visits of each engineer-shift use up
     pick: np.ndarray  # (V, P) parts picked up at the search's restock stop heading the route
@@ -51,8 +52,9 @@ class RouteState(NamedTuple):
     depot_of: np.ndarray  # (V,) depot of that restock stop (it sits right after the frozen
     # visits, counted in `fixed`, so no operator moves it), -1 for none
     left: np.ndarray  # (D, P) parts each depot still holds
-    restocks: np.ndarray  # (E,) the search's restock stops per engineer; with none, `free` alone
-    # says what the van can still give, since stock then only falls along the shifts
+    restocks: np.ndarray  # (E,) restock stops per engineer (the search's and those kept); with
+    # none, `free` alone says what the van can still give, since stock then only falls along the
+    # shifts
     mid: np.ndarray  # (1,) scratch of insertion_cost
     buf: np.ndarray  # (2, L) scratch of the operators: the new sequences of the routes they touch
     lens: np.ndarray  # (2,) their lengths (-1: the second route unchanged)
@@ -338,6 +340,8 @@ def place(a, s, v, k, x, d):
             s.depot_of[v] = d
             s.restocks[e] += 1
         for p in range(a.need.shape[1]):
+            if a.need[x, p] == 0:
+                continue  # only what x uses (its depot was checked for those: _depot_has)
             short = max(0, a.need[x, p] - room_of(a, s, v, p))
             s.pick[v, p] += short
             s.left[d, p] -= short
