@@ -780,29 +780,58 @@ def random_event(
             ],
         )
     elif kind == "ticket_status" and live:
-        # as the field would report it: by an engineer who can do the job and is on shift
-        t = rng.choice(live)
-        if t.windows and not any(
-            w.start <= at + timedelta(hours=1) and at <= w.end for w in t.windows
-        ):
-            t = rng.choice([x for x in live if not x.windows] or [t])
-        able = [
-            x
-            for x in sc.engineers
-            if set(t.skills) <= set(x.skills)
-            and set(t.tools) <= set(x.tools)
-            and all(x.van.get(p, 0) >= q for p, q in t.parts.items())
-            and (t.engineer is None or t.engineer == x.id)
-            and any(w.start <= at and at + timedelta(hours=3) <= w.end for w in x.shifts)
-        ]
-        if t.frozen or able:
-            who = t.engineer if t.frozen else rng.choice(able).id
-            ev.update(ticket=t.id, status=rng.choice(["en_route", "started", "done"]), engineer=who)
-        else:
-            ev = {"type": "position_update", "at": _iso(at), "engineer": e.id, "position": location}
+        ev = _status_event(rng, sc, at, live) or {
+            "type": "position_update",
+            "at": _iso(at),
+            "engineer": e.id,
+            "position": location,
+        }
     else:
         ev = {"type": "position_update", "at": _iso(at), "engineer": e.id, "position": location}
     return ev
+
+
+def _status_event(rng: random.Random, sc: do.Scenario, at: datetime, live: list) -> dict | None:
+    """Progress as the field would report it: by an engineer who can do the job and is on shift
+    (a crew visit: a whole crew on shift, the lead with the parts and tools, the skills between
+    them); a follow-up only once the visit it follows is done, since until then it cannot be
+    under way (rule 8). None when no such report fits."""
+    t = rng.choice(live)
+    if t.windows and not any(w.start <= at + timedelta(hours=1) and at <= w.end for w in t.windows):
+        t = rng.choice([x for x in live if not x.windows] or [t])
+    status = rng.choice(["en_route", "started", "done"])
+    before = t.after.ticket if t.after is not None else None
+    if status != "done" and before in {x.id for x in live}:
+        return None  # the visit it follows is still to be done: reported done at most
+    ev: dict[str, Any] = {"type": "ticket_status", "at": _iso(at), "ticket": t.id}
+    if t.frozen:
+        return ev | {"status": status, "engineer": t.engineer}
+    on_shift = [
+        x
+        for x in sc.engineers
+        if any(w.start <= at and at + timedelta(hours=3) <= w.end for w in x.shifts)
+    ]
+    leads = [
+        x
+        for x in on_shift
+        if set(t.tools) <= set(x.tools)
+        and all(x.van.get(p, 0) >= q for p, q in t.parts.items())
+        and (t.crew > 1 or set(t.skills) <= set(x.skills))
+        and (t.engineer is None or t.engineer == x.id)
+    ]
+    if not leads:
+        return None
+    lead = rng.choice(leads)
+    ev |= {"status": status, "engineer": lead.id}
+    if t.crew == 1:
+        return ev
+    others = [x for x in on_shift if x.id != lead.id]
+    if len(others) < t.crew - 1:
+        return None
+    crew = [lead] + rng.sample(others, t.crew - 1)
+    if not set(t.skills) <= {k for x in crew for k in x.skills}:
+        return None
+    return ev | {"crew_engineers": [x.id for x in crew]}
 
 
 def run_stream(seed: int, steps: int = 6, links: bool = True) -> dict:

@@ -142,3 +142,27 @@ def test_the_simulated_day_keeps_crew_visits_under_way_valid():
         assert_valid(scn.to_dict(), plan)
     overrun = report.plans[1][2].ticket("T1")  # at 09:00: the crew visit under way runs late
     assert overrun.status == "started" and len(overrun.crew_engineers) == 2
+
+
+def test_a_follow_up_of_work_under_way_that_cannot_be_kept_is_left_out_with_it():
+    """Found by the event streams (fuzz --seed 4242, stream 4242000064): T0 is reported en route
+    but its window has passed, so the re-plan must leave it out (`frozen`); the re-plan put its
+    follow-up back as the plan in force had it, after a visit no longer planned."""
+    raw = scenario(
+        [engineer("E1")],
+        [
+            ticket("T0", 5, 0, windows=[{"start": at("08:00"), "end": at("08:30")}]),
+            ticket("T1", 5, 0, after={"ticket": "T0", "min_lag_min": 30, "max_lag_min": 90}),
+        ],
+        now=at("08:00"),
+    )
+    before = do.solve(do.load_scenario(copy.deepcopy(raw)), do.SolveParams(time_limit_s=0))
+    assert set(crew_of(before, "T1")) == {"E1"}
+    raw["now"] = at("09:00")
+    raw["tickets"][0].update(status="en_route", engineer="E1")
+    sc = do.load_scenario(copy.deepcopy(raw))
+    for params in (dict(time_limit_s=0), ROUNDS):
+        plan = do.solve(sc, do.SolveParams(**params), previous=before)
+        codes = {u.ticket: u.code for u in plan.unassigned}
+        assert codes == {"T0": "frozen", "T1": "follow_up"}
+        assert do.check(sc, plan).violations == ["T0: en_route, so it must stay planned for E1"]

@@ -192,8 +192,9 @@ def take(a, s, v, k):
 @lean
 def room_of(a, s, v, p):
     """How much of part p work on engineer-shift v may still use up: the least the van holds
-    after v or any later shift of its engineer (a restock picks up at a route's head, so stock
-    is lowest at the end of a shift)."""
+    after v or any later shift of its engineer (a restock of the search's picks up at a route's
+    head, so stock is lowest at the end of a shift; see `low` for one kept from the plan in
+    force)."""
     e = a.v_engineer[v]
     if s.restocks[e] == 0:
         return s.free[e, p]
@@ -204,10 +205,18 @@ def room_of(a, s, v, p):
             break
         level += s.pick[w, p] - s.used[w, p]
         if w == v:
-            least, after = level, True
+            least, after = low(s, w, p, level), True
         elif after:
-            least = min(least, level)
+            least = min(least, low(s, w, p, level))
     return least
+
+
+@lean
+def low(s, w, p, level):
+    """The least the van holds of part p during engineer-shift w, `level` being what it holds
+    at the end: a restock kept from the plan in force (locked route) may come after any visit of
+    w, so its pickup is not counted within w (it is for the shifts after)."""
+    return level - s.pick[w, p] if s.locked[w] else level
 
 
 @lean
@@ -222,14 +231,14 @@ def stock_ok(a, s, v, x):
 @lean
 def _tool_on_van(a, s, v, t):
     """Tool t is on the van at engineer-shift v: from the start, or picked up at the head of this
-    or an earlier shift."""
+    or an earlier shift (a restock kept from the plan in force: only for the shifts after it)."""
     e = a.v_engineer[v]
     if a.van_tools[e, t]:
         return True
     if s.restocks[e] > 0:
         for i in range(a.e_shifts.shape[1]):
             w = a.e_shifts[e, i]
-            if w < 0:
+            if w < 0 or w == v and s.locked[v]:
                 break
             if s.tool_pick[w, t]:
                 return True
@@ -269,7 +278,7 @@ def stock_holds(a, s, e, v1, buf1, n1, v2, buf2, n2):
                         level -= a.need[buf[j], p]
             else:
                 level -= s.used[w, p]
-            if level < 0:
+            if low(s, w, p, level) < 0:
                 return False
     return True
 
@@ -395,7 +404,7 @@ def tidy(a, s, e):
                     break
                 level += s.pick[u, p] - s.used[u, p]
                 if j >= i:
-                    spare = min(spare, level)
+                    spare = min(spare, low(s, u, p, level))
             spare = max(0, spare)
             s.pick[w, p] -= spare
             s.left[d, p] += spare
