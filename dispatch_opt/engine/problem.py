@@ -99,10 +99,12 @@ class ProblemData:
             if tid in self.linked_ids or tid in el.crew_members and self.ticket_of[tid].frozen
             for _ in range(self.ticket_of[tid].crew - 1)
         ]
+        engineer_of = np.array([veh.engineer_index for veh in self.vehicles], dtype=np.int64)
+        engineer_ids = [e.id for e in sc.engineers]
         self.tickets_of_engineer: dict[str, list] = {}
         for tid in tickets:
-            for eid in {self.vehicles[v].engineer.id for v in el.allowed[tid]}:
-                self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
+            for e in np.unique(engineer_of[el.allowed[tid]]) if el.allowed[tid] else ():
+                self.tickets_of_engineer.setdefault(engineer_ids[e], []).append(self.ticket_of[tid])
         self.nodes = Nodes(tickets + copies, self._restock_slots(tickets), len(self.vehicles))
         self._layout()
         self._previous(previous, warm or previous)
@@ -129,13 +131,14 @@ class ProblemData:
         needs."""
         if not self.sc.depots:
             return []
-        needy = {
-            v
-            for tid in tickets
-            for v in self.el.allowed[tid]
-            if self.ticket_of[tid].parts
-            or not set(self.ticket_of[tid].tools) <= set(self.vehicles[v].engineer.tools)
-        }
+        van_tools = [frozenset(veh.engineer.tools) for veh in self.vehicles]
+        needy: set[int] = set()
+        for tid in tickets:
+            t = self.ticket_of[tid]
+            if t.parts:
+                needy.update(self.el.allowed[tid])
+            elif t.tools:
+                needy.update(v for v in self.el.allowed[tid] if not van_tools[v] >= set(t.tools))
         return [(d.id, v) for v in sorted(needy) for d in self.sc.depots if d.parts or d.tools]
 
     def _layout(self) -> None:
@@ -319,10 +322,9 @@ class ProblemData:
         t = self.ticket_of[tid]
         allowed = self.el.allowed[tid] + self.el.crew_members.get(tid, [])
         hz = self.el.horizon
-        lo = max(
-            min(self.vehicles[v].earliest_depart for v in allowed), hz.seconds(t.created, up=True)
-        )
-        hi = max(self.vehicles[v].shift_end for v in allowed)
+        shifts = self.el.shift_seconds[allowed]  # earliest depart, shift start, end, latest return
+        lo = max(int(shifts[:, 0].min()), hz.seconds(t.created, up=True))
+        hi = int(shifts[:, 2].max())
         raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [
             (lo, hi)
         ]
@@ -453,17 +455,19 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
             preferred[i] = engineers[who]
     parts = p.parts
     need = np.zeros((nt, len(parts)), dtype=np.int64)
+    column = {part: k for k, part in enumerate(parts)}
     for i, tid in enumerate(nodes.tickets):
-        for k, part in enumerate(parts):
-            need[i, k] = p.ticket_of[tid].parts.get(part, 0)
+        for part, q in p.ticket_of[tid].parts.items():
+            need[i, column[part]] = q
     van = np.array([[e.van.get(q, 0) for q in parts] for e in p.sc.engineers], dtype=np.int64)
     allowed = np.zeros((nt, nv), dtype=bool)
     eligible = np.zeros((nt, nv), dtype=bool)
+    van_tools_of = [frozenset(veh.engineer.tools) for veh in p.vehicles]
     for i, tid in enumerate(nodes.tickets):
         tools = set(p.ticket_of[tid].tools)
-        for v in p.el.allowed[tid]:
-            allowed[i, v] = tools <= set(p.vehicles[v].engineer.tools)
-            eligible[i, v] = True
+        vs = p.el.allowed[tid]
+        eligible[i, vs] = True
+        allowed[i, vs] = [tools <= van_tools_of[v] for v in vs] if tools else True
     names = p.tools
     need_tools = np.array(
         [[x in p.ticket_of[tid].tools for x in names] for tid in nodes.tickets], dtype=bool
@@ -549,7 +553,10 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         restock_node=restock_node,
         depot_parts=depot_parts,
         e_shifts=e_shifts,
-        neighbours=nearest_tickets(p.travel[:nt, :nt]),
+        # the search's neighbourhoods; no search runs without a time limit (the fast path)
+        neighbours=nearest_tickets(
+            p.travel[:nt, :nt], NEIGHBOURS if p.params.time_limit_s > 0 else 0
+        ),
         no_timeline=np.empty(0, dtype=np.int64),
     )
 

@@ -553,16 +553,19 @@ def too_deep(raw: Any, what: str = "scenario") -> str | None:
     return None
 
 
-def parse_scenario(raw: Any) -> Scenario:
-    """Validate a contract-v1 dict; raise ScenarioError listing every problem found."""
+def parse_scenario(raw: Any, *, fields_checked: bool = False) -> Scenario:
+    """Validate a contract-v1 dict; raise ScenarioError listing every problem found.
+    `fields_checked`: every field name and the nesting were checked already (the parts of a
+    scenario made before, and a caller's ticket checked on its own: a slot offer)."""
     if not isinstance(raw, dict):
         raise ScenarioError(
             [f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"]
         )
-    deep = too_deep(raw)
+    deep = None if fields_checked else too_deep(raw)
     if deep:
         raise ScenarioError([deep])
-    problems = unknown_fields(raw, Scenario)  # on the user's own fields, before the catalogue
+    # on the user's own fields, before the catalogue
+    problems = [] if fields_checked else unknown_fields(raw, Scenario)
     raw, borrowed = resolve_faults(raw)
     try:
         sc = Scenario.model_validate(raw)
