@@ -109,6 +109,13 @@ def test_field_reports_of_a_crew_visit_name_and_release_the_whole_crew():
     plan = do.solve(sc, do.SolveParams(time_limit_s=0))
     assert_valid(sc.to_dict(), plan)
     assert set(crew_of(plan, "T1")) == {"E1", "E3"}
+    late = {"type": "job_overrun", "at": at("16:00"), "ticket": "T1", "expected_end": at("17:30")}
+    over = do.apply_events(sc.to_dict(), [late])  # finished in overtime, an hour to get home
+    assert {e.id: e.max_overtime_min for e in over.engineers} == {"E1": 90, "E2": 0, "E3": 90}
+    plan = do.solve(over, do.SolveParams(time_limit_s=0))
+    assert_valid(over.to_dict(), plan)
+    # from home (no position reported): E1, 5 min away, arrives last; both work until 17:35
+    assert {s.end.strftime("%H:%M") for s in crew_of(plan, "T1").values()} == {"17:35"}
     sick = {"type": "engineer_unavailable", "at": at("09:00"), "engineer": "E1"}
     off = do.apply_events(sc.to_dict(), [sick])  # not the lead, but on the crew
     assert off.ticket("T1").status == "open" and off.ticket("T1").crew_engineers is None
