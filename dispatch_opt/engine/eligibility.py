@@ -244,6 +244,8 @@ def compute_eligibility(
             continue
         if t.crew > 1 and not t.frozen:
             verdict = _crew_eligible(sc, el, t, depot_tools)
+        elif t.crew > 1:
+            verdict = _crew_under_way(el, t)
         else:
             key = (
                 t.frozen,
@@ -305,6 +307,29 @@ def _frozen_stock(sc: Scenario, el: Eligibility) -> None:
             continue
         for p, q in t.parts.items():
             van[e.id][p] -= q
+
+
+def _crew_under_way(el: Eligibility, t: Ticket) -> list[int] | Unplannable:
+    """A crew visit under way stays with its whole crew (`crew_engineers`, the lead `engineer`
+    first), each on their first open shift; `crew_members` lists the others' engineer-shifts in
+    that order (the lead's van brings the parts and tools: _frozen_stock)."""
+    names = [t.engineer] + [x for x in t.crew_engineers or [] if x != t.engineer]
+    first = {v.engineer.id: i for i, v in reversed(list(enumerate(el.vehicles))) if v.first_live}
+    missing = [x for x in names if x not in first]
+    if missing or len(names) != t.crew:
+        who = ", ".join(missing) or "the crew"
+        return Unplannable(
+            "frozen",
+            f"{who} ha{'s' if len(missing) == 1 else 've'} no open shift for the crew visit under "
+            f"way; fix: add a shift or release the ticket",
+        )
+    held = set().union(*(el.vehicles[first[x]].engineer.skills for x in names))
+    if not set(t.skills) <= held:
+        return Unplannable(
+            "frozen", f"the crew {names} lacks skill(s) {sorted(set(t.skills) - held)}"
+        )
+    el.crew_members[t.id] = [first[x] for x in names[1:]]
+    return [first[names[0]]]
 
 
 def _crew_eligible(

@@ -93,10 +93,10 @@ class ProblemData:
         random.Random(params.seed).shuffle(tickets)  # the seed changes the search's tie-breaking
         self.ticket_of = {tid: sc.ticket(tid) for tid in tickets}
         self.linked_ids = {tid for tid in tickets if linked(sc, self.ticket_of[tid])}
-        copies = [  # a crew visit's other members: copies of its node (see Link)
-            tid
+        copies = [  # a crew visit's other members: copies of its node (see Link; under way:
+            tid  # frozen on each member, see _frozen_crews)
             for tid in tickets
-            if tid in self.linked_ids
+            if tid in self.linked_ids or tid in el.crew_members and self.ticket_of[tid].frozen
             for _ in range(self.ticket_of[tid].crew - 1)
         ]
         engineer_of = np.array([veh.engineer_index for veh in self.vehicles], dtype=np.int64)
@@ -109,6 +109,7 @@ class ProblemData:
         self._layout()
         self._previous(previous, warm or previous)
         self.travel = self._travel_s()
+        self.frozen_leads = self._frozen_crews()
         self.parts = sorted({q for t in self.ticket_of.values() for q in t.parts})
         self.tools = sorted({x for t in self.ticket_of.values() for x in t.tools})
         self.arrays = kernel_arrays(self)
@@ -117,6 +118,7 @@ class ProblemData:
             np.array(el.allowed[t], dtype=np.int64) for t in self.nodes.tickets
         ]
         self._links()
+        self._frozen_copies()
         by_engineer: dict[int, list[int]] = {}
         for v, e in enumerate(self.arrays.v_engineer):
             by_engineer.setdefault(int(e), []).append(v)
@@ -160,9 +162,14 @@ class ProblemData:
         self.frozen_heads: dict[
             int, list[int]
         ] = {}  # vehicle -> frozen ticket nodes, started before en route
+        self.frozen_member: dict[int, int] = {}  # node -> its vehicle, for frozen work
+        seen: dict[str, int] = {}
         for n, tid in enumerate(nodes.tickets):
             if self.ticket_of[tid].frozen:
-                self.frozen_heads.setdefault(self.el.allowed[tid][0], []).append(n)
+                k = seen[tid] = seen.get(tid, -1) + 1  # copies of a crew visit come after its lead
+                v = self.el.allowed[tid][0] if k == 0 else self.el.crew_members[tid][k - 1]
+                self.frozen_heads.setdefault(v, []).append(n)
+                self.frozen_member[n] = v
         for heads in self.frozen_heads.values():
             heads.sort(key=lambda n: (self.ticket_of[nodes.tickets[n]].status != "started", n))
         self.frozen_nodes = {n for ns in self.frozen_heads.values() for n in ns}
@@ -259,6 +266,55 @@ class ProblemData:
             for c in link.nodes:
                 a.eligible[c], a.allowed[c] = False, False
             self.links[x] = link
+
+    def _frozen_crews(self) -> set[int]:
+        """A crew visit under way keeps its whole crew: one frozen node on each member's route (the
+        lead's, then copies), all held to one start, the latest at which every member can be
+        there after the frozen work before it (breaks aside: a member whose break then gets in
+        the way makes the visit `frozen` unassigned). Returns the lead nodes."""
+        nodes, leads = self.nodes, set()
+        by_ticket: dict[str, list[int]] = {}
+        for n, tid in enumerate(nodes.tickets):
+            if self.ticket_of[tid].frozen and tid in self.el.crew_members:
+                by_ticket.setdefault(tid, []).append(n)
+        order = sorted(by_ticket, key=lambda tid: self.ticket_of[tid].status != "started")
+        for tid in order:
+            crew = by_ticket[tid]
+            ready = [self._ready_at(self.frozen_member[n], n) for n in crew]
+            if self.promised[crew[0]] is not None:
+                ready.append(self.promised[crew[0]])  # work under way starts as promised
+            t = max(ready)
+            start = next((max(a, t) for a, b in self.spans[crew[0]] if t <= b), None)
+            for n in crew:
+                self.spans[n] = [] if start is None else [(start, start)]
+            leads.add(crew[0])
+        return leads
+
+    def _ready_at(self, v: int, x: int) -> int:
+        """When engineer-shift v reaches node x after the frozen work before it in its route."""
+        clock, here = self.vehicles[v].earliest_depart, self.nodes.start(v)
+        for n in self.frozen_heads[v]:
+            arrive = clock + int(self.travel[here, n])
+            if n == x:
+                return arrive
+            lo = next((a for a, b in self.spans[n] if arrive <= b), arrive)
+            clock, here = max(arrive, lo) + int(self.nodes.service_s[n]), n
+        return clock
+
+    def _frozen_copies(self) -> None:
+        """The copies of a crew visit under way: each on its member's route alone, bringing
+        nothing and counting no lateness (the lead does)."""
+        a, nt = self.arrays, len(self.nodes.tickets)
+        for n in range(nt):
+            if n in self.frozen_member and self.nodes.tickets[n] in self.el.crew_members:
+                if n in self.frozen_leads:
+                    continue
+                v = self.frozen_member[n]
+                a.eligible[n], a.allowed[n] = False, False
+                a.eligible[n, v], a.allowed[n, v] = True, True
+                a.need[n], a.tools[n], a.weight[n] = 0, False, 0.0
+                a.preferred[n] = a.promised[n] = a.not_before[n] = a.was_on[n] = NO_TIME
+                self.allowed_vehicles[n] = np.array([v], dtype=np.int64)
 
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts,

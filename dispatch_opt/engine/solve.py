@@ -193,7 +193,7 @@ def _ortools_skipped(problem: ProblemData) -> str:
     """Why OR-Tools may not polish this solve ('' if it may): its model cannot weigh or keep
     everything the engine's objective and rules hold here, and its plan would replace the search
     core's (README "One objective")."""
-    if problem.links:
+    if problem.links or problem.frozen_leads:
         return "crew visits and follow-ups are not in its model"
     if problem.params.balance > 0:
         return "workload balance is not in its objective"

@@ -244,8 +244,9 @@ class Ticket(_Model):
     preferred_engineer: str | None = None  # soft: kept when it costs little
     started_at: LocalTime | None = None  # started work: when it began (see work_left)
     pinned: Pinned | None = None  # a dispatcher's pin (extension, see Pinned)
-
-
+    # extension: a crew visit under way (en_route / started with crew > 1): every engineer of the
+    # crew, `engineer` (the lead) among them; the contract names only one
+    crew_engineers: list[str] | None = None
     crew: Annotated[int, Field(ge=1, le=MAX_CREW)] = 1  # engineers on site together
     after: FollowUp | None = None  # a follow-up of another ticket's visit
 
