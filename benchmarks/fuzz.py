@@ -780,38 +780,67 @@ def random_event(
             ],
         )
     elif kind == "ticket_status" and live:
-        # as the field would report it: by an engineer who can do the job and is on shift
-        t = rng.choice(live)
-        if t.windows and not any(
-            w.start <= at + timedelta(hours=1) and at <= w.end for w in t.windows
-        ):
-            t = rng.choice([x for x in live if not x.windows] or [t])
-        able = [
-            x
-            for x in sc.engineers
-            if set(t.skills) <= set(x.skills)
-            and set(t.tools) <= set(x.tools)
-            and all(x.van.get(p, 0) >= q for p, q in t.parts.items())
-            and (t.engineer is None or t.engineer == x.id)
-            and any(w.start <= at and at + timedelta(hours=3) <= w.end for w in x.shifts)
-        ]
-        if t.frozen or able:
-            who = t.engineer if t.frozen else rng.choice(able).id
-            ev.update(ticket=t.id, status=rng.choice(["en_route", "started", "done"]), engineer=who)
-        else:
-            ev = {"type": "position_update", "at": _iso(at), "engineer": e.id, "position": location}
+        ev = _status_event(rng, sc, at, live) or {
+            "type": "position_update",
+            "at": _iso(at),
+            "engineer": e.id,
+            "position": location,
+        }
     else:
         ev = {"type": "position_update", "at": _iso(at), "engineer": e.id, "position": location}
     return ev
 
 
-def run_stream(seed: int, steps: int = 6) -> dict:
+def _status_event(rng: random.Random, sc: do.Scenario, at: datetime, live: list) -> dict | None:
+    """Progress as the field would report it: by an engineer who can do the job and is on shift
+    (a crew visit: a whole crew on shift, the lead with the parts and tools, the skills between
+    them); a follow-up only once the visit it follows is done, since until then it cannot be
+    under way (rule 8). None when no such report fits."""
+    t = rng.choice(live)
+    if t.windows and not any(w.start <= at + timedelta(hours=1) and at <= w.end for w in t.windows):
+        t = rng.choice([x for x in live if not x.windows] or [t])
+    status = rng.choice(["en_route", "started", "done"])
+    before = t.after.ticket if t.after is not None else None
+    if status != "done" and before in {x.id for x in live}:
+        return None  # the visit it follows is still to be done: reported done at most
+    ev: dict[str, Any] = {"type": "ticket_status", "at": _iso(at), "ticket": t.id}
+    if t.frozen:
+        return ev | {"status": status, "engineer": t.engineer}
+    on_shift = [
+        x
+        for x in sc.engineers
+        if any(w.start <= at and at + timedelta(hours=3) <= w.end for w in x.shifts)
+    ]
+    leads = [
+        x
+        for x in on_shift
+        if set(t.tools) <= set(x.tools)
+        and all(x.van.get(p, 0) >= q for p, q in t.parts.items())
+        and (t.crew > 1 or set(t.skills) <= set(x.skills))
+        and (t.engineer is None or t.engineer == x.id)
+    ]
+    if not leads:
+        return None
+    lead = rng.choice(leads)
+    ev |= {"status": status, "engineer": lead.id}
+    if t.crew == 1:
+        return ev
+    others = [x for x in on_shift if x.id != lead.id]
+    if len(others) < t.crew - 1:
+        return None
+    crew = [lead] + rng.sample(others, t.crew - 1)
+    if not set(t.skills) <= {k for x in crew for k in x.skills}:
+        return None
+    return ev | {"crew_engineers": [x.id for x in crew]}
+
+
+def run_stream(seed: int, steps: int = 6, links: bool = True) -> dict:
     rng = random.Random(seed)
     raw = random_scenario(rng, max_tickets=25)
     raw.setdefault("now", _iso(DAY + timedelta(hours=8)))
-    for t in raw["tickets"]:  # not replayed (docs/crews.md, Limits): a crew visit under way
-        t.pop("crew", None)  # names one engineer; a follow-up reported under way before the
-        t.pop("after", None)  # visit it follows asks the impossible
+    for t in raw["tickets"] if not links else []:  # crews and follow-ups left out
+        t.pop("crew", None)
+        t.pop("after", None)
     row = {"kind": "stream", "seed": seed}
     try:
         sc = do.load_scenario(raw)
@@ -833,7 +862,10 @@ def run_stream(seed: int, steps: int = 6) -> dict:
             applied += 1
             new = do.solve(new_sc, do.SolveParams(time_limit_s=0, seed=seed), previous=plan)
             problems = plan_problems(new_sc.to_dict(), new)
-            where = {s.ticket: r.engineer for r in new.routes for s in r.visits}
+            where: dict[str, set] = {}  # a crew visit: every member
+            for r in new.routes:
+                for s in r.visits:
+                    where.setdefault(s.ticket, set()).add(r.engineer)
             codes = {u.ticket: u.code for u in new.unassigned}
             # frozen work the scenario makes impossible (docs/format.md: code `frozen`) breaks
             # rule 6 by design; counted, not a failure of the engine
@@ -841,8 +873,11 @@ def run_stream(seed: int, steps: int = 6) -> dict:
             frozen_out += len(problems) - len(kept)
             problems = kept
             for t in new_sc.tickets:
-                if t.frozen and where.get(t.id) != t.engineer and codes.get(t.id) != "frozen":
-                    problems.append(f"frozen {t.id} of {t.engineer} moved to {where.get(t.id)}")
+                crew = set(t.crew_engineers or [t.engineer])
+                on = where.get(t.id, set())
+                if t.frozen and (t.engineer not in on or not on <= crew):
+                    if codes.get(t.id) != "frozen":
+                        problems.append(f"frozen {t.id} of {sorted(crew)} moved to {sorted(on)}")
             if problems:
                 return {
                     **row,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from crews_notebook import week_with_crews
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from service_notebook import day_through_the_service
 
@@ -519,6 +520,7 @@ NOTEBOOKS = {
     "05_service_kpis.ipynb": service_kpis,
     "06_week_with_inspections.ipynb": week_with_inspections,
     "07_day_through_the_service.ipynb": lambda: day_through_the_service(FIND_ROOT),
+    "08_week_with_crews.ipynb": lambda: week_with_crews(FIND_ROOT),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 
 import pytest
 from conftest import (
@@ -445,6 +446,20 @@ def test_every_offered_slot_can_be_booked_into_a_valid_plan(morning):
         assert new_plan.kpis["changes"]["moved"] == 0
 
 
+def test_planned_visits_kept_where_they_are_change_no_offer(morning, monkeypatch):
+    """An offer asks who may serve a planned visit only of its own engineer-shift (slots.py):
+    the same slots as asking everyone again."""
+    raw, plan = morning
+    sc = do.load_scenario(raw)
+    callers = [ticket(f"C{i}", 4 * i, i % 3, duration=30 + 15 * i) for i in range(6)]
+    fast = [do.offer_slots(sc, plan, c, horizon_days=1, max_slots=50).to_dict() for c in callers]
+    slots = sys.modules[do.offer_slots.__module__]
+    asking_all = slots.compute_eligibility
+    monkeypatch.setattr(slots, "compute_eligibility", lambda sc, kept=None: asking_all(sc))
+    again = [do.offer_slots(sc, plan, c, horizon_days=1, max_slots=50).to_dict() for c in callers]
+    assert fast == again and any(o["slots"] for o in fast)
+
+
 def test_slots_ranked_by_cost_come_cheapest_first(morning):
     raw, plan = morning
     offer = do.offer_slots(
@@ -496,6 +511,20 @@ def test_no_slot_says_why():
     assert no_skill.slots == [] and "boiler" in no_skill.reason
     booked = do.offer_slots(sc, plan, ticket("C2", 1, 0, duration=120), horizon_days=1)
     assert booked.slots == [] and booked.reason.startswith("fully booked until")
+
+
+def test_a_callers_ticket_in_error_is_named_as_the_ticket_with_the_fix():
+    sc = do.load_scenario(scenario([engineer("E1")], [ticket("T1", 1, 0)]))
+    plan = do.solve(sc, SHORT)
+    with pytest.raises(do.ScenarioError) as err:
+        do.offer_slots(sc, plan, ticket("C1", 1, 0, priority="urgnt"))
+    (problem,) = err.value.problems
+    assert problem.startswith("ticket.priority: got 'urgnt'") and "did you mean 'urgent'" in problem
+    with pytest.raises(do.ScenarioError) as err:
+        do.offer_slots(sc, plan, ticket("C2", 1, 0, after={"ticket": "T9"}))
+    assert err.value.problems[0].startswith("ticket.after.ticket: got 'T9'")
+    follow = do.offer_slots(sc, plan, ticket("C3", 1, 0, after={"ticket": "T1"}), horizon_days=1)
+    assert follow.slots  # a follow-up of a ticket in the scenario is checked against it
 
 
 # ---------------------------------------------------------------- a simulated day

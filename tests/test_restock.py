@@ -158,3 +158,26 @@ def test_an_emergency_needing_a_tool_the_van_lacks_is_inserted_with_a_pick_up():
     assert not plan.unassigned
     (stop,) = restocks(plan)
     assert stop.tools == ["recovery_unit"]
+
+
+def test_a_re_plan_never_picks_up_again_what_a_kept_restock_already_brings():
+    """Found by the event streams (fuzz --seed 4242, stream 4242000148): a restock kept from the
+    plan in force (day 2: the depot's only pump, for T2) was not counted on the van, so a new
+    restock on day 1 (for a tool) also took a pump that the depot no longer held."""
+    depot = {"id": "W1", "location": {"x": 3, "y": 4}, "parts": {"pump": 1}, "tools": ["crimper"]}
+    day2 = "2026-12-01"
+    e1 = engineer("E1")
+    e1["shifts"].append({"start": at("08:00", day2), "end": at("17:00", day2)})
+    t2 = ticket("T2", 10, 0, parts={"pump": 1})
+    t2["windows"] = [{"start": at("09:00", day2), "end": at("12:00", day2)}]
+    raw = scenario([e1], [t2], depots=[depot], now=at("08:00"))
+    before = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=0))
+    kept = [(r.shift, s.parts) for r in before.routes for s in r.stops if s.type == "restock"]
+    assert kept == [(1, {"pump": 1})]
+    window = [{"start": at("09:00"), "end": at("12:00")}]
+    raw["tickets"].append(ticket("N1", 5, 5, tools=["crimper"], windows=window))
+    for params in (do.SolveParams(time_limit_s=0), SEARCH_ONLY):
+        plan = do.solve(do.load_scenario(raw), params, previous=before)
+        assert_valid(raw, plan)
+        assert not plan.unassigned
+        assert sum(s.parts.get("pump", 0) for s in restocks(plan)) == 1

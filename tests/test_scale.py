@@ -298,8 +298,22 @@ def test_a_scheduler_address_runs_on_that_cluster(client):
 
 def test_a_scheduler_that_does_not_answer_is_an_input_error():
     with pytest.raises(do.ScenarioError, match="scheduler: got 'tcp://127.0.0.1:9'"):
-        with Runner(scheduler="tcp://127.0.0.1:9"):
+        with Runner(scheduler="tcp://127.0.0.1:9", connect_s=0.2):  # nobody listens on port 9
             pass
+
+
+def test_started_work_cut_into_a_territory_keeps_its_work_left():
+    raw = two_towns()
+    raw["now"] = "2026-11-30T10:00"
+    raw["tickets"][0].update(
+        status="started", engineer="W0", started_at="2026-11-30T09:40", duration_min=60
+    )
+    sc = do.load_scenario(raw)
+    part = next(p for p in split(sc, 25) if "W0" in p.engineers)
+    cut = sub_scenario(sc, [part])
+    assert cut.ticket("W-T00").duration_min == pytest.approx(40)  # not 20 minutes less again
+    assert sc.ticket("W-T00").duration_min == pytest.approx(40)  # the whole board untouched
+    assert cut.to_dict()["tickets"][0]["duration_min"] == 60
 
 
 def test_only_territories_whose_tickets_touch_are_paired_for_the_border_phase():

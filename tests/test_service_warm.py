@@ -74,6 +74,8 @@ def test_new_tickets_inserted_near_keep_the_board_whole():
             reference.to_dict(), sort_keys=True
         )
         assert "near the ticket" in new_plan.kpis["status"]
+        # the compact JSON (each kept route's text written once) is json.dumps of the plan
+        assert new_plan.to_json(indent=None) == json.dumps(new_plan.to_dict())
         assert_plan_ok(reference.to_dict(), json.loads(new_plan.to_json()))
         assert f"N{i}" in {s.ticket for r in new_plan.routes for s in r.visits}
         state, plan = new_state, new_plan

@@ -50,6 +50,29 @@ def test_the_document_is_given_back_as_written():
     assert out["tickets"][0]["started_at"] == "2026-11-30T09:30:00"
 
 
+def test_a_scenario_made_again_from_its_parsed_tickets_keeps_the_work_left():
+    sc = do.load_scenario(_started(started_at=at("09:30")))
+    again = sc.replace(tickets=sc.tickets[1:] + sc.tickets[:1])  # nothing parsed again
+    assert again.ticket("T1").duration_min == pytest.approx(30)  # not 30 minutes less again
+    assert sc.ticket("T1").duration_min == pytest.approx(30)  # the source is left as it was
+    assert again.to_dict()["tickets"][1]["duration_min"] == 60
+
+
+def test_work_still_reported_under_way_after_its_window_closed_says_the_board_lags_the_clock():
+    job = ticket(
+        "T1",
+        3,
+        4,
+        status="started",
+        engineer="E1",
+        windows=[{"start": at("08:00"), "end": at("10:00")}],
+    )
+    sc = do.load_scenario(scenario([engineer("E1")], [job], now=at("11:00")))
+    (left,) = do.solve(sc, do.SolveParams(time_limit_s=0)).unassigned
+    assert left.code == "frozen" and "closed before now" in left.reason
+    assert "report it done" in left.reason and "advance" in left.reason
+
+
 def test_started_at_must_not_be_after_now():
     with pytest.raises(do.ScenarioError) as info:
         do.load_scenario(_started(started_at=at("10:30")))

@@ -245,3 +245,61 @@ def test_compare_finds_a_ticket_moved_to_another_engineer(solved):
     )
     assert do.diff(plan, dropped).frame["change"].tolist() == ["removed"]
     assert viz.compare_plans(sc, plan, dropped).loc["served", "change"] == -1
+
+
+def crews_and_follow_ups() -> tuple[do.Scenario, do.Plan]:
+    """A crew install (E1 and E3), a follow-up of it the next day, one of a repair the same day."""
+    from conftest import at, engineer, scenario, ticket
+
+    def two_days(eid: str, x: float) -> dict:
+        e = engineer(eid, x, 0)
+        e["shifts"].append({"start": at("08:00", "2026-12-01"), "end": at("17:00", "2026-12-01")})
+        return e
+
+    raw = scenario(
+        [two_days("E1", 0), two_days("E2", 10), two_days("E3", 3)],
+        [
+            ticket("T1", 5, 0, duration=90, crew=2),
+            ticket("T2", 6, 1),
+            ticket("T3", 4, 2, after={"ticket": "T1", "min_lag_min": 900, "same_engineer": True}),
+            ticket("T4", 7, 1, after={"ticket": "T2", "min_lag_min": 60, "max_lag_min": 240}),
+        ],
+    )
+    sc = do.load_scenario(copy.deepcopy(raw))
+    plan = do.solve(sc, do.SolveParams(time_limit_s=0))
+    assert_valid(raw, plan)
+    return sc, plan
+
+
+def test_the_schedule_links_a_crew_across_its_rows_and_a_follow_up_to_its_visit():
+    pytest.importorskip("matplotlib")
+    sc, plan = crews_and_follow_ups()
+    fig = viz.schedule_figure(sc, plan)
+    crew = fig.findobj(lambda a: a.get_gid() == "crew-link")
+    follow = fig.findobj(lambda a: a.get_gid() == "follow-up-link")
+    assert len(crew) == 2 and len(follow) == 2  # one crew (bar and dots), two follow-ups
+    (bar,) = [a for a in crew if hasattr(a, "get_segments")][:1]
+    (x0, y0), (x1, y1) = bar.get_segments()[0]
+    assert x0 == x1 and abs(y1 - y0) == 1  # at the common start, across the two members' rows
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "crew visit (together)" in labels and "follow-up of a visit" in labels
+
+
+def test_crew_kpis_are_in_the_tables_the_report_and_the_cli_summary():
+    pytest.importorskip("matplotlib")
+    from rich.console import Console
+
+    from dispatch_opt.presentation.report import render_report
+    from dispatch_opt.presentation.summary import print_summary
+
+    sc, plan = crews_and_follow_ups()
+    values = viz.kpi_tables(sc, plan)["summary"]["value"]
+    assert (values["crew_tickets"], values["crew_visits"], values["crew_hours"]) == (1, 1, 3.0)
+    assert (values["follow_ups"], values["follow_ups_within_lag"]) == (2, 2)
+    html = render_report(sc, plan)
+    assert "crew visits served" in html and "follow-ups within their lag" in html
+    out = Console(record=True, width=200)
+    print_summary(out, sc, plan)
+    text = out.export_text()
+    assert "crew visits (engineers on site together): 1/1 served, 3.0 crew-hours" in text
+    assert "follow-ups: 2/2 planned, 2 within their lag" in text

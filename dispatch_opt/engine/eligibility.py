@@ -109,6 +109,13 @@ class Eligibility:
 def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
     now = sc.now
     out = []
+    out_now = [e for e in sc.engineers if now is not None and e.position is not None]
+    drives = (  # from where each engineer out now is to home, in one call
+        np.diag(travel_between(sc, [e.position for e in out_now], [e.home for e in out_now])[0])
+        if out_now
+        else []
+    )
+    drive_home = {e.id: float(d) for e, d in zip(out_now, drives)}
     for ei, e in enumerate(sc.engineers):
         first = True
         for si, sh in sorted(enumerate(e.shifts), key=lambda p: p[1].start):
@@ -120,7 +127,7 @@ def _vehicles(sc: Scenario, horizon: Horizon) -> list[Vehicle]:
             start = e.position if under_way else e.start
             latest_s = horizon.seconds(latest)
             if under_way:  # rule 7 (made precise): not asked to be home before now + the drive
-                drive = float(travel_between(sc, [e.position], [e.home])[0][0, 0])
+                drive = drive_home[e.id]
                 home = now + timedelta(minutes=drive)
                 if home > latest:
                     latest = home
@@ -188,8 +195,14 @@ def _time_ok(t: Ticket, el: Eligibility, vs: np.ndarray) -> tuple[np.ndarray, np
     return meets, reach
 
 
-def compute_eligibility(sc: Scenario) -> Eligibility:
-    """Eligible engineer-shifts per live ticket, and a reason for each ticket with none."""
+def compute_eligibility(
+    sc: Scenario, kept: dict[str, tuple[str, int]] | None = None
+) -> Eligibility:
+    """Eligible engineer-shifts per live ticket, and a reason for each ticket with none.
+
+    `kept`: tickets that stay on the (engineer, shift) the plan in force gives them (a slot offer
+    moves no planned visit): that engineer-shift alone, if it is still open, without asking
+    again who else could serve them."""
     horizon = Horizon(datetime.combine(sc.planning_start.date(), datetime.min.time()))
     vehicles = _vehicles(sc, horizon)
     tickets = sc.live_tickets
@@ -221,23 +234,54 @@ def compute_eligibility(sc: Scenario) -> Eligibility:
     ).reshape(-1, 4)
     depot_tools = {tool for d in sc.depots for tool in d.tools}
     working = {v.engineer.id for v in vehicles}
+    # who is qualified depends on few of a ticket's fields, shared by many tickets: asked once
+    qualified: dict[tuple, list[int] | Unplannable] = {}
+    kept = kept or {}
+    vehicle_of = {(v.engineer.id, v.shift): i for i, v in enumerate(vehicles)}
     for t in tickets:
+        if kept.get(t.id) in vehicle_of and t.crew == 1 and t.after is None:
+            el.allowed[t.id] = [vehicle_of[kept[t.id]]]
+            continue
         if t.crew > 1 and not t.frozen:
             verdict = _crew_eligible(sc, el, t, depot_tools)
+        elif t.crew > 1:
+            verdict = _crew_under_way(el, t)
         else:
-            verdict = _eligible(sc, el, t, working, depot_tools)
-        if isinstance(verdict, Unplannable) and t.frozen and verdict.code != "frozen":
-            verdict = Unplannable(
-                "frozen",
-                f"{t.status} with {t.engineer}, but {verdict.reason.split('; fix:')[0]}; "
-                f"fix: extend the shift or release the ticket",
+            key = (
+                t.frozen,
+                t.engineer,
+                frozenset(t.skills),
+                frozenset(t.tools),
+                frozenset(t.parts.items()),
             )
+            if key not in qualified:
+                qualified[key] = _qualified(sc, el, t, working, depot_tools)
+            verdict = _in_time(el, t, qualified[key])
+        if isinstance(verdict, Unplannable) and t.frozen and verdict.code != "frozen":
+            verdict = Unplannable("frozen", _frozen_reason(sc, t, verdict))
         if isinstance(verdict, Unplannable):
             el.unplannable[t.id] = verdict
         else:
             el.allowed[t.id] = verdict
     _frozen_stock(sc, el)
     return el
+
+
+def _frozen_reason(sc: Scenario, t: Ticket, verdict: Unplannable) -> str:
+    """Why work under way cannot stay planned. Most often the board lags the clock: the visit was
+    reported under way while its windows were open, and `now` has moved past them with nobody
+    reporting it done (the visit would have to start again at `now`, outside its windows)."""
+    if t.windows and sc.now is not None and all(w.end < sc.now for w in t.windows):
+        spans = ", ".join(f"{_fmt(w.start)}-{w.end:%H:%M}" for w in t.windows)
+        return (
+            f"{t.status} with {t.engineer}, but its window(s) {spans} closed before now "
+            f"({_fmt(sc.now)}) and it is not reported done; fix: report it done or give "
+            f"started_at (a ticket_status event), or carry the plan out to now first (advance)"
+        )
+    return (
+        f"{t.status} with {t.engineer}, but {verdict.reason.split('; fix:')[0]}; "
+        f"fix: extend the shift or release the ticket"
+    )
 
 
 def _frozen_stock(sc: Scenario, el: Eligibility) -> None:
@@ -263,6 +307,29 @@ def _frozen_stock(sc: Scenario, el: Eligibility) -> None:
             continue
         for p, q in t.parts.items():
             van[e.id][p] -= q
+
+
+def _crew_under_way(el: Eligibility, t: Ticket) -> list[int] | Unplannable:
+    """A crew visit under way stays with its whole crew (`crew_engineers`, the lead `engineer`
+    first), each on their first open shift; `crew_members` lists the others' engineer-shifts in
+    that order (the lead's van brings the parts and tools: _frozen_stock)."""
+    names = [t.engineer] + [x for x in t.crew_engineers or [] if x != t.engineer]
+    first = {v.engineer.id: i for i, v in reversed(list(enumerate(el.vehicles))) if v.first_live}
+    missing = [x for x in names if x not in first]
+    if missing or len(names) != t.crew:
+        who = ", ".join(missing) or "the crew"
+        return Unplannable(
+            "frozen",
+            f"{who} ha{'s' if len(missing) == 1 else 've'} no open shift for the crew visit under "
+            f"way; fix: add a shift or release the ticket",
+        )
+    held = set().union(*(el.vehicles[first[x]].engineer.skills for x in names))
+    if not set(t.skills) <= held:
+        return Unplannable(
+            "frozen", f"the crew {names} lacks skill(s) {sorted(set(t.skills) - held)}"
+        )
+    el.crew_members[t.id] = [first[x] for x in names[1:]]
+    return [first[names[0]]]
 
 
 def _crew_eligible(
@@ -321,9 +388,12 @@ def _crew_eligible(
     return leads
 
 
-def _eligible(
+def _qualified(
     sc: Scenario, el: Eligibility, t: Ticket, working: set[str], depot_tools: set[str]
 ) -> list[int] | Unplannable:
+    """The engineer-shifts with the skills, tools and parts for the ticket (and its required
+    engineer, and for frozen work the first open shift), before time is considered. Reads only
+    the ticket's `frozen`, `engineer`, `skills`, `tools` and `parts` (the caller's memo key)."""
     vs = [i for i, v in enumerate(el.vehicles) if (v.first_live or not t.frozen)]
     if t.engineer is not None:
         vs = [i for i in vs if el.vehicles[i].engineer.id == t.engineer]
@@ -360,13 +430,20 @@ def _eligible(
     if why:
         return Unplannable("part", why)
     depot_parts = {p: sum(d.parts.get(p, 0) for d in sc.depots) for p in t.parts}
-    vs = [
+    return [
         i
         for i in vs
         if all(
             el.vehicles[i].engineer.van.get(p, 0) + depot_parts[p] >= q for p, q in t.parts.items()
         )
     ]
+
+
+def _in_time(el: Eligibility, t: Ticket, vs: list[int] | Unplannable) -> list[int] | Unplannable:
+    """Of the qualified engineer-shifts, those that can reach the ticket in its windows and finish
+    within the shift; else why none can."""
+    if isinstance(vs, Unplannable):
+        return vs
     meets, reach = _time_ok(t, el, np.array(vs, dtype=np.int64))
     meets_any, reachable = bool(meets.any()), [i for i, ok in zip(vs, reach) if ok]
     if reachable:

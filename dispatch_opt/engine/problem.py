@@ -94,20 +94,23 @@ class ProblemData:
         random.Random(params.seed).shuffle(tickets)  # the seed changes the search's tie-breaking
         self.ticket_of = {tid: sc.ticket(tid) for tid in tickets}
         self.linked_ids = {tid for tid in tickets if linked(sc, self.ticket_of[tid])}
-        copies = [  # a crew visit's other members: copies of its node (see Link)
-            tid
+        copies = [  # a crew visit's other members: copies of its node (see Link; under way:
+            tid  # frozen on each member, see _frozen_crews)
             for tid in tickets
-            if tid in self.linked_ids
+            if tid in self.linked_ids or tid in el.crew_members and self.ticket_of[tid].frozen
             for _ in range(self.ticket_of[tid].crew - 1)
         ]
+        engineer_of = np.array([veh.engineer_index for veh in self.vehicles], dtype=np.int64)
+        engineer_ids = [e.id for e in sc.engineers]
         self.tickets_of_engineer: dict[str, list] = {}
         for tid in tickets:
-            for eid in {self.vehicles[v].engineer.id for v in el.allowed[tid]}:
-                self.tickets_of_engineer.setdefault(eid, []).append(self.ticket_of[tid])
+            for e in np.unique(engineer_of[el.allowed[tid]]) if el.allowed[tid] else ():
+                self.tickets_of_engineer.setdefault(engineer_ids[e], []).append(self.ticket_of[tid])
         self.nodes = Nodes(tickets + copies, self._restock_slots(tickets), len(self.vehicles))
         self._layout()
         self._previous(previous, warm or previous)
         self.travel = self._travel_s()
+        self.frozen_leads = self._frozen_crews()
         self.parts = sorted({q for t in self.ticket_of.values() for q in t.parts})
         self.tools = sorted({x for t in self.ticket_of.values() for x in t.tools})
         self.arrays = kernel_arrays(self)
@@ -116,6 +119,7 @@ class ProblemData:
             np.array(el.allowed[t], dtype=np.int64) for t in self.nodes.tickets
         ]
         self._links()
+        self._frozen_copies()
         by_engineer: dict[int, list[int]] = {}
         for v, e in enumerate(self.arrays.v_engineer):
             by_engineer.setdefault(int(e), []).append(v)
@@ -128,13 +132,14 @@ class ProblemData:
         needs."""
         if not self.sc.depots:
             return []
-        needy = {
-            v
-            for tid in tickets
-            for v in self.el.allowed[tid]
-            if self.ticket_of[tid].parts
-            or not set(self.ticket_of[tid].tools) <= set(self.vehicles[v].engineer.tools)
-        }
+        van_tools = [frozenset(veh.engineer.tools) for veh in self.vehicles]
+        needy: set[int] = set()
+        for tid in tickets:
+            t = self.ticket_of[tid]
+            if t.parts:
+                needy.update(self.el.allowed[tid])
+            elif t.tools:
+                needy.update(v for v in self.el.allowed[tid] if not van_tools[v] >= set(t.tools))
         return [(d.id, v) for v in sorted(needy) for d in self.sc.depots if d.parts or d.tools]
 
     def _layout(self) -> None:
@@ -158,9 +163,14 @@ class ProblemData:
         self.frozen_heads: dict[
             int, list[int]
         ] = {}  # vehicle -> frozen ticket nodes, started before en route
+        self.frozen_member: dict[int, int] = {}  # node -> its vehicle, for frozen work
+        seen: dict[str, int] = {}
         for n, tid in enumerate(nodes.tickets):
             if self.ticket_of[tid].frozen:
-                self.frozen_heads.setdefault(self.el.allowed[tid][0], []).append(n)
+                k = seen[tid] = seen.get(tid, -1) + 1  # copies of a crew visit come after its lead
+                v = self.el.allowed[tid][0] if k == 0 else self.el.crew_members[tid][k - 1]
+                self.frozen_heads.setdefault(v, []).append(n)
+                self.frozen_member[n] = v
         for heads in self.frozen_heads.values():
             heads.sort(key=lambda n: (self.ticket_of[nodes.tickets[n]].status != "started", n))
         self.frozen_nodes = {n for ns in self.frozen_heads.values() for n in ns}
@@ -258,16 +268,64 @@ class ProblemData:
                 a.eligible[c], a.allowed[c] = False, False
             self.links[x] = link
 
+    def _frozen_crews(self) -> set[int]:
+        """A crew visit under way keeps its whole crew: one frozen node on each member's route (the
+        lead's, then copies), all held to one start, the latest at which every member can be
+        there after the frozen work before it (breaks aside: a member whose break then gets in
+        the way makes the visit `frozen` unassigned). Returns the lead nodes."""
+        nodes, leads = self.nodes, set()
+        by_ticket: dict[str, list[int]] = {}
+        for n, tid in enumerate(nodes.tickets):
+            if self.ticket_of[tid].frozen and tid in self.el.crew_members:
+                by_ticket.setdefault(tid, []).append(n)
+        order = sorted(by_ticket, key=lambda tid: self.ticket_of[tid].status != "started")
+        for tid in order:
+            crew = by_ticket[tid]
+            ready = [self._ready_at(self.frozen_member[n], n) for n in crew]
+            if self.promised[crew[0]] is not None:
+                ready.append(self.promised[crew[0]])  # work under way starts as promised
+            t = max(ready)
+            start = next((max(a, t) for a, b in self.spans[crew[0]] if t <= b), None)
+            for n in crew:
+                self.spans[n] = [] if start is None else [(start, start)]
+            leads.add(crew[0])
+        return leads
+
+    def _ready_at(self, v: int, x: int) -> int:
+        """When engineer-shift v reaches node x after the frozen work before it in its route."""
+        clock, here = self.vehicles[v].earliest_depart, self.nodes.start(v)
+        for n in self.frozen_heads[v]:
+            arrive = clock + int(self.travel[here, n])
+            if n == x:
+                return arrive
+            lo = next((a for a, b in self.spans[n] if arrive <= b), arrive)
+            clock, here = max(arrive, lo) + int(self.nodes.service_s[n]), n
+        return clock
+
+    def _frozen_copies(self) -> None:
+        """The copies of a crew visit under way: each on its member's route alone, bringing
+        nothing and counting no lateness (the lead does)."""
+        a, nt = self.arrays, len(self.nodes.tickets)
+        for n in range(nt):
+            if n in self.frozen_member and self.nodes.tickets[n] in self.el.crew_members:
+                if n in self.frozen_leads:
+                    continue
+                v = self.frozen_member[n]
+                a.eligible[n], a.allowed[n] = False, False
+                a.eligible[n, v], a.allowed[n, v] = True, True
+                a.need[n], a.tools[n], a.weight[n] = 0, False, 0.0
+                a.preferred[n] = a.promised[n] = a.not_before[n] = a.was_on[n] = NO_TIME
+                self.allowed_vehicles[n] = np.array([v], dtype=np.int64)
+
     def _spans(self, tid: str) -> list[tuple[int, int]]:
         """When the visit may start (seconds): its windows, within the allowed engineer-shifts,
         merged."""
         t = self.ticket_of[tid]
         allowed = self.el.allowed[tid] + self.el.crew_members.get(tid, [])
         hz = self.el.horizon
-        lo = max(
-            min(self.vehicles[v].earliest_depart for v in allowed), hz.seconds(t.created, up=True)
-        )
-        hi = max(self.vehicles[v].shift_end for v in allowed)
+        shifts = self.el.shift_seconds[allowed]  # earliest depart, shift start, end, latest return
+        lo = max(int(shifts[:, 0].min()), hz.seconds(t.created, up=True))
+        hi = int(shifts[:, 2].max())
         raw = sorted((hz.seconds(w.start, up=True), hz.seconds(w.end)) for w in t.windows) or [
             (lo, hi)
         ]
@@ -402,17 +460,19 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
             preferred[i] = engineers[who]
     parts = p.parts
     need = np.zeros((nt, len(parts)), dtype=np.int64)
+    column = {part: k for k, part in enumerate(parts)}
     for i, tid in enumerate(nodes.tickets):
-        for k, part in enumerate(parts):
-            need[i, k] = p.ticket_of[tid].parts.get(part, 0)
+        for part, q in p.ticket_of[tid].parts.items():
+            need[i, column[part]] = q
     van = np.array([[e.van.get(q, 0) for q in parts] for e in p.sc.engineers], dtype=np.int64)
     allowed = np.zeros((nt, nv), dtype=bool)
     eligible = np.zeros((nt, nv), dtype=bool)
+    van_tools_of = [frozenset(veh.engineer.tools) for veh in p.vehicles]
     for i, tid in enumerate(nodes.tickets):
         tools = set(p.ticket_of[tid].tools)
-        for v in p.el.allowed[tid]:
-            allowed[i, v] = tools <= set(p.vehicles[v].engineer.tools)
-            eligible[i, v] = True
+        vs = p.el.allowed[tid]
+        eligible[i, vs] = True
+        allowed[i, vs] = [tools <= van_tools_of[v] for v in vs] if tools else True
     names = p.tools
     need_tools = np.array(
         [[x in p.ticket_of[tid].tools for x in names] for tid in nodes.tickets], dtype=bool
@@ -506,7 +566,10 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         restock_node=restock_node,
         depot_parts=depot_parts,
         e_shifts=e_shifts,
-        neighbours=nearest_tickets(p.travel[:nt, :nt]),
+        # the search's neighbourhoods; no search runs without a time limit (the fast path)
+        neighbours=nearest_tickets(
+            p.travel[:nt, :nt], NEIGHBOURS if p.params.time_limit_s > 0 else 0
+        ),
         no_timeline=np.empty(0, dtype=np.int64),
     )
 

@@ -47,6 +47,7 @@ def solve_in_process(
     *,
     previous: Plan | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    count_changes: bool = True,
 ) -> Plan:
     """Plan every live ticket: routes for engineer-shifts, the rest unassigned with a reason.
 
@@ -55,6 +56,8 @@ def solve_in_process(
     start costs (SolveParams.move_cost_min, eta_*); the plan's KPIs then count the changes. With
     time_limit_s=0 there is no search: the previous routes are kept as far as they still hold and
     new work is inserted where it costs least (the fast path for an emergency).
+    `count_changes=False`: leave the changes out of the KPIs (a caller that re-plans part of a
+    board counts them over the whole board itself).
     """
     params = params or SolveParams()
     search.ready()  # compiled kernels: loaded (or compiled, once after install) off the clock
@@ -62,7 +65,7 @@ def solve_in_process(
         plan = _replan(scenario, params, previous, on_progress)
     else:
         plan = _solve(scenario, params, previous, on_progress)
-    if previous is not None:
+    if previous is not None and count_changes:
         record_changes(previous, plan, params.eta_tolerance_min)
     return plan
 
@@ -206,7 +209,7 @@ def _ortools_skipped(problem: ProblemData) -> str:
     """Why OR-Tools may not polish this solve ('' if it may): its model cannot weigh or keep
     everything the engine's objective and rules hold here, and its plan would replace the search
     core's (docs/solving.md, "OR-Tools' polish")."""
-    if problem.links:
+    if problem.links or problem.frozen_leads:
         return "crew visits and follow-ups are not in its model"
     if problem.params.balance > 0:
         return "workload balance is not in its objective"

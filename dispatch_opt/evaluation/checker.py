@@ -473,13 +473,13 @@ class _Checker:
                     )
 
     def _frozen(self) -> None:
-        """Rule 6: en_route/started tickets stay with their engineer, first in that engineer's
-        first route."""
-        where: dict[str, tuple[_Route, int]] = {}
+        """Rule 6: en_route/started tickets stay with their engineer (a crew visit under way: with
+        its whole crew, `crew_engineers`), first in each one's first route."""
+        where: dict[str, list[tuple[_Route, int]]] = {}
         for r in self.routes:
             for i, s in enumerate(r.located):
                 if s.kind == "visit":
-                    where.setdefault(s.ref, (r, i))
+                    where.setdefault(s.ref, []).append((r, i))
         unassigned = {u["ticket"] for u in self.unassigned}
         for ticket in (x for x in self.sc.live_tickets if x.frozen):
             if ticket.id not in where:
@@ -489,19 +489,22 @@ class _Checker:
                         f"{ticket.engineer}"
                     )
                 continue
-            r, i = where[ticket.id]
-            if r.eng.id != ticket.engineer:
+            crew = set(ticket.crew_engineers or [ticket.engineer])
+            on = [r.eng.id for r, _ in where[ticket.id]]
+            if ticket.engineer not in on or not set(on) <= crew:
                 self.bad.append(
-                    f"{ticket.id}: {ticket.status} with {ticket.engineer}, but planned for "
-                    f"{r.eng.id}"
+                    f"{ticket.id}: {ticket.status} with {', '.join(sorted(crew))}, but planned "
+                    f"for {', '.join(on)}"
                 )
-            elif r is not self.first[r.eng.id] or any(
-                s.kind != "visit" or not self.tickets[s.ref].frozen for s in r.located[:i]
-            ):
-                self.bad.append(
-                    f"{ticket.id}: {ticket.status}, so it must come first in {r.eng.id}'s first "
-                    f"route"
-                )
+                continue
+            for r, i in where[ticket.id]:
+                if r is not self.first[r.eng.id] or any(
+                    s.kind != "visit" or not self.tickets[s.ref].frozen for s in r.located[:i]
+                ):
+                    self.bad.append(
+                        f"{ticket.id}: {ticket.status}, so it must come first in {r.eng.id}'s "
+                        f"first route"
+                    )
 
     def _now(self) -> None:
         """Rule 7: only frozen visits start before `now`; a route under way leaves its position at

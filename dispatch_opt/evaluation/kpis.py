@@ -81,13 +81,23 @@ def response_times(sc: Scenario, routes: Iterable[Any]) -> dict:
     }
 
 
-def engineer_table(sc: Scenario, routes: Iterable[Any]) -> dict[str, dict]:
+def engineer_table(
+    sc: Scenario, routes: Iterable[Any], reuse: dict[str, dict] | None = None
+) -> dict[str, dict]:
     """Per engineer: tickets visited, working, service and travel minutes, visits started by the SLA
-    deadline (count and share), overtime and utilisation (service over shift minutes)."""
-    routes = list(routes)
+    deadline (count and share), overtime and utilisation (service over shift minutes). `reuse`:
+    rows of engineers whose routes are known unchanged (a re-plan near one ticket), kept as
+    they are."""
+    by_engineer: dict[str, list] = defaultdict(list)
+    for r in routes:
+        by_engineer[r.engineer].append(r)
+    reuse = reuse or {}
     out = {}
     for e in sc.engineers:
-        mine = [r for r in routes if r.engineer == e.id]
+        if e.id in reuse:
+            out[e.id] = reuse[e.id]
+            continue
+        mine = by_engineer.get(e.id, [])
         visits = [s for r in mine for s in r.stops if s.type == "visit"]
         service = sum(_minutes(s.start, s.end) for s in visits)
         travel = sum(r.travel_min for r in mine)
@@ -178,26 +188,30 @@ def fault_counts(sc: Scenario, routes: Iterable[Any]) -> dict[str, dict] | None:
     }
 
 
-def build_kpis(sc: Scenario, plan: Plan, **extra: Any) -> dict:
+def build_kpis(
+    sc: Scenario, plan: Plan, *, reuse_engineers: dict[str, dict] | None = None, **extra: Any
+) -> dict:
     """Per tier service and SLA, travel, the engineer table, unassigned by reason, response times,
-    workload spread, and (when tickets have them) preferred engineers kept and fault types."""
+    workload spread, and (when tickets have them) preferred engineers kept and fault types.
+    `reuse_engineers`: engineer rows known unchanged (see `engineer_table`)."""
     visits = {s.ticket: s for r in plan.routes for s in r.visits}
-    tiers = {}
-    for name in sc.tiers:
-        tickets = [t for t in sc.live_tickets if t.priority == name]
-        late = [
-            max(0.0, _minutes(sc.deadline(t), visits[t.id].start))
-            for t in tickets
-            if t.id in visits
-        ]
-        tiers[name] = {
-            "tickets": len(tickets),
-            "served": len(late),
-            "on_time": sum(x <= TOLERANCE_MIN for x in late),
-            "late_total_min": round(sum(late), 1),
-            "late_max_min": round(max(late, default=0.0), 1),
+    count: Counter = Counter()
+    late: dict[str, list[float]] = defaultdict(list)
+    for t in sc.live_tickets:
+        count[t.priority] += 1
+        if t.id in visits:
+            late[t.priority].append(max(0.0, _minutes(sc.deadline(t), visits[t.id].start)))
+    tiers = {
+        name: {
+            "tickets": count[name],
+            "served": len(late[name]),
+            "on_time": sum(x <= TOLERANCE_MIN for x in late[name]),
+            "late_total_min": round(sum(late[name]), 1),
+            "late_max_min": round(max(late[name], default=0.0), 1),
         }
-    engineers = engineer_table(sc, plan.routes)
+        for name in sc.tiers
+    }
+    engineers = engineer_table(sc, plan.routes, reuse_engineers)
     kpis = {
         "tickets": len(sc.live_tickets),
         "served": len(visits),

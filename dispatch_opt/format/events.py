@@ -93,6 +93,7 @@ class TicketStatus(_Event):
     ticket: str
     status: Literal["en_route", "started", "done"]
     engineer: str | None = None
+    crew_engineers: list[str] | None = None  # a crew visit: everyone on it, the lead first
 
 
 class Pin(_Event):
@@ -269,9 +270,11 @@ def engineer_off(raw: dict, engineer: str, since: datetime, until: datetime | No
         )
     ]
     for t in raw["tickets"]:
-        if t.get("engineer") == engineer and t.get("status") in ("en_route", "started"):
+        on = t.get("crew_engineers") or [t.get("engineer")]  # a crew visit: any member
+        if engineer in on and t.get("status") in ("en_route", "started"):
             t["status"] = "open"  # released: someone else must go (a started job is restarted)
             t.pop("engineer")
+            t.pop("crew_engineers", None)
 
 
 def _job_overrun(raw: dict, ev: JobOverrun) -> None:
@@ -292,15 +295,20 @@ def _job_overrun(raw: dict, ev: JobOverrun) -> None:
     else:  # duration_min is the work left from now
         t["duration_min"] = round((ev.expected_end - now).total_seconds() / 60, 2)
     t["windows"] = []
-    e = _find(raw, "engineers", t["engineer"])
-    _break_after(e, ev.expected_end)
+    for who in t.get("crew_engineers") or [t["engineer"]]:  # a crew visit: everyone on it
+        _overrun_for(_find(raw, "engineers", who), now, ev.expected_end)
+
+
+def _overrun_for(e: dict, now: datetime, expected_end: datetime) -> None:
+    """An engineer kept on a job until `expected_end`: a break it runs into comes after it, and
+    past the end of the shift the job is finished in overtime, with an hour to get home."""
+    _break_after(e, expected_end)
     shift_end = max((_t(sh["end"]) for sh in e["shifts"] if _t(sh["start"]) <= now), default=None)
     home = timedelta(hours=1)
-    if shift_end is not None and ev.expected_end + home > shift_end + timedelta(
+    if shift_end is not None and expected_end + home > shift_end + timedelta(
         minutes=e.get("max_overtime_min", 0)
     ):
-        # past the end of the shift: the job is finished in overtime, with an hour to get home
-        e["max_overtime_min"] = round((ev.expected_end + home - shift_end).total_seconds() / 60)
+        e["max_overtime_min"] = round((expected_end + home - shift_end).total_seconds() / 60)
 
 
 def _break_after(e: dict, busy_until: datetime) -> None:
@@ -330,19 +338,27 @@ def _window_change(raw: dict, ev: WindowChange) -> None:
 
 def _ticket_status(raw: dict, ev: TicketStatus) -> None:
     t = _find(raw, "tickets", ev.ticket)
-    engineer = ev.engineer or t.get("engineer")
+    crew = ev.crew_engineers or t.get("crew_engineers")
+    engineer = ev.engineer or t.get("engineer") or (crew or [None])[0]
     if ev.status != "done":
         if engineer is None:
             raise _Refused(f"ticket {ev.ticket!r}: who is on it? fix: give `engineer`")
-        _find(raw, "engineers", engineer)
+        if t.get("crew", 1) > 1:
+            if not crew:
+                raise _Refused(
+                    f"ticket {ev.ticket!r} needs a crew of {t['crew']}: who is on it with "
+                    f"{engineer}? fix: give `crew_engineers` (all {t['crew']}, the lead first)"
+                )
+            t["crew_engineers"] = [engineer] + [x for x in crew if x != engineer]
+        for x in t.get("crew_engineers") or [engineer]:
+            _find(raw, "engineers", x)
         t["engineer"] = engineer
     t["status"] = ev.status
     if ev.status == "started":
         t["windows"] = []  # met: the work has begun
         t.setdefault("started_at", _iso(ev.at))  # so a later re-plan knows how much is left
-        _break_after(
-            _find(raw, "engineers", engineer), ev.at + timedelta(minutes=t["duration_min"])
-        )
+        for x in t.get("crew_engineers") or [engineer]:  # a crew: everyone on it
+            _break_after(_find(raw, "engineers", x), ev.at + timedelta(minutes=t["duration_min"]))
 
 
 def _pin(raw: dict, ev: Pin) -> None:

@@ -75,6 +75,15 @@ class Route:
             "distance_km": round(self.distance_km, 3),
         }
 
+    def json(self) -> str:
+        """The route as compact JSON, written once: a route is frozen, and a re-plan near one
+        ticket keeps all other routes of a large board as they were (Plan.to_json)."""
+        kept = self.__dict__.get("_json")
+        if kept is None:
+            kept = json.dumps(self.to_dict())
+            object.__setattr__(self, "_json", kept)
+        return kept
+
 
 @dataclass(frozen=True)
 class Unassigned:
@@ -108,7 +117,16 @@ class Plan:
         return d
 
     def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        """The plan as JSON; compact (`indent=None`) from each route's JSON written once, the same
+        text as `json.dumps(plan.to_dict())`."""
+        if indent is not None:
+            return json.dumps(self.to_dict(), indent=indent)
+        head = json.dumps({"format": PLAN_FORMAT, "scenario": self.scenario_name})[:-1]
+        rest = {"unassigned": [u.to_dict() for u in self.unassigned], "kpis": self.kpis}
+        if self.notes:
+            rest["notes"] = list(self.notes)
+        routes = ", ".join(r.json() for r in self.routes)
+        return f"{head}, \"routes\": [{routes}], {json.dumps(rest)[1:]}"
 
     @classmethod
     def from_dict(cls, d: dict, scenario: Scenario | None = None) -> "Plan":

@@ -244,8 +244,9 @@ class Ticket(_Model):
     preferred_engineer: str | None = None  # soft: kept when it costs little
     started_at: LocalTime | None = None  # started work: when it began (see work_left)
     pinned: Pinned | None = None  # a dispatcher's pin (extension, see Pinned)
-
-
+    # extension: a crew visit under way (en_route / started with crew > 1): every engineer of the
+    # crew, `engineer` (the lead) among them; the contract names only one
+    crew_engineers: list[str] | None = None
     crew: Annotated[int, Field(ge=1, le=MAX_CREW)] = 1  # engineers on site together
     after: FollowUp | None = None  # a follow-up of another ticket's visit
 
@@ -317,17 +318,24 @@ class Scenario(_Model):
 
     @property
     def tiers(self) -> dict[str, SlaTier]:
-        """SLA tiers in rank order (first = most important)."""
-        if self.sla:
-            return dict(self.sla)
-        return {k: SlaTier(arrive_within_h=h) for k, h in DEFAULT_SLA_HOURS.items()}
+        """SLA tiers in rank order (first = most important); made once (the scenario is frozen):
+        KPIs and checks ask for every ticket's deadline. Read it, do not change it."""
+        return self._tiers
 
     @property
     def live_tickets(self) -> list[Ticket]:
-        return [t for t in self.tickets if t.status != "done"]
+        """The tickets still to plan (not done); made once. Read it, do not change it."""
+        return self._live
 
     def deadline(self, ticket: Ticket) -> datetime:
-        return ticket.created + timedelta(hours=self.tiers[ticket.priority].hours(ticket.zone))
+        """When the ticket's SLA tier wants an engineer on site (remembered per ticket: a
+        whole-board KPI or check asks for it thousands of times)."""
+        kept = self._deadlines.get(ticket.id)
+        if kept is not None and kept[0] is ticket:
+            return kept[1]
+        at = ticket.created + timedelta(hours=self._tiers[ticket.priority].hours(ticket.zone))
+        self._deadlines[ticket.id] = (ticket, at)
+        return at
 
     @property
     def planning_start(self) -> datetime:
@@ -345,6 +353,9 @@ class Scenario(_Model):
     def ticket(self, ticket_id: str) -> Ticket:
         return self._tickets_by_id[ticket_id]
 
+    def has_ticket(self, ticket_id: Any) -> bool:
+        return isinstance(ticket_id, str) and ticket_id in self._tickets_by_id
+
     def depot(self, depot_id: str) -> Depot:
         return self._depots_by_id[depot_id]
 
@@ -352,6 +363,14 @@ class Scenario(_Model):
         object.__setattr__(self, "_engineers_by_id", {e.id: e for e in self.engineers})
         object.__setattr__(self, "_tickets_by_id", {t.id: t for t in self.tickets})
         object.__setattr__(self, "_depots_by_id", {d.id: d for d in self.depots})
+        tiers = (
+            dict(self.sla)
+            if self.sla
+            else {k: SlaTier(arrive_within_h=h) for k, h in DEFAULT_SLA_HOURS.items()}
+        )
+        object.__setattr__(self, "_tiers", tiers)
+        object.__setattr__(self, "_deadlines", {})
+        object.__setattr__(self, "_live", [t for t in self.tickets if t.status != "done"])
         # Started work with `started_at`: the planning core reads `duration_min` as the work left
         # at `now`, so it is set to that here, once; `to_dict` gives the document back as written.
         given = {}
@@ -365,6 +384,24 @@ class Scenario(_Model):
         """`duration_min` as the document gave it: for started work with `started_at` the whole
         job, while the parsed ticket's `duration_min` is the work left at `now`."""
         return self._given_duration.get(ticket.id, ticket.duration_min)
+
+    def replace(self, **fields: Any) -> "Scenario":
+        """This scenario with some fields replaced by objects already validated, without parsing
+        the rest again (a re-plan near one ticket, a slot offer). Started work timed from
+        `started_at` goes back to its given `duration_min`, since making a scenario sets it to the
+        work left."""
+        out = {k: getattr(self, k) for k in self.model_fields_set}
+        out.update(fields)
+        out["tickets"] = [
+            t.model_copy(update={"duration_min": self._given_duration[t.id]})
+            if t.id in self._given_duration and self._given_duration[t.id] != t.duration_min
+            else t
+            for t in out.get("tickets", self.tickets)
+        ]
+        made = Scenario(**out)
+        if "sla" not in fields:  # deadlines known of the same ticket objects hold (see deadline)
+            made._deadlines.update(self._deadlines)
+        return made
 
     def to_dict(self) -> dict:
         out = self.model_dump(mode="json", exclude_unset=True)

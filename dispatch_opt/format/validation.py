@@ -354,6 +354,44 @@ def _ticket_problems(
                 f"the engineer "
                 f"who is on it, or set status to 'open'"
             )
+        out += _crew_under_way_problems(t, where, engineer_ids)
+    return out
+
+
+def _crew_under_way_problems(t: Ticket, where: str, engineer_ids: set) -> list[str]:
+    """A crew visit under way names its whole crew (`crew_engineers`, this engine's extension):
+    the contract's `engineer` names one, and a re-plan must keep every member on it."""
+    names, crew = t.crew_engineers, t.crew if isinstance(t.crew, int) else 1
+    if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+        if crew > 1 and t.status in FROZEN_STATUSES:
+            return [
+                f"{where}.crew_engineers: missing for a crew of {crew} with status "
+                f"{shown(t.status)}; the visit under way must keep its whole crew; fix: list the "
+                f"{crew} engineers on it, {shown(t.engineer)} first, e.g. "
+                f"\"crew_engineers\": [{shown(t.engineer)}, ...], or set status to 'open'"
+            ]
+        return []
+    field = f"{where}.crew_engineers"
+    if crew == 1 or t.status == "open":
+        return [
+            f"{field}: given for a ticket that is not a crew visit under way or done (crew "
+            f"{t.crew}, status {shown(t.status)}); fix: remove the field"
+        ]
+    out = [
+        f"{field}: got {shown(x)}; no such engineer; fix: use engineer ids"
+        for x in names
+        if x not in engineer_ids
+    ]
+    if len(set(names)) != len(names) or len(names) != crew:
+        out.append(
+            f"{field}: got {names}; a crew of {crew} needs {crew} different engineers; fix: "
+            f"list each engineer on the visit once"
+        )
+    if t.engineer is not None and t.engineer not in names:
+        out.append(
+            f"{field}: got {names}, without the ticket's engineer {shown(t.engineer)}; fix: "
+            f"add {shown(t.engineer)} (the lead) to the list"
+        )
     return out
 
 
@@ -515,16 +553,19 @@ def too_deep(raw: Any, what: str = "scenario") -> str | None:
     return None
 
 
-def parse_scenario(raw: Any) -> Scenario:
-    """Validate a contract-v1 dict; raise ScenarioError listing every problem found."""
+def parse_scenario(raw: Any, *, fields_checked: bool = False) -> Scenario:
+    """Validate a contract-v1 dict; raise ScenarioError listing every problem found.
+    `fields_checked`: every field name and the nesting were checked already (the parts of a
+    scenario made before, and a caller's ticket checked on its own: a slot offer)."""
     if not isinstance(raw, dict):
         raise ScenarioError(
             [f"scenario: got a JSON {type(raw).__name__}; fix: the top level must be a JSON object"]
         )
-    deep = too_deep(raw)
+    deep = None if fields_checked else too_deep(raw)
     if deep:
         raise ScenarioError([deep])
-    problems = unknown_fields(raw, Scenario)  # on the user's own fields, before the catalogue
+    # on the user's own fields, before the catalogue
+    problems = [] if fields_checked else unknown_fields(raw, Scenario)
     raw, borrowed = resolve_faults(raw)
     try:
         sc = Scenario.model_validate(raw)

@@ -247,6 +247,16 @@ def _cards(sc: Scenario, tables: dict) -> str:
         cards.append(
             ("with preferred engineer", f"{s['preferred_kept']:.0f} / {s['preferred']:.0f}")
         )
+    if "crew_visits" in s:
+        cards.append(("crew visits served", f"{s['crew_visits']:.0f} / {s['crew_tickets']:.0f}"))
+        cards.append(("crew-hours on site", f"{s['crew_hours']:.1f} h"))
+    if "follow_ups" in s:
+        cards.append(
+            (
+                "follow-ups within their lag",
+                f"{s['follow_ups_within_lag']:.0f} / {s['follow_ups']:.0f}",
+            )
+        )
     return (
         '<div class="cards">'
         + "".join(f"<div><b>{_e(v)}</b><span>{_e(k)}</span></div>" for k, v in cards)

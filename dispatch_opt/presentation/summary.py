@@ -108,7 +108,8 @@ def late_lines(sc: Scenario, plan: Plan) -> str:
 
 
 def kpi_lines(k: dict) -> list[str]:
-    """The management KPIs in a few short lines: response times, workload, follow-ups, faults."""
+    """The management KPIs in a few short lines: response times, workload, crews, follow-ups,
+    preferred engineers, faults."""
     lines = []
     tiers = k.get("response", {}).get("tiers", {})
     served = {n: r for n, r in tiers.items() if r["served"]}
@@ -127,6 +128,18 @@ def kpi_lines(k: dict) -> list[str]:
             f"working minutes per engineer-day (service + travel): {w['min_min']:,.0f} to "
             f"{w['max_min']:,.0f}, mean {w['mean_min']:,.0f} (CV {w['cv']:.2f}) over "
             f"{w['engineer_days']} engineer-days"
+        )
+    c = k.get("crews")
+    if c:
+        lines.append(
+            f"crew visits (engineers on site together): {c['visits']}/{c['tickets']} served, "
+            f"{c['crew_hours']:,.1f} crew-hours (engineers x hours on site)"
+        )
+    f = k.get("follow_ups")
+    if f:
+        lines.append(
+            f"follow-ups: {f['planned']}/{f['tickets']} planned, {f['within_lag']} within their "
+            f"lag (and with the same engineer where asked)"
         )
     p = k.get("preferred")
     if p:

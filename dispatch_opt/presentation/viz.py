@@ -45,6 +45,7 @@ ROUTE_COLOURS = [
 TIER_COLOURS = ["#d62828", "#f77f00", "#2a9d8f", "#6c8ebf", "#a0a0a0"]
 LATE, UNASSIGNED, NOW = "#c00000", "#222222", "#1864ab"
 TRAVEL, WAITING, BREAK, RESTOCK = "#9aa5b1", "#e9ecef", "#ffd166", "#495057"
+CREW, FOLLOW_UP = "#7048e8", "#0b7285"  # links: a crew visit across its rows; a follow-up
 INSTALL_HINT = "pip install 'dispatch-opt[viz]'"
 
 
@@ -286,6 +287,7 @@ def schedule_figure(scenario: Scenario, plan: Plan):
         len(days), 1, squeeze=False, height_ratios=[max(1, len(p)) for p in per_day]
     )[:, 0]
     x = mdates.date2num
+    placed: dict[str, list] = {}  # ticket -> [(axes, row, stop)] of each of its visits
     for ax, rows, day in zip(axes, per_day, days):
         bars: dict[str, list] = {}  # kind or tier colour -> [(y, from, to, edge colour)]
         marks: dict[str, list] = {"windows": [], "deadlines": []}
@@ -306,6 +308,7 @@ def schedule_figure(scenario: Scenario, plan: Plan):
                 t = s.end
                 if s.type == "visit":
                     _visit_marks(ax, scenario, scenario.ticket(s.ticket), s, y, k, bars, marks, x)
+                    placed.setdefault(s.ticket, []).append((ax, y, s))
             bars["travel"].append((y, t, r.return_, TRAVEL))
             bars.setdefault("break", []).extend(
                 (y, b.start, b.end, "#b08900") for b in r.stops if b.type == "break"
@@ -371,6 +374,7 @@ def schedule_figure(scenario: Scenario, plan: Plan):
         Line2D([], [], color=LATE, lw=3, label="SLA missed: lateness"),
     ]
     keys += [Line2D([], [], color=NOW, ls="--", label="now")] if scenario.now is not None else []
+    keys += _links(fig, scenario, placed, x)
     fig.legend(
         handles=keys,
         loc="outside lower center",
@@ -379,6 +383,63 @@ def schedule_figure(scenario: Scenario, plan: Plan):
         frameon=False,
     )
     return fig
+
+
+def _links(fig, sc: Scenario, placed: dict[str, list], x) -> list:
+    """Crew visits joined across their members' rows (a bar from the first row to the last at the
+    common start, a dot on each member, a ring on the lead), follow-ups joined by a dashed arrow
+    from the end of the visit they follow (its lead) to their start, across days too. Artists
+    carry gid 'crew-link' / 'follow-up-link'; returns the legend keys for what was drawn."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import ConnectionPatch
+
+    crews = follows = 0
+    for tid, visits in placed.items():
+        if len(visits) < 2:
+            continue
+        by_ax: dict = {}
+        for ax, y, s in visits:
+            by_ax.setdefault(ax, []).append((y, s))
+        for ax, members in by_ax.items():
+            ys = sorted(y for y, _ in members)
+            at = x(members[0][1].start)
+            ax.vlines(at, ys[0], ys[-1], color=CREW, lw=2.2, zorder=6, gid="crew-link")
+            ax.scatter([at] * len(ys), ys, s=22, color=CREW, zorder=7, gid="crew-link")
+            lead = [y for y, s in members if s.lead]
+            ax.scatter([at] * len(lead), lead, s=70, facecolors="none", edgecolors=CREW, zorder=7)
+            crews += 1
+    for tid, visits in placed.items():
+        after = sc.ticket(tid).after
+        if after is None or after.ticket not in placed:
+            continue
+        ax2, y2, s2 = _lead_visit(visits)
+        ax1, y1, s1 = _lead_visit(placed[after.ticket])
+        link = ConnectionPatch(
+            (x(s1.end), y1),
+            (x(s2.start), y2),
+            coordsA=ax1.transData,
+            coordsB=ax2.transData,
+            arrowstyle="->",
+            linestyle="--",
+            color=FOLLOW_UP,
+            lw=1.3,
+            connectionstyle="arc3,rad=-0.15" if ax1 is ax2 else "arc3,rad=0",
+            zorder=8,
+        )
+        link.set_gid("follow-up-link")
+        fig.add_artist(link)
+        follows += 1
+    keys = []
+    if crews:
+        keys.append(Line2D([], [], color=CREW, lw=2.2, marker="o", label="crew visit (together)"))
+    if follows:
+        keys.append(Line2D([], [], color=FOLLOW_UP, ls="--", label="follow-up of a visit"))
+    return keys
+
+
+def _lead_visit(visits: list) -> tuple:
+    """The (axes, row, stop) of a visit's lead (a crew visit), or of its only visit."""
+    return next((v for v in visits if v[2].lead), visits[0])
 
 
 def _visit_marks(
@@ -439,6 +500,14 @@ def kpi_tables(scenario: Scenario, plan: Plan) -> dict[str, pd.DataFrame]:
     }
     if "preferred" in k:
         values |= {"preferred": k["preferred"]["tickets"], "preferred_kept": k["preferred"]["kept"]}
+    if "crews" in k:
+        c = k["crews"]
+        values |= {"crew_tickets": c["tickets"], "crew_visits": c["visits"]}
+        values |= {"crew_hours": c["crew_hours"]}
+    if "follow_ups" in k:
+        f = k["follow_ups"]
+        values |= {"follow_ups": f["tickets"], "follow_ups_planned": f["planned"]}
+        values |= {"follow_ups_within_lag": f["within_lag"]}
     summary = pd.DataFrame({"value": values})
     response = {
         by: pd.DataFrame.from_dict(k["response"][key], orient="index").rename_axis(by)

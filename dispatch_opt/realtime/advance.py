@@ -82,6 +82,7 @@ def carry_out(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
     engineers = {e["id"]: e for e in raw["engineers"]}
     depots = {d["id"]: d for d in raw.get("depots", [])}
     before = datetime.fromisoformat(raw["now"]) if raw.get("now") else None
+    crews = _crews(plan, tickets)
     for r in plan.routes:
         e = engineers.get(r.engineer)
         if e is None or r.depart > now:
@@ -122,17 +123,22 @@ def carry_out(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
                     math.floor((s.end - now).total_seconds()) / 60
                 )  # whole seconds: rounding up could
                 tickets[s.ticket].update(
-                    status="started",
-                    engineer=r.engineer,
-                    windows=[],  # overflow a tight shift
-                    duration_min=left,
+                    {
+                        "status": "started",
+                        "engineer": r.engineer,
+                        "windows": [],  # overflow a tight shift
+                        "duration_min": left,
+                    }
+                    | crews.get(s.ticket, {})
                 )
                 tickets[s.ticket].pop("started_at", None)  # duration_min is now the work left
                 where = place
                 break
             else:
                 if s.type == "visit":  # the engineer knows where to go next: that job is theirs
-                    tickets[s.ticket].update(status="en_route", engineer=r.engineer)
+                    tickets[s.ticket].update(
+                        {"status": "en_route", "engineer": r.engineer} | crews.get(s.ticket, {})
+                    )
                     # on the way there: counted as arrived (optimistic by the rest of the drive)
                     where = place
                 break
@@ -142,3 +148,18 @@ def carry_out(raw: dict, plan: Plan, now: datetime, done: dict) -> dict:
         e["position"] = where
     raw["now"] = now.isoformat(timespec="seconds")
     return raw
+
+
+def _crews(plan: Plan, tickets: dict) -> dict[str, dict]:
+    """Per crew visit of the plan, what its ticket records once under way: the lead as its
+    `engineer` and the whole crew, lead first (`crew_engineers`), so a re-plan keeps them all."""
+    members: dict[str, list[tuple[bool, str]]] = {}
+    for r in plan.routes:
+        for s in r.visits:
+            if tickets.get(s.ticket, {}).get("crew", 1) > 1:
+                members.setdefault(s.ticket, []).append((not s.lead, r.engineer))
+    out = {}
+    for tid, crew in members.items():
+        names = [e for _, e in sorted(crew, key=lambda c: c[0])]  # the lead first, stable
+        out[tid] = {"engineer": names[0], "crew_engineers": names}
+    return out

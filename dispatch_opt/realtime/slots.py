@@ -3,6 +3,8 @@ without making planned work of a higher tier late."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +21,7 @@ from ..engine.search.routes import best_insertion, place, take, tidy
 from ..engine.search.timeline import schedule
 from ..format.plan import Plan
 from ..format.scenario import Scenario, ScenarioError, Ticket
-from ..format.validation import parse_scenario, unknown_fields
+from ..format.validation import parse_scenario, too_deep, unknown_fields
 
 SLOT_MINUTES = 120  # defaults of an offer: two-hour windows, three days ahead, five at most
 HORIZON_DAYS = 3
@@ -91,7 +93,6 @@ def offer_slots(
     if rank not in ("earliest", "cost"):
         raise ValueError(f"rank: got {rank!r}; fix: use 'earliest' or 'cost'")
     params = params or SolveParams()
-    raw = scenario.to_dict()
     if not isinstance(ticket, dict) and not hasattr(ticket, "model_dump"):
         raise ScenarioError(
             [
@@ -104,7 +105,8 @@ def offer_slots(
         if hasattr(ticket, "model_dump")
         else ticket
     )
-    unknown = unknown_fields(t, Ticket, "ticket")
+    deep = too_deep(t, "ticket")
+    unknown = [deep] if deep else unknown_fields(t, Ticket, "ticket")
     if unknown:  # a misspelt `skils` would offer slots the visit cannot keep
         raise ScenarioError(unknown)
     t0 = scenario.planning_start
@@ -120,20 +122,22 @@ def offer_slots(
             f"ahead",
         )
     t["windows"] = [{"start": a.isoformat(), "end": b.isoformat()} for a, b in candidates]
-    if any(x.get("id") == t.get("id") for x in raw["tickets"]):
+    if scenario.has_ticket(t.get("id")):
         raise ScenarioError(
             [
                 f"ticket.id: {t.get('id')!r} is already in the scenario; fix: give the caller's "
                 f"ticket a new id"
             ]
         )
-    raw["tickets"].append(t)
-    sc = parse_scenario(raw)
-    el = compute_eligibility(sc)
+    sc = _with_caller(scenario, t)
+    # planned visits stay where they are: their engineer-shift is not asked again
+    kept = {s.ticket: (r.engineer, r.shift) for r in plan.routes for s in r.visits}
+    kept.pop(t["id"], None)
+    el = compute_eligibility(sc, kept)
     if t["id"] in el.unplannable:
         return SlotOffer([], el.unplannable[t["id"]].reason)
     ready()
-    p = ProblemData(sc, el, params, previous=plan)
+    p = ProblemData(sc, el, dataclasses.replace(params, time_limit_s=0), previous=plan)  # no search
     state = seeded_state(p)
     a, n = p.arrays, p.nodes.tickets.index(t["id"])
     hz = el.horizon
@@ -187,6 +191,29 @@ def offer_slots(
                 f"no slot in the next {horizon_days} day(s): {why}" if why else offer.reason
             )
     return offer
+
+
+def _with_caller(scenario: Scenario, t: dict) -> Scenario:
+    """The scenario with the caller's ticket added. Only that ticket is parsed (checked against
+    the engineers, depots, catalogue and the ticket it follows, if any); the rest was validated
+    when the scenario was made and is not parsed again, which is most of an offer's time on a
+    large board."""
+    raw = scenario.model_dump(mode="json", exclude_unset=True, exclude={"tickets"})
+    after = t.get("after")
+    follows = after.get("ticket") if isinstance(after, dict) else None
+    raw["tickets"] = [
+        x.model_dump(mode="json", exclude_unset=True)
+        | {"duration_min": scenario.given_duration_min(x)}
+        for x in scenario.tickets
+        if x.id == follows
+    ] + [t]
+    try:
+        caller = parse_scenario(raw, fields_checked=True).ticket(t["id"])
+    except ScenarioError as exc:  # named as the caller's ticket, not by a place in a list
+        raise ScenarioError(
+            [re.sub(r"^tickets\[\d+\](?: \(id [^)]*\))?", "ticket", p) for p in exc.problems]
+        ) from None
+    return scenario.replace(tickets=[*scenario.tickets, caller])
 
 
 def _slot_grid(

@@ -34,8 +34,10 @@ class Runner:
         scheduler: str | None = None,
         client: Any = None,
         processes: bool = True,
+        connect_s: float = 10.0,
     ):
         self.workers = requested_workers(workers)
+        self.connect_s = connect_s  # how long a scheduler at `scheduler` may take to answer
         self.scheduler, self.client = scheduler, client
         self.processes = processes  # of an embedded cluster: worker processes, or threads here
         self._own: list[Any] = []  # what this runner started and must close
@@ -61,7 +63,7 @@ class Runner:
         if self.client is None:
             if self.scheduler is not None:
                 try:
-                    self.client = Client(self.scheduler, timeout="10s")
+                    self.client = Client(self.scheduler, timeout=f"{self.connect_s}s")
                 except OSError as exc:
                     raise ScenarioError(
                         [

@@ -250,8 +250,7 @@ def sub_scenario(sc: Scenario, territories: list[Territory]) -> Scenario:
     for d in sc.depots:
         parts = {p: sum(t.stock.get(d.id, {}).get(p, 0) for t in territories) for p in d.parts}
         depots.append(d.model_copy(update={"parts": parts}))
-    fields = {k: getattr(sc, k) for k in sc.model_fields_set if k in Scenario.model_fields}
-    fields.update(
+    fields = dict(
         name=sc.name + "/" + "+".join(t.id for t in territories),
         engineers=engineers,
         tickets=tickets,
@@ -259,7 +258,7 @@ def sub_scenario(sc: Scenario, territories: list[Territory]) -> Scenario:
     )
     if sc.travel is not None and sc.travel.model == "matrix":
         fields.update(_cut_matrix(sc, engineers, tickets, depots))
-    return Scenario(**fields)
+    return sc.replace(**fields)  # started work keeps its work left (not shortened again)
 
 
 def _cut_matrix(sc: Scenario, engineers, tickets, depots) -> dict:

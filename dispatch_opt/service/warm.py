@@ -6,9 +6,9 @@ not after the board's `now` (so no other route's timing changes), the nearest qu
 and the work planned for them are cut out as a small scenario (with the depot stock the other
 routes leave), the fast path re-plans that, and its routes replace theirs; the ticket itself is
 validated in that small scenario, and the whole board's scenario is made from the parsed objects
-without parsing the rest again. Every result passes the package checker on the whole board, or
-the caller falls back to the full fast path. Anything else (a later `now`, a location with only a
-matrix node, another event type) takes the full fast path.
+without parsing the rest again (`Scenario.replace`). Every result passes the package checker on
+the routes that changed, or the caller falls back to the full fast path. Anything else (a later
+`now`, a location with only a matrix node, another event type) takes the full fast path.
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ import time
 import numpy as np
 
 import dispatch_opt as do
+from dispatch_opt.engine.solve import solve_in_process
 from dispatch_opt.evaluation.kpis import build_kpis
 from dispatch_opt.scale.territories import plane_km, restrict, used_stock
 
 NEAR = 12  # engineers re-planned around a new ticket
+WIDER = 2  # a slot offer asks twice as many engineers when the nearest have no slot
 FAST = do.SolveParams(time_limit_s=0)
 
 
@@ -39,7 +41,7 @@ def insert_new_ticket(
         return None
     raw = parsed.ticket
     tid = raw.get("id")
-    if not isinstance(tid, str) or tid in {t.id for t in state.tickets}:
+    if not isinstance(tid, str) or state.has_ticket(tid):
         return None
     engineers = nearest_engineers(state, raw, near)
     if engineers is None:
@@ -47,31 +49,39 @@ def insert_new_ticket(
     mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
     mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
     cut = _cut(state, plan, engineers, mine)
-    try:
-        small = do.apply_events(cut, [event])
+    after = raw.get("after")
+    follows = after.get("ticket") if isinstance(after, dict) else None
+    try:  # the event applied to the cut's engineers alone: only the new ticket is parsed
+        alone = do.apply_events(
+            cut.replace(tickets=[t for t in cut.tickets if t.id == follows]), [event]
+        )
     except do.ScenarioError:
         return None
-    ticket = small.ticket(tid)
-    local = do.solve(small, FAST, previous=restrict(plan, set(engineers), mine))
+    ticket = alone.ticket(tid)
+    small = cut.replace(tickets=[*cut.tickets, ticket])
+    local = solve_in_process(
+        small, FAST, previous=restrict(plan, set(engineers), mine), count_changes=False
+    )
     if any(u.ticket == tid for u in local.unassigned):
         return None  # not near: the whole board may still find it a place
-    after = rebuild(state, [*state.tickets, ticket])
+    after = state.replace(tickets=[*state.tickets, ticket])
     routes = [r for r in plan.routes if r.engineer not in engineers] + local.routes
     routes.sort(key=lambda r: (r.engineer, r.shift))
     moved = mine | {tid}
     unassigned = [u for u in plan.unassigned if u.ticket not in moved] + local.unassigned
     new = do.Plan(after.name, routes, unassigned, notes=list(local.notes), scenario=after)
+    kept = (plan.kpis or {}).get("engineers") or {}
     new.kpis = build_kpis(
         after,
         new,
+        reuse_engineers={e: row for e, row in kept.items() if e not in engineers},
         solve_s=time.monotonic() - t0,
         setup_s=0.0,
         status=f"inserted near the ticket ({len(engineers)} engineers re-planned)",
     )
     if not do.check(small, local).ok:  # the routes that changed, with the stock left to them
         return None  # a safety net: the whole board's fast path instead
-    new.kpis["changes"] = do.diff(plan, new, FAST.eta_tolerance_min).summary()
-    return after, new
+    return after, new  # the board's commit adds what changed (kpis["changes"])
 
 
 def nearest_engineers(state: do.Scenario, ticket: dict, k: int) -> set[str] | None:
@@ -118,42 +128,26 @@ def _cut(state: do.Scenario, plan: do.Plan, engineers: set[str], tickets: set[st
         )
         for d in state.depots
     ]
-    return rebuild(
-        state,
-        [t for t in state.tickets if t.id in tickets],
+    return state.replace(
+        tickets=[t for t in state.tickets if t.id in tickets],
         engineers=[e for e in state.engineers if e.id in engineers],
         depots=depots,
     )
-
-
-def rebuild(source: do.Scenario, tickets: list, **fields) -> do.Scenario:
-    """A scenario like `source` with these tickets (and fields), from objects already validated.
-    Started work timed from `started_at` is copied back to its given `duration_min`, since making
-    a scenario sets it to the work left in place."""
-    out = {k: getattr(source, k) for k in source.model_fields_set}
-    out.update(fields)
-    out["tickets"] = [
-        t.model_copy(update={"duration_min": source.given_duration_min(t)})
-        if source.given_duration_min(t) != t.duration_min
-        else t
-        for t in tickets
-    ]
-    return do.Scenario(**out)
 
 
 def offer_near(
     state: do.Scenario, plan: do.Plan, ticket: dict, options: dict, near: int = NEAR
 ) -> do.SlotOffer | None:
     """Slots the nearest qualified engineers can offer (their routes cut out as a small
-    scenario): the `near` nearest, then four times as many when those have none; an engineer
+    scenario): the `near` nearest, then `WIDER` times as many when those have none; an engineer
     from further away is no appointment to promise. None when the locations have no coordinates
     (or the ticket's id is taken): the caller then asks the whole board."""
     if not isinstance(ticket, dict) or state.now is None:
         return None
-    if ticket.get("id") in {t.id for t in state.tickets}:
+    if state.has_ticket(ticket.get("id")):
         return None  # the whole board's offer names the clash
     offer = None
-    for k in (near, 4 * near):
+    for k in (near, WIDER * near):
         engineers = nearest_engineers(state, ticket, k)
         if engineers is None:
             return None

@@ -47,7 +47,7 @@ def frozen_state(p: ProblemData) -> tuple[RouteState, list[str]]:
         s.fixed[v] = len(heads)
         if s.cost[v] == INF:
             stuck += [p.nodes.tickets[x] for x in heads]
-    return s, stuck
+    return s, list(dict.fromkeys(stuck))  # a crew visit under way: once, whoever is stuck
 
 
 def seeded_state(p: ProblemData) -> RouteState:
@@ -239,9 +239,17 @@ def _keep_seed(p: ProblemData, s: RouteState, v: int, seed: list[int]) -> set[in
         if x >= nt:
             parts, got = p.seed_pickups[x]
             depot = int(np.flatnonzero(a.restock_node[v] == x)[0])
+            engineer = a.v_engineer[v]
             for q, name in enumerate(p.parts):
                 stock[q] += parts.get(name, 0)
                 s.left[depot, q] -= parts.get(name, 0)
+                # counted on the van along the shifts (room_of), or a new restock on another
+                # shift of this engineer would pick up again what this one already brings
+                s.pick[v, q] += parts.get(name, 0)
+                s.free[engineer, q] += parts.get(name, 0)
+            for q, name in enumerate(p.tools):
+                s.tool_pick[v, q] |= name in got
+            s.restocks[engineer] += 1
             tools |= set(got)
             s.locked[v] = True
         else:

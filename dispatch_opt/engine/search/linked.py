@@ -348,6 +348,8 @@ def reseed(p: ProblemData, s: RouteState) -> None:
         link, visits = p.links[x], p.linked_seed[x]
         if placed(s, link) or len(visits) != len(link.nodes):
             continue
+        if link.follows_missing is not None:  # e.g. frozen work that could not be kept
+            continue
         if link.follows is not None and s.where[link.follows] < 0:
             continue
         visits = sorted(visits, key=lambda vis: not vis[2])  # the lead first

@@ -40,11 +40,12 @@ class RouteState(NamedTuple):
     where: np.ndarray  # (nt,) engineer-shift of each ticket, -1 unserved
     fixed: np.ndarray  # (V,) frozen visits at the head of each route: never moved
     pinned: np.ndarray  # (nt,) bool: a frozen visit
-    locked: np.ndarray  # (V,) bool: holds a restock kept from the plan in force (stock after it
-    # is not tracked here): takes tickets, is never ruined nor a source of moves
+    locked: np.ndarray  # (V,) bool: holds a restock kept from the plan in force (its pickup is
+    # in `pick` and `restocks`, so the van's level along the shifts counts it; it never gets a
+    # restock of the search's): takes tickets, is never ruined nor a source of moves
     free: np.ndarray  # (E, P) parts left on each engineer's van after its last shift: what it
-    # held, plus what the search's restocks picked up, less what the visits used (a restock kept
-    # from the plan in force is not counted)
+    # held, plus what its restocks picked up (the search's and those kept from the plan in
+    # force), less what the visits used
     seen: np.ndarray  # (V,) scratch: alike classes of empty routes tried in one insertion
     used: np.ndarray  # (V, P) parts the visits of each engineer-shift use up
     pick: np.ndarray  # (V, P) parts picked up at the search's restock stop heading the route
@@ -52,8 +53,9 @@ class RouteState(NamedTuple):
     depot_of: np.ndarray  # (V,) depot of that restock stop (it sits right after the frozen
     # visits, counted in `fixed`, so no operator moves it), -1 for none
     left: np.ndarray  # (D, P) parts each depot still holds
-    restocks: np.ndarray  # (E,) the search's restock stops per engineer; with none, `free` alone
-    # says what the van can still give, since stock then only falls along the shifts
+    restocks: np.ndarray  # (E,) restock stops per engineer (the search's and those kept); with
+    # none, `free` alone says what the van can still give, since stock then only falls along the
+    # shifts
     mid: np.ndarray  # (1,) scratch of insertion_cost
     buf: np.ndarray  # (2, L) scratch of the operators: the new sequences of the routes they touch
     lens: np.ndarray  # (2,) their lengths (-1: the second route unchanged)
@@ -201,8 +203,9 @@ def take(a, s, v, k):
 @lean
 def room_of(a, s, v, p):
     """How much of part p work on engineer-shift v may still use up: the least the van holds
-    after v or any later shift of its engineer (a restock picks up at a route's head, so stock
-    is lowest at the end of a shift)."""
+    after v or any later shift of its engineer (a restock of the search's picks up at a route's
+    head, so stock is lowest at the end of a shift; see `low` for one kept from the plan in
+    force)."""
     e = a.v_engineer[v]
     if s.restocks[e] == 0:
         return s.free[e, p]
@@ -213,10 +216,18 @@ def room_of(a, s, v, p):
             break
         level += s.pick[w, p] - s.used[w, p]
         if w == v:
-            least, after = level, True
+            least, after = low(s, w, p, level), True
         elif after:
-            least = min(least, level)
+            least = min(least, low(s, w, p, level))
     return least
+
+
+@lean
+def low(s, w, p, level):
+    """The least the van holds of part p during engineer-shift w, `level` being what it holds
+    at the end: a restock kept from the plan in force (locked route) may come after any visit of
+    w, so its pickup is not counted within w (it is for the shifts after)."""
+    return level - s.pick[w, p] if s.locked[w] else level
 
 
 @lean
@@ -231,14 +242,14 @@ def stock_ok(a, s, v, x):
 @lean
 def _tool_on_van(a, s, v, t):
     """Tool t is on the van at engineer-shift v: from the start, or picked up at the head of this
-    or an earlier shift."""
+    or an earlier shift (a restock kept from the plan in force: only for the shifts after it)."""
     e = a.v_engineer[v]
     if a.van_tools[e, t]:
         return True
     if s.restocks[e] > 0:
         for i in range(a.e_shifts.shape[1]):
             w = a.e_shifts[e, i]
-            if w < 0:
+            if w < 0 or w == v and s.locked[v]:
                 break
             if s.tool_pick[w, t]:
                 return True
@@ -278,7 +289,7 @@ def stock_holds(a, s, e, v1, buf1, n1, v2, buf2, n2):
                         level -= a.need[buf[j], p]
             else:
                 level -= s.used[w, p]
-            if level < 0:
+            if low(s, w, p, level) < 0:
                 return False
     return True
 
@@ -349,6 +360,8 @@ def place(a, s, v, k, x, d):
             s.depot_of[v] = d
             s.restocks[e] += 1
         for p in range(a.need.shape[1]):
+            if a.need[x, p] == 0:
+                continue  # only what x uses (its depot was checked for those: _depot_has)
             short = max(0, a.need[x, p] - room_of(a, s, v, p))
             s.pick[v, p] += short
             s.left[d, p] -= short
@@ -402,7 +415,7 @@ def tidy(a, s, e):
                     break
                 level += s.pick[u, p] - s.used[u, p]
                 if j >= i:
-                    spare = min(spare, level)
+                    spare = min(spare, low(s, u, p, level))
             spare = max(0, spare)
             s.pick[w, p] -= spare
             s.left[d, p] += spare

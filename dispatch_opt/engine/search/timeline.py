@@ -36,7 +36,7 @@ def plan_routes(p: ProblemData, s: RouteState) -> tuple[list[Route], list[str]]:
             if x < nt:
                 tid = p.nodes.tickets[x]
                 minutes = p.ticket_of[tid].duration_min
-                lead = x in p.links and p.links[x].crew > 1  # a crew visit's lead node
+                lead = x in p.links and p.links[x].crew > 1 or x in p.frozen_leads  # a crew's
                 end = at + timedelta(minutes=minutes)
                 stops.append(Stop("visit", at, end, ticket=tid, lead=lead))
             else:
