@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -90,9 +91,13 @@ def main() -> None:
         + ("unchanged" if not any(on_time) else f"changed by {on_time}")
     )
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     after = os.getloadavg()
     head = (
-        f"costs, {args.time_limit:g} s per solve, seed {args.seed}; {machine}; load average "
+        f"costs, {args.time_limit:g} s per solve, seed {args.seed}; commit {commit or '?'}; "
+        f"{machine}; load average "
         f"{load[0]:.2f} before, {after[0]:.2f} after (machine shared with other work)"
     )
     table = [
