@@ -51,6 +51,7 @@ def states(a, v: int, route: list[int]):
         np.zeros(size),
         np.zeros(size, np.int64),
         np.zeros(size, np.int64),
+        np.zeros((size, kernel.DUTY), np.int64),
     )
     seq = np.array(route + [-1], dtype=np.int64)
     return seq, st, kernel.record_states(a, v, seq, len(route), *st)
@@ -67,7 +68,29 @@ def cities():
     yield problem(raw, previous=before)  # promised starts and engineer-shifts to keep
 
 
-@pytest.mark.parametrize("p", list(cities()), ids=["one-day", "two-days", "re-plan"])
+def costed():
+    """Cities with random costs on travel and on duty (the departure and return then count), and
+    some stops held where they are (crew visits, follow-ups, frozen work in a real plan)."""
+    rng = random.Random(21)
+    for seed, extra in ((15, {}), (16, {"days": 2, "follow_ups_preferred": True})):
+        raw = generate_scenario(CityParams(engineers=8, tickets=90, seed=seed, **extra))
+        raw["costs"] = {
+            "travel_per_min": rng.choice([0.0, 0.3, 1.0, 2.0]),
+            "on_duty_per_min": round(rng.uniform(0.2, 3.0), 2),
+        }
+        p = problem(raw)
+        held = rng.sample(range(p.arrays.nt), p.arrays.nt // 7)
+        p.arrays.held[held] = True
+        yield p
+
+
+COSTED = list(costed())
+COSTED_IDS = ["costs-one-day", "costs-two-days"]
+
+
+@pytest.mark.parametrize(
+    "p", list(cities()) + COSTED, ids=["one-day", "two-days", "re-plan"] + COSTED_IDS
+)
 def test_compiled_kernel_agrees_with_the_reference_on_random_routes(p):
     a, rng = p.arrays, random.Random(7)
     feasible = infeasible = 0
@@ -86,7 +109,9 @@ def test_compiled_kernel_agrees_with_the_reference_on_random_routes(p):
     assert feasible > 300 and infeasible > 100  # the sample exercised both
 
 
-@pytest.mark.parametrize("p", list(cities())[:2], ids=["one-day", "two-days"])
+@pytest.mark.parametrize(
+    "p", list(cities())[:2] + COSTED, ids=["one-day", "two-days"] + COSTED_IDS
+)
 def test_a_route_changed_in_one_place_costs_what_it_costs_whole(p):
     # insertions, removals, replaced and reversed stretches: resumed from the recorded states
     # and stopped where the schedule meets the old one, the cost equals the whole evaluation
@@ -119,8 +144,18 @@ def without_breaks():
     return problem(raw)
 
 
+def without_breaks_costed():
+    raw = generate_scenario(CityParams(engineers=8, tickets=90, seed=17))
+    for e in raw["engineers"]:
+        e.pop("breaks", None)
+    raw["costs"] = {"travel_per_min": 1.0, "on_duty_per_min": 1.0}
+    return problem(raw)
+
+
 @pytest.mark.parametrize(
-    "p", [without_breaks(), list(cities())[2]], ids=["no-breaks", "re-plan-with-breaks"]
+    "p",
+    [without_breaks(), list(cities())[2], without_breaks_costed()],
+    ids=["no-breaks", "re-plan-with-breaks", "no-breaks-costs"],
 )
 def test_an_insertion_costs_what_the_route_with_it_costs_whole(p):
     # where the delay stays within the forward slack the added cost comes in O(1), else from the
@@ -150,7 +185,8 @@ def test_an_insertion_costs_what_the_route_with_it_costs_whole(p):
                 known += s.slack[v, k] >= 0
                 checked += 1
     assert checked > 1000 and feasible > 300
-    assert (known > checked / 2) == (p.arrays.b_n.max() == 0)  # slack is known without breaks
+    # slack is known without breaks, unless waiting is paid
+    assert (known > checked / 2) == (p.arrays.b_n.max() == 0 and p.arrays.w_duty == 0)
 
 
 def one_engineer(tickets, **extra):

@@ -8,7 +8,9 @@ constraint family (`_add_*`).
 
 Objective, in order of importance (docs/solving.md, "How plans are weighed"): dropping a ticket
 costs more than dropping every ticket of all lower tiers and any lateness or travel; then lateness
-past the SLA deadline, weighted by tier; then travel seconds; then overtime.
+past the SLA deadline, weighted by tier; then the scenario's costs (travel seconds, and a span
+cost on each route's time for on-duty seconds) and overtime. Every cost is multiplied by `scale`
+(1, or 10 when the cost weights are fractions) so that integer coefficients keep their ratios.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ..format.plan import Route, Stop
 from ..format.scenario import Scenario
 from .params import GREEDY, Progress
-from .problem import ProblemData
+from .problem import ProblemData, cost_weights
 
 INT_BUDGET = 2**62  # keep the objective well inside int64
 FALLBACK_FIRST_SOLUTIONS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
@@ -50,6 +52,9 @@ class OrToolsModel:
         self.spans, self.break_windows, self.deadlines = p.spans, p.break_windows, p.deadlines
         self.frozen_heads, self.frozen_nodes = p.frozen_heads, p.frozen_nodes
         self.promised, self.was_on, self.travel = p.promised, p.was_on, p.travel
+        self.w_travel, self.w_duty = cost_weights(p.sc)
+        whole = all(w in (0.0, 1.0) for w in (self.w_travel, self.w_duty))
+        self.scale = 1 if whole else 10
         self.build()
 
     def build(self) -> None:
@@ -66,8 +71,18 @@ class OrToolsModel:
         ]
         travel = self.travel
         self.travel_cb = self.routing.RegisterTransitMatrix(travel.tolist())
-        self.routing.SetArcCostEvaluatorOfAllVehicles(self.travel_cb)
+        arc = self.scale * self.w_travel
+        if arc == 1:
+            self.routing.SetArcCostEvaluatorOfAllVehicles(self.travel_cb)
+        elif arc > 0:
+            priced = np.round(travel * arc).astype(np.int64)
+            self.routing.SetArcCostEvaluatorOfAllVehicles(
+                self.routing.RegisterTransitMatrix(priced.tolist())
+            )
         self._add_time(travel)
+        duty = round(self.scale * self.w_duty)
+        if duty > 0:  # on-duty time: the span of each route's clock (see _add_time)
+            self.time.SetSpanCostCoefficientForAllVehicles(duty)
         self._add_eligibility()
         self._add_breaks()
         self._add_stock()
@@ -95,7 +110,7 @@ class OrToolsModel:
         per_vehicle = [callbacks[v.latest_return - v.shift_end] for v in self.vehicles]
         self.routing.AddDimensionWithVehicleTransits(per_vehicle, horizon, horizon, False, "time")
         self.time = self.routing.GetDimensionOrDie("time")
-        ot_cost = max(0, round(self.params.overtime_per_min))
+        ot_cost = max(0, round(self.params.overtime_per_min * self.scale))
         for v, veh in enumerate(self.vehicles):
             self.time.CumulVar(self.routing.Start(v)).SetRange(veh.earliest_depart, veh.shift_end)
             self.time.CumulVar(self.routing.End(v)).SetRange(veh.earliest_depart, veh.shift_end)
@@ -222,7 +237,7 @@ class OrToolsModel:
         bound: where its SLA deadline binds (see _add_priorities), that one wins over the
         promise."""
         self.stability_bound = 0
-        move = round(self.params.move_cost_min * 60)
+        move = round(self.params.move_cost_min * 60 * self.scale)
         movable = {n: v for n, v in self.was_on.items() if n not in self.frozen_nodes}
         if move and movable:
             # a "moved" counter per route: visiting a ticket that was on another engineer-shift adds
@@ -238,7 +253,7 @@ class OrToolsModel:
             self.stability_bound += move * len(movable)
         if self.params.eta_shift_per_min <= 0:
             return
-        w = max(1, round(self.params.eta_shift_per_min))
+        w = max(1, round(self.params.eta_shift_per_min * self.scale))
         tol = round(self.params.eta_tolerance_min * 60)
         horizon = max(v.latest_return for v in self.vehicles)
         for n, promised in enumerate(self.promised):
@@ -251,7 +266,7 @@ class OrToolsModel:
         """A ticket served by another engineer than its preferred one costs `preference_min`: a
         counter per route of such visits, its span charged per unit (as `_add_stability` does)."""
         a = self.problem.arrays
-        cost = round(a.prefer)
+        cost = round(a.prefer * self.scale)
         nt = len(self.nodes.tickets)
         if not cost or not (a.preferred[:nt] >= 0).any():
             return
@@ -268,18 +283,19 @@ class OrToolsModel:
     def _add_priorities(self) -> None:
         """Drop penalties that keep tiers lexicographic; soft SLA deadlines weighted by tier."""
         rank = self.rank
+        # travel and on-duty seconds together stay below each route's longest day (weights <= 1)
         bound = (
-            sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles)
+            sum(max(0, v.latest_return - v.earliest_depart) for v in self.vehicles) * self.scale
             + self.stability_bound
         )
         bound += sum(
-            max(0, v.latest_return - v.shift_end) * self.params.overtime_per_min
+            max(0, v.latest_return - v.shift_end) * self.params.overtime_per_min * self.scale
             for v in self.vehicles
         )
         counts = [0] * len(rank)
         for n, tid in enumerate(self.nodes.tickets):
             t = self.ticket_of[tid]
-            w = self.params.lateness_weight(rank[t.priority])
+            w = self.params.lateness_weight(rank[t.priority]) * self.scale
             deadline = self.deadlines[n]
             latest = max(self.vehicles[v].shift_end for v in self.el.allowed[tid])
             if latest > deadline:
@@ -293,7 +309,7 @@ class OrToolsModel:
             self.routing.AddDisjunction(
                 [self.idx[n]], self.penalty[rank[self.ticket_of[tid].priority]]
             )
-        bonus = round(self.params.restock_bonus_min * 60)
+        bonus = round(self.params.restock_bonus_min * 60 * self.scale)
         for r in range(len(self.nodes.restocks)):
             self.routing.AddDisjunction([self.idx[len(self.nodes.tickets) + r]], bonus)
 
@@ -464,6 +480,19 @@ def read_routes(sc: Scenario, model: OrToolsModel, solution) -> tuple[list[Route
         routes.append(Route(veh.engineer.id, veh.shift, stops, hz.time(depart), hz.time(ret)))
     dropped = [tid for tid in nodes.tickets if tid not in planned]
     return routes, dropped
+
+
+def sequences(model: OrToolsModel, solution) -> list[list[int]]:
+    """Nodes per engineer-shift in visiting order, as the search core holds routes (to weigh the
+    solution with the engine's objective: engine/objective.py)."""
+    routing, out = model.routing, []
+    for v in range(len(model.vehicles)):
+        seq, index = [], solution.Value(routing.NextVar(routing.Start(v)))
+        while not routing.IsEnd(index):
+            seq.append(model.manager.IndexToNode(index))
+            index = solution.Value(routing.NextVar(index))
+        out.append(seq)
+    return out
 
 
 def _owed_breaks(

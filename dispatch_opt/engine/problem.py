@@ -17,6 +17,7 @@ from ..format.plan import Plan
 from ..format.scenario import Scenario
 from .eligibility import Eligibility
 from .params import SolveParams
+from .timing import held_tickets
 
 
 @dataclass
@@ -385,6 +386,10 @@ class KernelArrays(NamedTuple):
     preferred: np.ndarray  # (N,) int64 the ticket's preferred engineer (index), or NO_TIME
     prefer: float  # cost of a ticket served by another engineer than its preferred one
     balance: float  # cost per second a visit starts after its engineer-shift's departure
+    w_travel: float  # cost per second of travel (scenario costs, normalised: see cost_weights)
+    w_duty: float  # cost per second on duty (a route's return - depart, waiting included)
+    held: np.ndarray  # (N,) bool: a stop the plan never starts later than scheduled (frozen
+    # work, crew visits, follow-ups and the visits they follow: timing.held_tickets)
     v_start: np.ndarray  # (V,) start node
     v_end: np.ndarray  # (V,) end node
     v_depart: np.ndarray  # (V,) earliest departure
@@ -513,6 +518,11 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
     e_shifts = np.full((len(shifts), max([len(x) for x in shifts] + [1])), -1, dtype=np.int64)
     for e, vs in enumerate(shifts):
         e_shifts[e, : len(vs)] = vs
+    held = np.zeros(n, dtype=bool)
+    keep = held_tickets(p.sc)
+    for i, tid in enumerate(nodes.tickets):
+        held[i] = tid in keep or i in p.frozen_nodes
+    w_travel, w_duty = cost_weights(p.sc)
     return KernelArrays(
         nt=nt,
         travel=p.travel,
@@ -532,6 +542,9 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         preferred=preferred,
         prefer=float(round(p.params.preference_min * 60)),
         balance=float(p.params.balance) / 60.0,  # minutes per hour = seconds per 60 seconds
+        w_travel=w_travel,
+        w_duty=w_duty,
+        held=held,
         v_start=np.array([nodes.start(v) for v in range(nv)], dtype=np.int64),
         v_end=np.array([nodes.end(v) for v in range(nv)], dtype=np.int64),
         v_depart=np.array([v.earliest_depart for v in p.vehicles], dtype=np.int64),
@@ -559,6 +572,20 @@ def kernel_arrays(p: "ProblemData") -> KernelArrays:
         ),
         no_timeline=np.empty(0, dtype=np.int64),
     )
+
+
+def cost_weights(sc: Scenario) -> tuple[float, float]:
+    """The scenario's `costs` as weights per second of travel and per second on duty, scaled so
+    that a minute of driving (which is on duty too) weighs one: the unit of every other weight
+    (lateness per tier, preference, balance). So the cost level keeps its place below tiers and
+    lateness whatever currency the costs are in, and (1, 0), the default, is travel alone, as
+    before. Scaling the level by a constant changes no choice within it."""
+    travel = sc.costs.travel_per_min if sc.costs is not None else 1.0
+    duty = sc.costs.on_duty_per_min if sc.costs is not None else 0.0
+    total = travel + duty
+    if total <= 0:
+        return 0.0, 0.0
+    return travel / total, duty / total
 
 
 def nearest_tickets(travel: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:

@@ -4,8 +4,8 @@ The flow: eligibility (who may serve what) -> problem data (arrays, built once) 
 (search.construct; a van short of a part or a tool picks it up at a depot) -> the search core
 (search.improve: local search, ruin and recreate, restocks as moves) -> OR-Tools' guided local
 search from there for the rest of the time (ortools_model) -> plan and KPIs -> the independent
-checker as a safety net. Whatever happens later, the search core's plan is kept as the plan of
-last resort.
+checker as a safety net. OR-Tools' plan replaces the search core's only if it is better under the
+engine's whole objective (engine/objective.py); the plan's notes say which was kept.
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ from ..format.plan import Plan, Unassigned
 from ..format.scenario import Scenario
 from . import search
 from .eligibility import Eligibility, compute_eligibility
-from .ortools_model import OrToolsModel, read_routes
+from .objective import weigh
+from .ortools_model import OrToolsModel, read_routes, sequences
 from .params import GREEDY, Progress, SolveParams
 from .problem import ProblemData
 from .reasons import left_out
 from .search import linked
 from .search.construct import first_state, frozen_state
-from .search.improve import StopRule, improve
+from .search.improve import StopRule, improve_in_stages
+from .search.kernel import INF
 from .search.timeline import plan_routes, start_routes
 from .timing import finalize_routes
 
@@ -116,6 +118,7 @@ def _solve(
     """One solve; `el` (from compute_eligibility) may be shared by the two solves of a re-plan: it
     is copied, since frozen work that cannot be kept is taken out of it."""
     t0 = time.monotonic()
+    status_note = ""
     el = (
         compute_eligibility(scenario)
         if el is None
@@ -142,7 +145,9 @@ def _solve(
     search = None
     if limit > 0 and not ortools_alone:
         stop = StopRule(until=t0 + limit * share, rounds=params.iterations)
-        search = improve(problem, state, stop, params.seed, _reporter(problem, t0, on_progress))
+        search = improve_in_stages(
+            problem, state, stop, params.seed, _reporter(problem, t0, on_progress)
+        )
         linked.place_pending(problem, state)  # crew visits and follow-ups still out: once more
     # OR-Tools polishes for its share of the limit (all of it when it searches alone)
     polish = (
@@ -155,6 +160,14 @@ def _solve(
         start = None if ortools_alone else start_routes(problem, state)
         left = max(0.1, limit - (time.monotonic() - t0))
         solution = model.guided_search(left, start, on_progress, started=t0)
+        verdict = ""
+        if solution is not None and not ortools_alone:
+            skip_v = {v for v in range(len(state.n)) if state.cost[v] == INF}
+            ours, theirs = weigh(problem, start, skip_v), weigh(problem, sequences(model, solution))
+            verdict = _verdict(ours, theirs)
+            if theirs >= ours:
+                solution = None
+                status_note = verdict
         if solution is not None:
             routes, dropped = read_routes(scenario, model, solution)
             plan = _plan(
@@ -165,9 +178,10 @@ def _solve(
                 t0,
                 setup_s,
                 status,
-                objective=solution.ObjectiveValue(),
+                objective=round(solution.ObjectiveValue() / model.scale),
             )
             plan.notes += [model.cap_note] if model.cap_note else []
+            plan.notes += [verdict] if verdict else []
             broken = check(scenario, plan).violations
             if not broken:
                 _record(plan, search)
@@ -185,6 +199,8 @@ def _solve(
     plan = _plan(scenario, el, routes, unassigned, t0, setup_s, status)
     if skip and limit > 0:
         plan.notes.append(f"OR-Tools not used: {skip}; the search core planned alone")
+    if status_note:
+        plan.notes.append(status_note)
     _record(plan, search)
     return plan
 
@@ -192,12 +208,30 @@ def _solve(
 def _ortools_skipped(problem: ProblemData) -> str:
     """Why OR-Tools may not polish this solve ('' if it may): its model cannot weigh or keep
     everything the engine's objective and rules hold here, and its plan would replace the search
-    core's (README "One objective")."""
+    core's (docs/solving.md, "OR-Tools' polish")."""
     if problem.links or problem.frozen_leads:
         return "crew visits and follow-ups are not in its model"
     if problem.params.balance > 0:
         return "workload balance is not in its objective"
     return ""
+
+
+def _verdict(ours, theirs) -> str:
+    """Which plan the comparison kept, for the plan's notes."""
+
+    def say(w) -> str:
+        missed, cost = w
+        return f"left out per tier {list(missed)}, cost {cost:,.0f}"
+
+    if theirs < ours:
+        return (
+            f"OR-Tools' polish kept: better under the engine's objective ({say(theirs)}, against "
+            f"the search core's {say(ours)})"
+        )
+    return (
+        f"the search core's plan kept: OR-Tools' polish was not better under the engine's "
+        f"objective ({say(theirs)}, against {say(ours)})"
+    )
 
 
 def _reporter(problem: ProblemData, t0: float, on_progress):

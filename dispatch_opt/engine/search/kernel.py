@@ -5,11 +5,19 @@ not items of it: the kernel takes each owed break where it costs nothing (while 
 else as late as it still fits, so every operator can move visits without carrying breaks around.
 A visit starts at the earliest moment its windows (and a promised start, in a re-plan) allow.
 
-Cost of a route, in the objective's units (a second of travel = 1): travel, lateness past each
+Cost of a route, in the objective's units (a second of driving = 1): lateness past each
 ticket's SLA deadline weighted by tier, a promised start shifted beyond the tolerance, moving a
 ticket off the engineer-shift that had it in the plan in force, serving a ticket by another
-engineer than its preferred one, and, for workload balance, each visit by how long its engineer has
-been out when it starts. Infeasible routes cost `INF`.
+engineer than its preferred one, for workload balance each visit by how long its engineer has
+been out when it starts, and the scenario's costs: travel and on-duty time (`w_travel`,
+`w_duty`). Infeasible routes cost `INF`.
+
+On-duty time is what the plan will show (engine/timing.py): each stop but the last is pushed as
+late as the next allows (within its window, before a deadline it meets, not across a break; held
+stops stay), the route departs as late as its first stop then allows and returns after the last.
+The push of the first stop is min over stops k of (waiting before k + room of k), the last stop's
+room 0: carried forward in three numbers (`ahead`, `waits`, `room`), so the forward pass alone
+finds it (PyVRP's DurationSegment idea: the least duration of a sequence with time windows).
 
 Besides the full evaluation, `splice_cost` evaluates a route changed in one place (an insertion, a
 removal, a string put in or taken out, a tail exchanged) from the states recorded before each
@@ -26,6 +34,8 @@ import numpy as np
 from numba import njit
 
 INF = np.inf
+FAR = 1 << 60  # no bound on how much later a stop may start
+DUTY = 7  # per recorded state: ahead, waits, room, head, lid, bound, push (see record_states)
 # Compiled with numba's reference counting off: these functions allocate nothing, and counting
 # references to the problem's arrays on every access cost about a hundred times their arithmetic
 # (measured: 140 ns against 2 ns for one visit's cost). Callers keep every array alive.
@@ -102,18 +112,65 @@ def step(a, v, loc, t, taken, x, breaks):
 
 
 @lean
-def finish(a, v, loc, t, cost, taken, last_start, breaks):
+def stop_room(a, x, start):
+    """How much later stop x, starting at `start`, may start in the plan (timing.py): within the
+    window it starts in and, for a ticket, before an SLA deadline it meets; 0 for held stops and
+    late visits."""
+    if a.held[x]:
+        return 0
+    room = FAR
+    for k in range(a.tw_n[x]):
+        if a.tw_start[x, k] <= start <= a.tw_end[x, k]:
+            room = a.tw_end[x, k] - start
+            break
+    if x < a.nt:
+        if start > a.deadline[x]:
+            return 0
+        room = min(room, a.deadline[x] - start)
+    return room
+
+
+@lean
+def fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room):
+    """After stepping from the stop at `loc` (free at t, `taken0` breaks done) to x starting at s:
+    that stop's push bound is folded in (its room, cut by a break taken after it) and the waiting
+    between the two added. Returns (ahead, waits, room of x, that stop's bound)."""
+    brk, cut = 0, FAR
+    if taken > taken0:
+        cut = max(t, a.b_start[v, taken0]) - t
+        for k in range(taken0, taken):
+            brk += a.b_dur[v, k]
+    bound = min(room, cut)
+    ahead = min(ahead, waits + bound)
+    waits += s - t - a.travel[loc, x] - brk
+    return ahead, waits, stop_room(a, x, s), bound
+
+
+@lean
+def opening(a, v, taken, x, s):
+    """(head, lid) of a route whose first stop x starts at s after `taken` breaks: the departure
+    before any push, and the start of a break taken before the first stop (FAR: none), which the
+    departure may not pass."""
+    brk = 0
+    for k in range(taken):
+        brk += a.b_dur[v, k]
+    lid = max(a.v_depart[v], a.b_start[v, 0]) if taken > 0 else FAR
+    return s - a.travel[a.v_start[v], x] - brk, lid
+
+
+@lean
+def finish(a, v, loc, t, cost, taken, last_start, breaks, ahead, waits, head, lid):
     """Home from `loc` (free at t); breaks still owed at the end. The route's cost, or INF.
 
     A break is owed only if the engineer is still out when its interval ends. One owed at the end
     is taken after the last stop; the OR-Tools model must accept the route too, so it also needs
     room there before the route's clock stops or on the way home within the shift (see
-    ortools_model.add_time)."""
+    ortools_model.add_time). With a cost on duty, adds return - depart (see the module's note)."""
     home = a.travel[loc, a.v_end[v]]
     if t + home > a.v_latest[v]:
         return INF
     overtime = a.v_latest[v] - a.v_shift_end[v]
-    last_end = t
+    last_end, brk = t, 0
     for k in range(taken, a.b_n[v]):
         b0, b1, d = a.b_start[v, k], a.b_end[v, k], a.b_dur[v, k]
         if last_end + home < b1:
@@ -131,7 +188,13 @@ def finish(a, v, loc, t, cost, taken, last_start, breaks):
         if breaks.size:
             breaks[k] = bs
         t = bs + d
-    return cost + home
+        brk += d
+    cost = cost + a.w_travel * home
+    if a.w_duty > 0.0 and last_start >= 0:
+        depart = departure(a, v, head, min(ahead, waits), lid)
+        back = min(a.v_latest[v], max(last_end + home + brk, t))
+        cost = cost + a.w_duty * (back - depart)
+    return cost
 
 
 @lean
@@ -139,63 +202,128 @@ def route_cost(a, v, seq, n, starts, breaks):
     """Cost of route v visiting seq[:n]; fills `starts` (per item) and `breaks` (per owed break,
     -1 if not taken) when given arrays of that size."""
     loc, t, cost, taken, last_start = a.v_start[v], a.v_depart[v], 0.0, 0, -1
+    ahead, waits, room, head, lid = FAR, 0, 0, 0, FAR
     for i in range(n):
         x = seq[i]
+        taken0 = taken
         ok, s, taken = step(a, v, loc, t, taken, x, breaks)
         if not ok:
             return INF
         if starts.size:
             starts[i] = s
-        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif i == 0:
+            head, lid = opening(a, v, taken, x, s)
+            room = stop_room(a, x, s)
+        else:
+            ahead, waits, room, _ = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
-    return finish(a, v, loc, t, cost, taken, last_start, breaks)
+    return finish(a, v, loc, t, cost, taken, last_start, breaks, ahead, waits, head, lid)
 
 
 @lean
-def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last):
+def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last, st_duty):
     """Route cost, and the schedule state before each item and after the last: free at st_t,
-    cost so far st_cost, breaks taken st_taken, start of the item before st_last (-1: none)."""
+    cost so far st_cost, breaks taken st_taken, start of the item before st_last (-1: none), and
+    st_duty the on-duty accumulators (ahead, waits, room, head, lid; see the module's note), the
+    bound of the item two back (folded on the way in) and the push of the item before (how much
+    later the plan starts it; from a backward pass, for splice_cost to resume from)."""
     none = a.no_timeline
     loc, t, cost, taken, last_start = a.v_start[v], a.v_depart[v], 0.0, 0, -1
+    ahead, waits, room, head, lid, bound = FAR, 0, 0, 0, FAR, 0
     for i in range(n):
         st_t[i], st_cost[i], st_taken[i], st_last[i] = t, cost, taken, last_start
+        _duty(st_duty, i, ahead, waits, room, head, lid, bound)
         x = seq[i]
+        taken0 = taken
         ok, s, taken = step(a, v, loc, t, taken, x, none)
         if not ok:
             for j in range(i + 1, n + 1):
                 st_t[j], st_cost[j], st_taken[j], st_last[j] = t, INF, taken, last_start
             return INF
-        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif i == 0:
+            head, lid = opening(a, v, taken, x, s)
+            room = stop_room(a, x, s)
+        else:
+            ahead, waits, room, bound = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
     st_t[n], st_cost[n], st_taken[n], st_last[n] = t, cost, taken, last_start
-    return finish(a, v, loc, t, cost, taken, last_start, none)
+    _duty(st_duty, n, ahead, waits, room, head, lid, bound)
+    push = 0  # the last item stays; each before it: min(its bound, waiting + the next's push)
+    st_duty[n, 6] = 0
+    for k in range(n - 2 if a.w_duty > 0.0 else -1, -1, -1):
+        push = min(st_duty[k + 2, 5], st_duty[k + 2, 1] - st_duty[k + 1, 1] + push)
+        st_duty[k + 1, 6] = push
+    return finish(a, v, loc, t, cost, taken, last_start, none, ahead, waits, head, lid)
 
 
 @lean
-def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last, total):
+def _duty(st_duty, i, ahead, waits, room, head, lid, bound):
+    st_duty[i, 0], st_duty[i, 1], st_duty[i, 2] = ahead, waits, room
+    st_duty[i, 3], st_duty[i, 4], st_duty[i, 5] = head, lid, bound
+
+
+@lean
+def departure(a, v, head, push, lid):
+    """When the plan's route departs: as late as its first stop, pushed, allows (see the module's
+    note), not past a break taken before it."""
+    return max(a.v_depart[v], min(head + push, lid))
+
+
+@lean
+def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last, st_duty, total):
     """Cost of route v changed to seq[:k] + mid[:n_mid] + seq[j:n], from the recorded states of
     seq (see record_states; `total` is its cost). The schedule resumes at position k and stops
-    early where, before some old item, it is again the old route's."""
+    early where, before some old item, it is again the old route's; with a cost on duty, the
+    departure then follows from the old route's recorded push of the item before that one."""
     if st_cost[k] == INF:
         return INF
     none = a.no_timeline
     loc = a.v_start[v] if k == 0 else seq[k - 1]
     t, cost, taken, last_start = st_t[k], st_cost[k], st_taken[k], st_last[k]
+    ahead, waits, room = st_duty[k, 0], st_duty[k, 1], st_duty[k, 2]
+    head, lid = st_duty[k, 3], st_duty[k, 4]
+    first = last_start < 0  # nothing before: the next item opens the route
     for i in range(n_mid):
         x = mid[i]
+        taken0 = taken
         ok, s, taken = step(a, v, loc, t, taken, x, none)
         if not ok:
             return INF
-        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif first:
+            head, lid = opening(a, v, taken, x, s)
+            room, first = stop_room(a, x, s), False
+        else:
+            ahead, waits, room, _ = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
     for i in range(j, n):
         if i > 0 and loc == seq[i - 1] and t == st_t[i] and taken == st_taken[i]:
             if last_start == st_last[i] and total != INF:
-                return cost + total - st_cost[i]
+                if a.w_duty == 0.0:
+                    return cost + total - st_cost[i]
+                was = departure(a, v, st_duty[1, 3], st_duty[1, 6], st_duty[1, 4])
+                now = departure(a, v, head, min(ahead, waits + st_duty[i, 6]), lid)
+                return cost + total - st_cost[i] + a.w_duty * (was - now)
         x = seq[i]
+        taken0 = taken
         ok, s, taken = step(a, v, loc, t, taken, x, none)
         if not ok:
             return INF
-        cost += a.travel[loc, x] + visit_cost(a, v, x, s)
+        if a.w_duty == 0.0:
+            pass  # no cost on duty: nothing to carry
+        elif first:
+            head, lid = opening(a, v, taken, x, s)
+            room, first = stop_room(a, x, s), False
+        else:
+            ahead, waits, room, _ = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
-    return finish(a, v, loc, t, cost, taken, last_start, none)
+    return finish(a, v, loc, t, cost, taken, last_start, none, ahead, waits, head, lid)

@@ -50,6 +50,7 @@ def _splice(a, s, v, k, mid, n_mid, j):
         s.st_cost[v],
         s.st_taken[v],
         s.st_last[v],
+        s.st_duty[v],
         s.cost[v],
     )
 

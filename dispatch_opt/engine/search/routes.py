@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .kernel import INF, lean, record_states, splice_cost, visit_cost, visit_start
+from .kernel import DUTY, INF, lean, record_states, splice_cost, visit_cost, visit_start
 
 
 class RouteState(NamedTuple):
@@ -30,6 +30,7 @@ class RouteState(NamedTuple):
     st_cost: np.ndarray
     st_taken: np.ndarray
     st_last: np.ndarray
+    st_duty: np.ndarray  # (V, L + 1, kernel.DUTY) on-duty accumulators before each item
     latest: np.ndarray  # (V, L + 1) latest start of each item for the rest of the route to hold,
     # and latest return after the last; breaks left out, so an upper bound: a place that needs a
     # later start is surely infeasible
@@ -71,6 +72,7 @@ def new_state(a, capacity: int) -> RouteState:
         st_cost=np.zeros((nv, length + 1), dtype=np.float64),
         st_taken=np.zeros((nv, length + 1), dtype=np.int64),
         st_last=np.zeros((nv, length + 1), dtype=np.int64),
+        st_duty=np.zeros((nv, length + 1, DUTY), dtype=np.int64),
         latest=np.zeros((nv, length + 1), dtype=np.int64),
         slack=np.full((nv, length + 1), -1, dtype=np.int64),
         where=np.full(a.nt, -1, dtype=np.int64),
@@ -108,7 +110,15 @@ def route_capacity(a) -> int:
 def refresh(a, s, v):
     """Recompute route v's cost and states after its sequence changed."""
     s.cost[v] = record_states(
-        a, v, s.seq[v], s.n[v], s.st_t[v], s.st_cost[v], s.st_taken[v], s.st_last[v]
+        a,
+        v,
+        s.seq[v],
+        s.n[v],
+        s.st_t[v],
+        s.st_cost[v],
+        s.st_taken[v],
+        s.st_last[v],
+        s.st_duty[v],
     )
     n, seq = s.n[v], s.seq[v]
     nxt = a.v_end[v]
@@ -125,10 +135,11 @@ def refresh(a, s, v):
 def _slack(a, s, v):
     """Forward slack of each item of route v (see RouteState.slack): a delay on arrival is first
     absorbed by waiting, then must keep the start within its window, before an SLA deadline or
-    a promised start it meets, and the return within the shift; a break owed or workload balance
-    (a cost on every start) leave it unknown."""
+    a promised start it meets, and the return within the shift; a break owed, workload balance
+    (a cost on every start) or a cost on duty (waiting used up moves the departure) leave it
+    unknown."""
     n, seq = s.n[v], s.seq[v]
-    if a.b_n[v] > 0 or a.balance > 0.0 or s.cost[v] == INF:
+    if a.b_n[v] > 0 or a.balance > 0.0 or a.w_duty > 0.0 or s.cost[v] == INF:
         s.slack[v, : n + 1] = -1
         return
     last = a.v_start[v] if n == 0 else seq[n - 1]
@@ -323,7 +334,7 @@ def best_in_shift(a, s, v, x, bound, blink):
         r = a.restock_node[v, d]
         if r < 0 or not _depot_has(a, s, d, v, x):
             continue
-        if a.travel[prev, r] + a.travel[r, nxt] - a.travel[prev, nxt] >= best:
+        if a.w_travel * (a.travel[prev, r] + a.travel[r, nxt] - a.travel[prev, nxt]) >= best:
             continue  # the detour alone costs more than the best place found
         put(a, s, v, f, r)
         s.fixed[v] = f + 1
@@ -432,7 +443,7 @@ def insertion_cost(a, s, v, k, x):
             delay = start + a.service[x] + a.travel[x, nxt] - s.st_t[v, k] - a.travel[prev, nxt]
             if 0 <= delay <= s.slack[v, k]:
                 detour = a.travel[prev, x] + a.travel[x, nxt] - a.travel[prev, nxt]
-                return detour + visit_cost(a, v, x, start)
+                return a.w_travel * detour + visit_cost(a, v, x, start)
     mid = s.mid
     mid[0] = x
     c = splice_cost(
@@ -448,6 +459,7 @@ def insertion_cost(a, s, v, k, x):
         s.st_cost[v],
         s.st_taken[v],
         s.st_last[v],
+        s.st_duty[v],
         s.cost[v],
     )
     return c - s.cost[v]
@@ -474,7 +486,7 @@ def best_in_route(a, s, v, x, bound, blink):
         start = max(arrive, a.tw_start[x, 0])
         if start + a.service[x] + a.travel[x, nxt] > s.latest[v, k]:
             continue  # what follows would surely start too late
-        detour = a.travel[prev, x] + a.travel[x, nxt] - a.travel[prev, nxt]
+        detour = a.w_travel * (a.travel[prev, x] + a.travel[x, nxt] - a.travel[prev, nxt])
         if detour >= best:
             continue
         if blink > 0.0 and np.random.random() < blink:
