@@ -159,6 +159,19 @@ def opening(a, v, taken, x, s):
 
 
 @lean
+def carry(a, v, i, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid):
+    """The on-duty accumulators after item i (x, starting at s; see the module's note) and the
+    bound folded in for the item before; nothing is carried without a cost on duty."""
+    if a.w_duty == 0.0:
+        return ahead, waits, room, head, lid, 0
+    if i == 0:
+        head, lid = opening(a, v, taken, x, s)
+        return ahead, waits, stop_room(a, x, s), head, lid, 0
+    ahead, waits, room, bound = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+    return ahead, waits, room, head, lid, bound
+
+
+@lean
 def finish(a, v, loc, t, cost, taken, last_start, breaks, ahead, waits, head, lid):
     """Home from `loc` (free at t); breaks still owed at the end. The route's cost, or INF.
 
@@ -211,13 +224,9 @@ def route_cost(a, v, seq, n, starts, breaks):
             return INF
         if starts.size:
             starts[i] = s
-        if a.w_duty == 0.0:
-            pass  # no cost on duty: nothing to carry
-        elif i == 0:
-            head, lid = opening(a, v, taken, x, s)
-            room = stop_room(a, x, s)
-        else:
-            ahead, waits, room, _ = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        ahead, waits, room, head, lid, _ = carry(
+            a, v, i, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
+        )
         cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
     return finish(a, v, loc, t, cost, taken, last_start, breaks, ahead, waits, head, lid)
@@ -243,13 +252,9 @@ def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last, st_duty):
             for j in range(i + 1, n + 1):
                 st_t[j], st_cost[j], st_taken[j], st_last[j] = t, INF, taken, last_start
             return INF
-        if a.w_duty == 0.0:
-            pass  # no cost on duty: nothing to carry
-        elif i == 0:
-            head, lid = opening(a, v, taken, x, s)
-            room = stop_room(a, x, s)
-        else:
-            ahead, waits, room, bound = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        ahead, waits, room, head, lid, bound = carry(
+            a, v, i, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
+        )
         cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
     st_t[n], st_cost[n], st_taken[n], st_last[n] = t, cost, taken, last_start
