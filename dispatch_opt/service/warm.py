@@ -46,9 +46,7 @@ def insert_new_ticket(
     engineers = nearest_engineers(state, raw, near)
     if engineers is None:
         return None
-    mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
-    mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
-    cut = _cut(state, plan, engineers, mine)
+    mine, cut = _cut(state, plan, engineers)
     after = raw.get("after")
     follows = after.get("ticket") if isinstance(after, dict) else None
     try:  # the event applied to the cut's engineers alone: only the new ticket is parsed
@@ -118,9 +116,12 @@ def nearest_engineers(state: do.Scenario, ticket: dict, k: int) -> set[str] | No
     return out
 
 
-def _cut(state: do.Scenario, plan: do.Plan, engineers: set[str], tickets: set[str]) -> do.Scenario:
-    """These engineers and tickets as a scenario of their own, with the depot stock that the
-    other engineers' routes leave."""
+def _cut(state: do.Scenario, plan: do.Plan, engineers: set[str]) -> tuple[set[str], do.Scenario]:
+    """The tickets of these engineers (planned for them, or under way with them), and the
+    engineers with those tickets as a scenario of their own, with the depot stock that the other
+    engineers' routes leave."""
+    tickets = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
+    tickets |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
     used = used_stock([r for r in plan.routes if r.engineer not in engineers])
     depots = [
         d.model_copy(
@@ -128,7 +129,7 @@ def _cut(state: do.Scenario, plan: do.Plan, engineers: set[str], tickets: set[st
         )
         for d in state.depots
     ]
-    return state.replace(
+    return tickets, state.replace(
         tickets=[t for t in state.tickets if t.id in tickets],
         engineers=[e for e in state.engineers if e.id in engineers],
         depots=depots,
@@ -151,9 +152,7 @@ def offer_near(
         engineers = nearest_engineers(state, ticket, k)
         if engineers is None:
             return None
-        mine = {s.ticket for r in plan.routes if r.engineer in engineers for s in r.visits}
-        mine |= {t.id for t in state.live_tickets if t.engineer in engineers and t.frozen}
-        cut = _cut(state, plan, engineers, mine)
+        mine, cut = _cut(state, plan, engineers)
         offer = do.offer_slots(cut, restrict(plan, engineers, mine), ticket, **options)
         if offer.slots:
             return offer

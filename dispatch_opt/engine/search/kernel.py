@@ -159,12 +159,13 @@ def opening(a, v, taken, x, s):
 
 
 @lean
-def carry(a, v, i, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid):
-    """The on-duty accumulators after item i (x, starting at s; see the module's note) and the
-    bound folded in for the item before; nothing is carried without a cost on duty."""
+def carry(a, v, opens, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid):
+    """The on-duty accumulators after item x (starting at s; `opens`: the route's first item;
+    see the module's note) and the bound folded in for the item before; nothing is carried
+    without a cost on duty."""
     if a.w_duty == 0.0:
         return ahead, waits, room, head, lid, 0
-    if i == 0:
+    if opens:
         head, lid = opening(a, v, taken, x, s)
         return ahead, waits, stop_room(a, x, s), head, lid, 0
     ahead, waits, room, bound = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
@@ -225,7 +226,7 @@ def route_cost(a, v, seq, n, starts, breaks):
         if starts.size:
             starts[i] = s
         ahead, waits, room, head, lid, _ = carry(
-            a, v, i, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
+            a, v, i == 0, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
         )
         cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
@@ -253,7 +254,7 @@ def record_states(a, v, seq, n, st_t, st_cost, st_taken, st_last, st_duty):
                 st_t[j], st_cost[j], st_taken[j], st_last[j] = t, INF, taken, last_start
             return INF
         ahead, waits, room, head, lid, bound = carry(
-            a, v, i, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
+            a, v, i == 0, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
         )
         cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
@@ -300,13 +301,10 @@ def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last
         ok, s, taken = step(a, v, loc, t, taken, x, none)
         if not ok:
             return INF
-        if a.w_duty == 0.0:
-            pass  # no cost on duty: nothing to carry
-        elif first:
-            head, lid = opening(a, v, taken, x, s)
-            room, first = stop_room(a, x, s), False
-        else:
-            ahead, waits, room, _ = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        ahead, waits, room, head, lid, _ = carry(
+            a, v, first, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
+        )
+        first = False
         cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
     for i in range(j, n):
@@ -322,13 +320,10 @@ def splice_cost(a, v, seq, n, k, mid, n_mid, j, st_t, st_cost, st_taken, st_last
         ok, s, taken = step(a, v, loc, t, taken, x, none)
         if not ok:
             return INF
-        if a.w_duty == 0.0:
-            pass  # no cost on duty: nothing to carry
-        elif first:
-            head, lid = opening(a, v, taken, x, s)
-            room, first = stop_room(a, x, s), False
-        else:
-            ahead, waits, room, _ = fold(a, v, loc, t, taken0, taken, x, s, ahead, waits, room)
+        ahead, waits, room, head, lid, _ = carry(
+            a, v, first, loc, t, taken0, taken, x, s, ahead, waits, room, head, lid
+        )
+        first = False
         cost += a.w_travel * a.travel[loc, x] + visit_cost(a, v, x, s)
         loc, t, last_start = x, s + a.service[x], s
     return finish(a, v, loc, t, cost, taken, last_start, none, ahead, waits, head, lid)
