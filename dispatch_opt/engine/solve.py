@@ -221,16 +221,16 @@ def _verdict(ours, theirs) -> str:
 
     def say(w) -> str:
         missed, cost = w
-        return f"left out per tier {list(missed)}, cost {cost:,.0f}"
+        return f"tickets left out per tier {list(missed)}, then cost {cost:,.0f}"
 
     if theirs < ours:
         return (
-            f"OR-Tools' polish kept: better under the engine's objective ({say(theirs)}, against "
-            f"the search core's {say(ours)})"
+            f"OR-Tools' polish kept: it found a better plan ({say(theirs)}, against the search "
+            f"core's {say(ours)}; cost in the engine's units: lateness, then travel and costs)"
         )
     return (
-        f"the search core's plan kept: OR-Tools' polish was not better under the engine's "
-        f"objective ({say(theirs)}, against {say(ours)})"
+        f"the search core's plan kept: OR-Tools' polish found no better one ({say(theirs)}, "
+        f"against {say(ours)}; cost in the engine's units: lateness, then travel and costs)"
     )
 
 
