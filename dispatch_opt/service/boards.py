@@ -160,7 +160,9 @@ class Boards:
         d = summary = None
         if board.plan is not None:  # made once: for the answer and the plan's KPIs alike
             d = do.diff(board.plan, plan, self.tolerance, replan=True)
-            summary = plan.kpis.setdefault("changes", d.summary())
+            if "changes" not in plan.kpis:  # a re-plan counted them already
+                plan.kpis["changes"] = d.summary()
+            summary = plan.kpis["changes"]
         plan_json = plan.to_json(indent=None)
         answer = '{"version": %d, "plan": %s, "diff": %s%s}' % (
             version,
