@@ -73,7 +73,7 @@ def run(cmd: list[str]) -> str:
 
 
 class Served:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, offer_workers: int | None = None):
         self.db = f"sqlite:///{folder / 'bench.db'}"
         cli = [sys.executable, "-m", "dispatch_opt"]
         run([*cli, "db", "upgrade", "--db", self.db])
@@ -81,7 +81,8 @@ class Served:
         self.port = free_port()
         self.log = open(folder / "server.log", "w")
         self.proc = subprocess.Popen(
-            [*cli, "serve", "--db", self.db, "--port", str(self.port), "--workers", "1"],
+            [*cli, "serve", "--db", self.db, "--port", str(self.port), "--workers", "1"]
+            + ([] if offer_workers is None else ["--offer-workers", str(offer_workers)]),
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -136,7 +137,7 @@ def caller(sc: do.Scenario, i: int, rng: random.Random) -> dict:
 
 def bench(name: str, raw: dict, args, folder: Path) -> dict:
     rng = random.Random(7)
-    server = Served(folder)
+    server = Served(folder, args.offer_workers)
     out: dict = {"scenario": name}
     try:
         with server.client() as c:
@@ -184,6 +185,7 @@ def bench(name: str, raw: dict, args, folder: Path) -> dict:
             out["concurrent"], out["concurrent_events"], out["errors"], out["lost"] = concurrent(
                 server, board, state, now, args, rng
             )
+            out["offer_workers"] = c.get("/health").json().get("offer_workers")
         # the Python API baseline on the same board (in this process, no HTTP, no database)
         api_e, api_s = [], []
         s_, p_ = base_state, base_plan
@@ -262,6 +264,9 @@ def main() -> None:
     ap.add_argument("--nightly-s", type=float, default=30.0)
     ap.add_argument("--concurrent-s", type=float, default=15.0)
     ap.add_argument("--only", choices=["city", "large"])
+    ap.add_argument(
+        "--offer-workers", type=int, help="the server's --offer-workers (default: its own)"
+    )
     ap.add_argument("--tag", default="", help="suffix of the results file")
     args = ap.parse_args()
     lines: list[str] = []
@@ -272,6 +277,8 @@ def main() -> None:
 
     say(f"machine: {machine()}")
     say(f"date: {datetime.now():%Y-%m-%d %H:%M}; load average {os.getloadavg()[0]:.1f}")
+    ow = "the server's default" if args.offer_workers is None else args.offer_workers
+    say(f"offer workers: {ow}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cases = []
@@ -316,8 +323,10 @@ def main() -> None:
             )
             for e in r["errors"][:3]:
                 say(f"    error: {e}")
+            say(f"  offer workers: {r['offer_workers'] or 'none'}")
         say(f"load average at the end {os.getloadavg()[0]:.1f}")
-    out = ROOT / "benchmarks" / "results" / f"service-{datetime.now():%Y-%m-%d}{args.tag}.md"
+    stamp = f"{datetime.now():%Y-%m-%d-%H%M}"  # a run never writes over another
+    out = ROOT / "benchmarks" / "results" / f"service-{stamp}{args.tag}.md"
     out.write_text("```\n" + "\n".join(lines) + "\n```\n", encoding="utf-8")
     print(f"wrote {out}")
 

@@ -16,7 +16,7 @@ from dispatch_opt.service.db import make_engine, upgrade  # noqa: E402
 from dispatch_opt.service.keys import create_key  # noqa: E402
 
 
-def board_app(db_path, workers: int = 1):
+def board_app(db_path, workers: int = 1, offer_workers: int = 0):
     """The service (with its board) on a fresh SQLite file, and a key per role."""
     url = f"sqlite:///{db_path}"
     upgrade(url)
@@ -25,7 +25,7 @@ def board_app(db_path, workers: int = 1):
         keys = {role: create_key(engine, role)[1] for role in ("viewer", "dispatcher", "admin")}
     finally:
         engine.dispose()
-    return create_app(Settings(db=url, workers=workers)), keys
+    return create_app(Settings(db=url, workers=workers, offer_workers=offer_workers)), keys
 
 
 def auth(key: str) -> dict:
@@ -40,5 +40,3 @@ def post_board(client, keys: dict, raw: dict, plan: do.Plan) -> str:
     r = client.put(f"/v1/boards/{sid}/plan", json=plan.to_dict(), headers=auth(keys["admin"]))
     assert r.status_code == 200, r.text
     return sid
-
-

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from .db import make_engine, schema_problem
 from .errors import ApiError, error_body, invalid, pydantic_lines
 from .jobs import Solves
 from .limits import BodyLimit
+from .offers import OfferWorkers
 from .schemas import AdvanceIn, BookingIn, SlotsIn, SolveIn
 
 JSON = "application/json"
@@ -36,6 +38,7 @@ class Settings:
     db: str = "sqlite:///dispatch.db"
     max_body_mb: float = 32.0
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)  # solves at once
+    offer_workers: int = 0  # processes answering slot offers (offers.py); 0: the server alone
 
 
 class SchemaBehind(RuntimeError):
@@ -49,9 +52,18 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
         raise SchemaBehind(problem)
     store.interrupt_unfinished(engine)
-    boards = Boards(engine)
+    offers = OfferWorkers(settings.offer_workers) if settings.offer_workers > 0 else None
+    boards = Boards(engine, offers=offers)
     solves = Solves(engine, boards, settings.workers)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        if offers is not None:
+            offers.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="dispatch-opt service",
         version=do.__version__,
         description="Field-service dispatch: scenarios, solves, boards with their plan in force, "
@@ -152,7 +164,10 @@ def _routes(app: FastAPI, engine: sa.Engine, boards: Boards, solves: Solves) -> 
                 conn.execute(sa.text("SELECT 1"))
         except sa.exc.SQLAlchemyError:
             return JSONResponse({"status": "down", "database": "not answering"}, 503)
-        return {"status": "ok", "database": "ok", "version": do.__version__}
+        out = {"status": "ok", "database": "ok", "version": do.__version__}
+        if boards.offers is not None:
+            out["offer_workers"] = boards.offers.counts()
+        return out
 
     # ------------------------------------------------------------ scenarios
     @app.post("/v1/scenarios", status_code=201, tags=["scenarios"], dependencies=[ADMIN])
@@ -306,7 +321,7 @@ def _routes(app: FastAPI, engine: sa.Engine, boards: Boards, solves: Solves) -> 
     @app.post("/v1/boards/{sid}/slots", tags=["boards"], dependencies=[VIEWER])
     def slots(sid: str, req: SlotsIn):
         """Appointment windows to offer a caller for a new ticket (nothing is booked)."""
-        return boards.offer(sid, req.ticket, req.options())
+        return _json(boards.offer(sid, req.ticket, req.options()))
 
     @app.post("/v1/boards/{sid}/bookings", tags=["boards"], dependencies=[DISPATCHER])
     def book(sid: str, req: BookingIn, idempotency_key: str | None = Header(None, max_length=200)):

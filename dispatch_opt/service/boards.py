@@ -9,13 +9,13 @@ first use: the newest kept state, then the event batches since, applied in order
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -23,21 +23,12 @@ import dispatch_opt as do
 
 from . import store, warm
 from .errors import ApiError, invalid
+from .memory import settle
+
+if TYPE_CHECKING:
+    from .offers import OfferWorkers
 
 FAST = do.SolveParams(time_limit_s=0)  # the fast path: keep the plan, insert new work
-SWEEP_EVERY = 200  # board versions between two full garbage collections
-
-
-def settle(count: int) -> None:
-    """Move what is alive now (the boards' scenarios and plans: a large board is a million Python
-    objects) out of the garbage collector's sight, so that the collections a request's own
-    short-lived objects trigger do not traverse it again each time: measured, a quarter of a
-    slot offer's time on the bundled large. Objects still die when no longer used; once every
-    `SWEEP_EVERY` versions a full collection finds any cycles among the old."""
-    if count % SWEEP_EVERY == 0:
-        gc.unfreeze()
-        gc.collect()
-    gc.freeze()
 
 
 @dataclass
@@ -98,8 +89,13 @@ def _plain(v):
 class Boards:
     """Every board this process has touched, loaded on first use."""
 
-    def __init__(self, engine: sa.Engine, tolerance: float = FAST.eta_tolerance_min):
-        self.engine, self.tolerance = engine, tolerance
+    def __init__(
+        self,
+        engine: sa.Engine,
+        tolerance: float = FAST.eta_tolerance_min,
+        offers: OfferWorkers | None = None,
+    ):
+        self.engine, self.tolerance, self.offers = engine, tolerance, offers
         self._boards: dict[str, Board] = {}
         self.writes = 0  # board versions this process made
         self._lock = threading.Lock()
@@ -193,8 +189,11 @@ class Boards:
             ) from None
         except store.Gone as exc:
             raise ApiError(409, "gone", str(exc)) from None
+        before = board.pair
         board.state, board.plan, board.version, board.plan_json = state, plan, version, plan_json
         board.pair = (state, plan, version, plan_json)
+        if self.offers is not None:
+            self.offers.publish(board.sid, before, board.pair)
         self.writes += 1
         settle(self.writes)
         board.last_seq += len(batch)
@@ -260,7 +259,7 @@ class Boards:
         plan in force; else 409 with a fresh offer."""
 
         def work(board: Board, idem) -> str:
-            offer = self._offer(board, ticket, {**options, "max_slots": 10**6})
+            offer = self._offer(board.state, board.plan, ticket, {**options, "max_slots": 10**6})
             want = (slot["start"], slot["end"], slot.get("engineer"))
             fits = [
                 s
@@ -286,7 +285,7 @@ class Boards:
         return self._write(sid, key, [ticket, slot, options], work)
 
     def _taken(self, board: Board, ticket: dict, options: dict) -> ApiError:
-        fresh = self._offer(board, ticket, options)
+        fresh = self._offer(board.state, board.plan, ticket, options)
         return ApiError(
             409,
             "slot_taken",
@@ -295,27 +294,31 @@ class Boards:
             offer=fresh.to_dict(),
         )
 
-    def _offer(self, board: Board, ticket: dict, options: dict) -> do.SlotOffer:
-        return self._offer_for(board.state, board.plan, ticket, options)
-
     @staticmethod
-    def _offer_for(state, plan, ticket: dict, options: dict) -> do.SlotOffer:
-        """Slots from the engineers near the caller (warm.py); from the whole board when the
-        locations have no coordinates."""
+    def _offer(state: do.Scenario, plan: do.Plan, ticket: dict, options: dict) -> do.SlotOffer:
         try:
-            near = warm.offer_near(state, plan, ticket, options)
-            return near if near is not None else do.offer_slots(state, plan, ticket, **options)
+            return warm.offer(state, plan, ticket, options)
         except do.ScenarioError as exc:
             raise invalid(exc.problems, "ticket") from None
         except ValueError as exc:
             raise invalid([str(exc)]) from None
 
-    def offer(self, sid: str, ticket: dict, options: dict) -> dict:
+    def offer(self, sid: str, ticket: dict, options: dict) -> str:
+        """An offer (JSON) from the version in force, read without the lock: made by an offer
+        worker when there is one (offers.py), else here."""
         board = self.get(sid)
-        state, plan, _, _ = board.pair  # one consistent pair, read without the lock
-        if plan is None:
+        pair = board.pair
+        if pair[1] is None:
             raise no_plan(sid)
-        return self._offer_for(state, plan, ticket, options).to_dict()
+        if self.offers is not None:
+            status, got = self.offers.offer(sid, pair, ticket, options)
+            if status == "ok":
+                return got
+            if status == "problems":
+                raise invalid(got, "ticket")
+            if status == "value":
+                raise invalid([got])
+        return json.dumps(self._offer(pair[0], pair[1], ticket, options).to_dict())
 
     def advance(self, sid: str, to: str, key: str | None) -> str:
         def work(board: Board, idem) -> str:

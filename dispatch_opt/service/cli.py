@@ -54,10 +54,16 @@ def add_service_commands(main: click.Group, guard, out) -> None:
         type=click.IntRange(min=1),
         help="Solves run at once, each in its own process (default: one per core).",
     )
+    @click.option(
+        "--offer-workers",
+        type=click.IntRange(min=0),
+        help="Processes that answer slot offers beside the server's own (default: one per core "
+        "when there are two or more; 0: the server alone).",
+    )
     @guard
-    def serve(db: str, host: str, port: int, max_body_mb: float, workers: int | None) -> None:
+    def serve(**options) -> None:
         """Run the dispatch service (HTTP API; docs at /docs)."""
-        _commands().serve(db, host, port, max_body_mb, workers)
+        _commands().serve(**options)
 
     @main.group()
     def db() -> None:

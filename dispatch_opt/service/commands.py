@@ -8,12 +8,27 @@ import sys
 from .db import make_engine, safe_url, schema_problem, upgrade
 
 
-def serve(db: str, host: str, port: int, max_body_mb: float, workers: int | None) -> None:
+def serve(
+    *,
+    db: str,
+    host: str,
+    port: int,
+    max_body_mb: float,
+    workers: int | None,
+    offer_workers: int | None,
+) -> None:
+    import os
+
     import uvicorn
 
     from .app import SchemaBehind, Settings, create_app
 
-    settings = Settings(db=db, max_body_mb=max_body_mb)
+    cores = os.cpu_count() or 1
+    settings = Settings(
+        db=db,
+        max_body_mb=max_body_mb,
+        offer_workers=(cores if cores > 1 else 0) if offer_workers is None else offer_workers,
+    )
     if workers:
         settings.workers = workers
     try:
@@ -22,7 +37,8 @@ def serve(db: str, host: str, port: int, max_body_mb: float, workers: int | None
         raise SystemExit(f"error: {exc}") from None
     print(
         f"dispatch-opt service on http://{host}:{port} (database {safe_url(db)}, "
-        f"{settings.workers} solve worker(s)); API docs at /docs",
+        f"{settings.workers} solve worker(s), {settings.offer_workers} offer worker(s)); API docs "
+        "at /docs",
         flush=True,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

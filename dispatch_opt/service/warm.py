@@ -136,6 +136,13 @@ def _cut(state: do.Scenario, plan: do.Plan, engineers: set[str]) -> tuple[set[st
     )
 
 
+def offer(state: do.Scenario, plan: do.Plan, ticket: dict, options: dict) -> do.SlotOffer:
+    """Slots from the engineers near the caller; from the whole board when the locations have no
+    coordinates."""
+    near = offer_near(state, plan, ticket, options)
+    return near if near is not None else do.offer_slots(state, plan, ticket, **options)
+
+
 def offer_near(
     state: do.Scenario, plan: do.Plan, ticket: dict, options: dict, near: int = NEAR
 ) -> do.SlotOffer | None:

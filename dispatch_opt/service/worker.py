@@ -14,7 +14,7 @@ import sys
 import time
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: the closed pipe still ends the job
@@ -27,7 +27,7 @@ def _send(msg: dict) -> None:
 
 
 def main() -> int:
-    _die_with_parent()
+    die_with_parent()
     job = json.loads(sys.stdin.read())
     import dispatch_opt as do
 
