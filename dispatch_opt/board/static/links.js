@@ -115,8 +115,10 @@ function box(node, root) {
 // (its lead's box) to its own start, when both are on the board. `boxOf(ticket, engineer)` finds a
 // drawn box. Drawn above the rows, under the sticky labels and header, never catching the pointer.
 export function drawLinks(root, view, placed, boxOf) {
+  // as large as the rows, no larger: sized to the scroll area, rounding alone could add scrollbars
+  const last = root.lastElementChild;
   const layer = svg("svg", { class: "g-links", "aria-hidden": "true",
-    width: root.scrollWidth, height: root.scrollHeight });
+    width: last ? last.offsetWidth : 0, height: last ? last.offsetTop + last.offsetHeight : 0 });
   const defs = svg("defs");
   const head = svg("marker", { id: "follow-up-arrow", viewBox: "0 0 8 8", refX: 7, refY: 4,
     markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
