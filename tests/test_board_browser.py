@@ -382,6 +382,17 @@ def test_crew_visits_and_follow_ups_are_linked_across_rows(crews_board, browser)
     assert "D0 is done" in f3.get_attribute("aria-label")
     assert not browser.find_elements(By.CSS_SELECTOR, '.follow-up-link[data-ticket="F3"]')
     shot(browser, "crews")
+    # the keyboard walks the links: from T1 to its follow-up, and round the crew of 3
+    browser.find_element(By.CSS_SELECTOR, '.visit[data-ticket="T1"]').send_keys("l")
+    assert browser.switch_to.active_element.get_attribute("data-ticket") == "F1"
+    browser.find_element(By.CSS_SELECTOR, '.visit[data-ticket="C2"]').send_keys(Keys.NULL)
+    seen = []
+    for _ in crews["C2"]:
+        here = browser.switch_to.active_element
+        seen.append((here.get_attribute("data-ticket"), here.get_attribute("data-engineer")))
+        here.send_keys("l")
+    assert sorted(seen) == sorted(("C2", e) for e in crews["C2"])
+    assert browser.switch_to.active_element.get_attribute("data-engineer") == seen[0][1]
 
     # a resize and a new version from outside: the links are redrawn, never added to
     browser.execute_script("window.dispatchEvent(new Event('resize'))")

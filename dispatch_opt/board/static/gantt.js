@@ -124,6 +124,7 @@ export function renderGantt(root, view, handlers) {
           "data-ticket": s.ticket,
           "data-engineer": e.id,
           "data-shift": r.shift,
+          "data-follows": t && t.after ? t.after.ticket : null,
           "aria-label": label,
           title: label,
           style: { left: `${x(a)}px`, width: `${Math.max(6, (b - a) * ppm)}px`,
@@ -206,6 +207,12 @@ function wire(root, scale, handlers) {
     const lane = v.parentElement;
     const mine = [...lane.querySelectorAll(".visit")];
     let next = null;
+    if (ev.key === "l" || ev.key === "L") { // along the links: crew members, follow-ups
+      const ring = linkedTo(root, v);
+      if (ring.length > 1) {
+        next = ring[(ring.indexOf(v) + (ev.key === "l" ? 1 : ring.length - 1)) % ring.length];
+      }
+    }
     if (ev.key === "ArrowRight") next = mine[mine.indexOf(v) + 1];
     if (ev.key === "ArrowLeft") next = mine[mine.indexOf(v) - 1];
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
@@ -225,6 +232,16 @@ function wire(root, scale, handlers) {
       next.focus();
     }
   };
+}
+
+// The boxes linked to a visit, in order: the visit it follows, its own (a crew: every member's),
+// the visits that follow it.
+function linkedTo(root, v) {
+  const of = (attr, tid) => (tid ? [...root.querySelectorAll(
+    `.visit[${attr}="${CSS.escape(tid)}"]`)] : []);
+  const ring = [...of("data-ticket", v.dataset.follows), ...of("data-ticket", v.dataset.ticket),
+    ...of("data-follows", v.dataset.ticket)];
+  return ring.filter((n, i) => ring.indexOf(n) === i);
 }
 
 function rowAt(cx, cy) {

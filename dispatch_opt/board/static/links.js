@@ -78,6 +78,7 @@ export function linkedLabel(view, placed, followers, tid, eid) {
   }
   const next = followers.get(tid) || [];
   if (next.length) out.words.push(`followed by ${next.join(", ")}`);
+  if (out.words.length) out.words.push("key l: to the linked visits");
   return out;
 }
 
