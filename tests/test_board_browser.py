@@ -12,11 +12,12 @@ import socket
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from board_support import auth, board_app, post_board
-from conftest import ROOT, assert_both_checkers
+from conftest import ROOT, assert_both_checkers, at, engineer, scenario, ticket
 
 import dispatch_opt as do
 
@@ -45,13 +46,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """The service with its board on a free port, medium.json stored with a nightly plan."""
-    app, keys = board_app(tmp_path_factory.mktemp("browser") / "board.db")
-    raw = json.loads((ROOT / "scenarios" / "medium.json").read_text())
-    nightly = do.solve(do.load_scenario(copy.deepcopy(raw)),
-                       do.SolveParams(time_limit_s=30, iterations=300, seed=0))
+@contextmanager
+def serving(db, raw: dict, nightly: do.Plan):
+    """The service with its board on a free port of 127.0.0.1, `raw` stored with `nightly` in
+    force: (base URL, client, keys, board id, raw)."""
+    app, keys = board_app(db)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, timeout_graceful_shutdown=2))
@@ -60,11 +59,23 @@ def served(tmp_path_factory):
     while not server.started:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base, timeout=120) as client:
-        sid = post_board(client, keys, raw, nightly)
-        yield base, client, keys, sid, raw
-    server.should_exit = True
-    thread.join(10)
+    try:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            sid = post_board(client, keys, raw, nightly)
+            yield base, client, keys, sid, raw
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The board of medium.json with a nightly plan."""
+    raw = json.loads((ROOT / "scenarios" / "medium.json").read_text())
+    nightly = do.solve(do.load_scenario(copy.deepcopy(raw)),
+                       do.SolveParams(time_limit_s=30, iterations=300, seed=0))
+    with serving(tmp_path_factory.mktemp("browser") / "board.db", raw, nightly) as it:
+        yield it
 
 
 @pytest.fixture
@@ -238,3 +249,162 @@ def test_an_event_from_outside_shows_up_without_reload(served, browser):
         client.get(f"/v1/boards/{sid}/scenario", headers=auth(keys["viewer"])).json(),
         r.json()["plan"])
     shot(browser, "live")
+
+
+# ---------------------------------------------------------------- crews and follow-ups
+
+
+def crews_scenario() -> dict:
+    """Four engineers in a row: a crew of 2 (C1) and a crew of 3 (C2); F1 follows T1 an hour or
+    more later, far away at the other end (another engineer's row); F2 follows the crew visit C1
+    with its lead; F3 follows D0, which is done."""
+    return scenario(
+        [engineer("E1", 0, 0), engineer("E2", 4, 0), engineer("E3", 8, 0), engineer("E4", 12, 0)],
+        [
+            ticket("C1", 3, 2, duration=90, crew=2),
+            ticket("C2", 9, 2, duration=60, crew=3),
+            ticket("T1", 1, 1),
+            ticket("F1", 12, 3, after={"ticket": "T1", "min_lag_min": 60, "max_lag_min": 2880}),
+            ticket("F2", 3, 2, after={"ticket": "C1", "min_lag_min": 60, "max_lag_min": 480,
+                                      "same_engineer": True}),
+            ticket("D0", 6, 3, status="done"),
+            ticket("F3", 6, 3, after={"ticket": "D0", "min_lag_min": 120}),
+            ticket("T2", 11, 1), ticket("T3", 5, 4), ticket("T4", 7, 1),
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def crews_board(tmp_path_factory):
+    """The board of the crews scenario with a short nightly solve stopped on rounds."""
+    raw = crews_scenario()
+    nightly = do.solve(do.load_scenario(copy.deepcopy(raw)),
+                       do.SolveParams(time_limit_s=30, iterations=50, seed=0))
+    with serving(tmp_path_factory.mktemp("crews") / "board.db", raw, nightly) as it:
+        yield it
+
+
+def visits_in(plan: dict) -> dict[str, dict[str, bool]]:
+    """ticket -> {engineer: lead?} for every visit in the plan JSON."""
+    visits: dict[str, dict[str, bool]] = {}
+    for r in plan["routes"]:
+        for s in r["stops"]:
+            if s["type"] == "visit":
+                visits.setdefault(s["ticket"], {})[r["engineer"]] = bool(s.get("lead"))
+    return visits
+
+
+def linked_in(plan: dict, raw: dict) -> tuple[dict, set]:
+    """From the plan JSON: the crew visits (by two or more) and the (follow-up, ticket followed)
+    pairs where both visits are planned."""
+    visits = visits_in(plan)
+    crews = {t: members for t, members in visits.items() if len(members) > 1}
+    follows = {(t["id"], t["after"]["ticket"]) for t in raw["tickets"]
+               if t.get("after") and t["id"] in visits and t["after"]["ticket"] in visits}
+    return crews, follows
+
+
+LINK_ENDS = """
+const p = arguments[0], m = p.getScreenCTM(), n = p.getTotalLength();
+const at = (q) => [q.x * m.a + q.y * m.c + m.e, q.x * m.b + q.y * m.d + m.f];
+return [at(p.getPointAtLength(0)), at(p.getPointAtLength(n))];
+"""
+
+
+def check_links(driver, plan: dict, raw: dict) -> tuple[dict, set]:
+    """Every crew visit of the plan joined by one bar spanning its members' rows at the common
+    start, every follow-up whose earlier visit is planned by one arrow from that visit's end to
+    its start; nothing else drawn, one overlay."""
+    crews, follows = linked_in(plan, raw)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#gantt svg.g-links")) == 1
+    # the overlay adds no scrollbar: one day of four engineers fits the Gantt
+    fits = ("const g = document.getElementById('gantt'); "
+            "return [g.scrollWidth <= g.clientWidth, g.scrollHeight <= g.clientHeight]")
+    assert driver.execute_script(fits) == [True, True]
+    links = driver.find_elements(By.CSS_SELECTOR, "#gantt .crew-link")
+    assert sorted(g.get_attribute("data-ticket") for g in links) == sorted(crews)
+    for tid, members in crews.items():
+        bar = driver.find_element(By.CSS_SELECTOR, f'#gantt .crew-link[data-ticket="{tid}"] line')
+        b = bar.rect
+        rows = [driver.find_element(By.CSS_SELECTOR, f'.g-row[data-engineer="{e}"]').rect
+                for e in members]
+        top = min(rows, key=lambda r: r["y"])
+        bottom = max(rows, key=lambda r: r["y"])
+        assert top["y"] - 1 <= b["y"] <= top["y"] + top["height"] / 2
+        assert bottom["y"] + bottom["height"] / 2 <= b["y"] + b["height"] <= \
+            bottom["y"] + bottom["height"] + 1
+        title = driver.find_element(
+            By.CSS_SELECTOR, f'#gantt .crew-link[data-ticket="{tid}"]').get_attribute("textContent")
+        for e, lead in members.items():
+            box = driver.find_element(
+                By.CSS_SELECTOR, f'.visit[data-ticket="{tid}"][data-engineer="{e}"]')
+            assert "crew" in box.get_attribute("class").split()
+            assert abs(box.rect["x"] - (b["x"] + b["width"] / 2)) <= 3  # at the common start
+            badge = box.find_element(By.CSS_SELECTOR, ".crew-badge").get_attribute("textContent")
+            assert f"\u00d7{len(members)}" in badge and ("lead" in badge) == lead
+            label = box.get_attribute("aria-label")
+            others = [o for o in members if o != e]
+            assert f"crew of {len(members)}" in label and all(o in label for o in others)
+            assert e in title and (f"{e} (lead)" in title) == lead
+    drawn = driver.find_elements(By.CSS_SELECTOR, "#gantt .follow-up-link")
+    assert {(p.get_attribute("data-ticket"), p.get_attribute("data-follows"))
+            for p in drawn} == follows and len(drawn) == len(follows)
+    lead = {t: next((e for e, is_lead in m.items() if is_lead), next(iter(m)))
+            for t, m in visits_in(plan).items()}
+    for p in drawn:
+        tid, first = p.get_attribute("data-ticket"), p.get_attribute("data-follows")
+        (x1, y1), (x2, y2) = driver.execute_script(LINK_ENDS, p)
+        a = driver.find_element(
+            By.CSS_SELECTOR, f'.visit[data-ticket="{first}"][data-engineer="{lead[first]}"]').rect
+        b = driver.find_element(
+            By.CSS_SELECTOR, f'.visit[data-ticket="{tid}"][data-engineer="{lead[tid]}"]').rect
+        assert abs(x1 - (a["x"] + a["width"])) <= 2 and a["y"] <= y1 <= a["y"] + a["height"]
+        assert abs(x2 - b["x"]) <= 2 and b["y"] <= y2 <= b["y"] + b["height"]
+        box = driver.find_element(By.CSS_SELECTOR, f'.visit[data-ticket="{tid}"]')
+        assert "follow-up" in box.get_attribute("class").split()
+        assert f"follow-up of {first}" in box.get_attribute("aria-label")
+    return crews, follows
+
+
+def test_crew_visits_and_follow_ups_are_linked_across_rows(crews_board, browser):
+    base, client, keys, sid, raw = crews_board
+    sign_in(browser, base, keys["viewer"], sid)
+    plan = client.get(f"/v1/boards/{sid}/plan", headers=auth(keys["viewer"])).json()["plan"]
+    crews, follows = check_links(browser, plan, raw)
+    # the scenario is built so the short solve plans both crews and both live follow-ups
+    assert set(crews) == {"C1", "C2"} and follows == {("F1", "T1"), ("F2", "C1")}
+    f1 = browser.find_element(By.CSS_SELECTOR, '.visit[data-ticket="F1"]')
+    assert "1 h to 2 d after it ends" in f1.get_attribute("aria-label")
+    assert "same engineer" in browser.find_element(
+        By.CSS_SELECTOR, '.visit[data-ticket="F2"]').get_attribute("aria-label")
+    f3 = browser.find_element(By.CSS_SELECTOR, '.visit[data-ticket="F3"]')
+    assert "follow-up" in f3.get_attribute("class").split()
+    assert "D0 is done" in f3.get_attribute("aria-label")
+    assert not browser.find_elements(By.CSS_SELECTOR, '.follow-up-link[data-ticket="F3"]')
+    shot(browser, "crews")
+    # the keyboard walks the links: from T1 to its follow-up, and round the crew of 3
+    browser.find_element(By.CSS_SELECTOR, '.visit[data-ticket="T1"]').send_keys("l")
+    assert browser.switch_to.active_element.get_attribute("data-ticket") == "F1"
+    browser.find_element(By.CSS_SELECTOR, '.visit[data-ticket="C2"]').send_keys(Keys.NULL)
+    seen = []
+    for _ in crews["C2"]:
+        here = browser.switch_to.active_element
+        seen.append((here.get_attribute("data-ticket"), here.get_attribute("data-engineer")))
+        here.send_keys("l")
+    assert sorted(seen) == sorted(("C2", e) for e in crews["C2"])
+    assert browser.switch_to.active_element.get_attribute("data-engineer") == seen[0][1]
+
+    # a resize and a new version from outside: the links are redrawn, never added to
+    browser.execute_script("window.dispatchEvent(new Event('resize'))")
+    time.sleep(0.5)
+    check_links(browser, plan, raw)
+    v0 = version(browser)
+    state = client.get(f"/v1/boards/{sid}/scenario", headers=auth(keys["viewer"])).json()
+    event = {"type": "new_ticket", "at": state.get("now") or at("07:30"),
+             "ticket": ticket("N1", 2, 3, priority="urgent", created=at("07:00"))}
+    r = client.post(f"/v1/boards/{sid}/events", json=event, headers=auth(keys["dispatcher"]))
+    assert r.status_code == 200, r.text
+    wait(browser, lambda d: version(d) == r.json()["version"] > v0)
+    state = client.get(f"/v1/boards/{sid}/scenario", headers=auth(keys["viewer"])).json()
+    check_links(browser, r.json()["plan"], state)
+    assert_both_checkers(state, r.json()["plan"])

@@ -124,8 +124,9 @@ function makeView(scenario, plan) {
 
 function draw() {
   const v = app.view;
-  const focus = document.activeElement && document.activeElement.dataset
-    ? document.activeElement.dataset.ticket : null;
+  const active = document.activeElement && document.activeElement.dataset;
+  const focus = active && active.ticket // a crew visit: back to that member's own box
+    ? { ticket: active.ticket, engineer: active.engineer } : null;
   renderGantt($("gantt"), v, { open: openMove, canMove: () => may("dispatcher") });
   renderUnassigned($("unassigned"), v, may("dispatcher"), (t) => openMove(t, null));
   renderKpis($("kpis"), v);
@@ -136,13 +137,21 @@ function draw() {
   el("span", { class: "chip" }, el("span", { class: "late-key" }, "!"), " late"), el("span", { class: "chip pin-key" }, "pinned"),
   el("span", { class: "chip break-key" }, "break"), el("span", { class: "chip restock-key" },
     "R restock"), el("span", { class: "chip travel-key" }, "travel"),
+  v.scenario.tickets.some((t) => (t.crew || 1) > 1) ? el("span", { class: "chip crew-key",
+    title: "a crew visit: its members' boxes joined at the common start, the lead ringed" },
+  "\u00d7k crew") : "",
+  v.scenario.tickets.some((t) => t.after) ? el("span", { class: "chip follow-key",
+    title: "a follow-up: a dashed arrow from the end of the visit it follows" },
+  "\u21aa follow-up") : "",
   app.lastPin && may("dispatcher") ? el("button", { type: "button", id: "undo",
     onclick: undo }, `Undo pin ${app.lastPin}`) : "");
   for (const n of document.querySelectorAll(".ticket-form .fields")) {
     if (!n.childElementCount) n.dataset.geo = ticketFields(n, v, n.closest("form").id);
   }
   if (focus) {
-    const again = $("gantt").querySelector(`.visit[data-ticket="${CSS.escape(focus)}"]`);
+    const sel = `.visit[data-ticket="${CSS.escape(focus.ticket)}"]`;
+    const again = (focus.engineer && $("gantt").querySelector(
+      `${sel}[data-engineer="${CSS.escape(focus.engineer)}"]`)) || $("gantt").querySelector(sel);
     if (again) again.focus();
   }
 }

@@ -1,8 +1,10 @@
 // The Gantt: one row per engineer against time; visits coloured and lettered by SLA tier, late
 // visits hatched and marked "!", pinned ones outlined; breaks, restocks and travel drawn too.
 // Visits are buttons: Enter opens the move menu; a drag (pointer events) to another row or time
-// proposes that move. Arrow keys walk between visits.
+// proposes that move. Arrow keys walk between visits. Crew visits and follow-ups are badged and
+// linked across rows (links.js).
 
+import { drawLinks, followersOf, linkedLabel, placedVisits } from "./links.js";
 import { el, hhmm, minutes, tierStyle } from "./util.js";
 
 const LABEL = 84; // px of the engineer column
@@ -53,6 +55,9 @@ export function renderGantt(root, view, handlers) {
     routesOf.get(r.engineer).push(r);
   }
   const now = scenario.now ? minutes(scenario.now) : null;
+  const placed = placedVisits(plan);
+  const followers = followersOf(scenario);
+  const boxes = new Map(); // "ticket engineer" -> its visit box, for the links
   for (const e of scenario.engineers) {
     const row = el("div", {
       class: "g-row",
@@ -108,20 +113,26 @@ export function renderGantt(root, view, handlers) {
         const st = tierStyle(tiers, tier);
         const lateBy = late.get(s.ticket) || 0;
         const pin = pinned.has(s.ticket);
+        const linked = linkedLabel(view, placed, followers, s.ticket, e.id);
         const label = `${s.ticket}, ${tier}, ${e.id} ${hhmm(a)}-${hhmm(b)}` +
-          (lateBy > 0 ? `, late ${Math.round(lateBy)} min` : "") + (pin ? ", pinned" : "");
+          (lateBy > 0 ? `, late ${Math.round(lateBy)} min` : "") + (pin ? ", pinned" : "") +
+          linked.words.map((w) => `; ${w}`).join("");
         const v = el("button", {
           type: "button",
-          class: `visit${lateBy > 0 ? " late" : ""}${pin ? " pinned" : ""}`,
+          class: ["visit", lateBy > 0 && "late", pin && "pinned", ...linked.classes]
+            .filter(Boolean).join(" "),
           "data-ticket": s.ticket,
           "data-engineer": e.id,
           "data-shift": r.shift,
+          "data-follows": t && t.after ? t.after.ticket : null,
           "aria-label": label,
           title: label,
           style: { left: `${x(a)}px`, width: `${Math.max(6, (b - a) * ppm)}px`,
             background: st.bg, color: st.ink },
-        }, `${lateBy > 0 ? "!" : ""}${tier[0].toUpperCase()} ${s.ticket}`);
+        }, linked.badges.map((g) => el("span", { class: `badge ${g.class}`, text: g.text })),
+        `${lateBy > 0 ? "!" : ""}${tier[0].toUpperCase()} ${s.ticket}`);
         lane.append(v);
+        boxes.set(`${s.ticket} ${e.id}`, v);
       }
     }
     if (now !== null && now >= lo && now <= hi) {
@@ -131,6 +142,7 @@ export function renderGantt(root, view, handlers) {
     row.append(lane);
     root.append(row);
   }
+  drawLinks(root, view, placed, (tid, eid) => boxes.get(`${tid} ${eid}`));
   wire(root, { lo, ppm }, handlers);
 }
 
@@ -195,6 +207,12 @@ function wire(root, scale, handlers) {
     const lane = v.parentElement;
     const mine = [...lane.querySelectorAll(".visit")];
     let next = null;
+    if (ev.key === "l" || ev.key === "L") { // along the links: crew members, follow-ups
+      const ring = linkedTo(root, v);
+      if (ring.length > 1) {
+        next = ring[(ring.indexOf(v) + (ev.key === "l" ? 1 : ring.length - 1)) % ring.length];
+      }
+    }
     if (ev.key === "ArrowRight") next = mine[mine.indexOf(v) + 1];
     if (ev.key === "ArrowLeft") next = mine[mine.indexOf(v) - 1];
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
@@ -214,6 +232,16 @@ function wire(root, scale, handlers) {
       next.focus();
     }
   };
+}
+
+// The boxes linked to a visit, in order: the visit it follows, its own (a crew: every member's),
+// the visits that follow it.
+function linkedTo(root, v) {
+  const of = (attr, tid) => (tid ? [...root.querySelectorAll(
+    `.visit[${attr}="${CSS.escape(tid)}"]`)] : []);
+  const ring = [...of("data-ticket", v.dataset.follows), ...of("data-ticket", v.dataset.ticket),
+    ...of("data-follows", v.dataset.ticket)];
+  return ring.filter((n, i) => ring.indexOf(n) === i);
 }
 
 function rowAt(cx, cy) {
