@@ -159,7 +159,7 @@ def bench(name: str, raw: dict, args, folder: Path) -> dict:
             # the baseline's board: the same state and plan, in this process
             base_state, base_plan = state, plan
             now = state.now
-            same, moving, slot_t = [], [], []
+            same, moving, slot_t, with_slots = [], [], [], 0
             for i in range(args.emergencies):
                 ev = emergency(state, i, now, rng)
                 t = time.perf_counter()
@@ -174,6 +174,7 @@ def bench(name: str, raw: dict, args, folder: Path) -> dict:
                 )
                 slot_t.append(time.perf_counter() - t)
                 assert r.status_code == 200, r.text
+                with_slots += bool(r.json()["slots"])
             for i in range(args.emergencies // 2):
                 ev = emergency(state, 1000 + i, now + timedelta(minutes=i + 1), rng)
                 t = time.perf_counter()
@@ -182,6 +183,7 @@ def bench(name: str, raw: dict, args, folder: Path) -> dict:
                 assert r.status_code == 200, r.text
             now = now + timedelta(minutes=args.emergencies // 2)
             out.update(same=same, moving=moving, slots=slot_t, status=sorted(statuses))
+            out["with_slots"] = with_slots
             out["concurrent"], out["concurrent_events"], out["errors"], out["lost"] = concurrent(
                 server, board, state, now, args, rng
             )
@@ -314,7 +316,10 @@ def main() -> None:
             say(f"  emergency at the board's moment, HTTP   {pct(r['same'])}")
             say(f"  emergency, clock moved a minute, HTTP  {pct(r['moving'])}")
             say(f"  emergency, Python API baseline         {pct(r['api_emergency'])}")
-            say(f"  slot offer, HTTP                       {pct(r['slots'])}")
+            say(
+                f"  slot offer, HTTP                       {pct(r['slots'])}; "
+                f"{r['with_slots']} of {len(r['slots'])} offered a slot"
+            )
             say(f"  slot offer, Python API baseline        {pct(r['api_slots'])}")
             say(
                 f"  8 callers asking slots while events arrive, HTTP {pct(r['concurrent'])}; "

@@ -300,7 +300,11 @@ class OfferWorkers:
                     continue
                 if w.sent[sid] == before[2] and after[1] is not None:
                     if not made:
-                        c, made = change(before, after), True
+                        made = True
+                        try:
+                            c = change(before, after)
+                        except Exception:  # noqa: BLE001 - the version is committed: drop it
+                            c = None
                     if c is not None and w.send("change", sid, before[2], after[2], c):
                         w.sent[sid] = after[2]
                         continue
