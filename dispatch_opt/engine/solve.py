@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from contextlib import nullcontext
 from typing import Callable
 
 from ..evaluation.checker import check
@@ -28,7 +29,7 @@ from .problem import ProblemData
 from .reasons import left_out
 from .search import linked
 from .search.construct import first_state, frozen_state
-from .search.improve import StopRule, improve_in_stages
+from .search.improve import StopRule, improve_in_stages, recost, travel_alone
 from .search.kernel import INF
 from .search.timeline import plan_routes, start_routes
 from .timing import finalize_routes
@@ -138,7 +139,12 @@ def _solve(
     limit = params.time_limit_s
     skip = _ortools_skipped(problem)
     ortools_alone = limit > 0 and params.first_solution != GREEDY and not skip
-    state, complete = first_state(problem, t0 + limit / 2 if limit > 0 else float("inf"))
+    # with paid time the search's first stage is the travel-only search, its first plan too
+    staged = limit > 0 and not ortools_alone and problem.arrays.w_duty > 0.0
+    with travel_alone(problem) if staged else nullcontext():
+        state, complete = first_state(problem, t0 + limit / 2 if limit > 0 else float("inf"))
+    if staged:
+        recost(problem, state)
     share = min(1.0, max(0.0, params.ruin_share))
     if len(problem.nodes.tickets) > POLISH_AT_MOST or skip:
         share = 1.0
