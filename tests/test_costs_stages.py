@@ -5,10 +5,13 @@ the bundled medium, paid time must not cost a visit or an SLA met). Searches sto
 
 from __future__ import annotations
 
-from conftest import by_rounds
+from conftest import assert_valid, by_rounds
+from test_costs import SHORT, spread_city
 
 import dispatch_opt as do
+from dispatch_opt.engine import solve as solve_module
 from dispatch_opt.engine.eligibility import compute_eligibility
+from dispatch_opt.engine.objective import on_time_per_tier, weigh
 from dispatch_opt.engine.problem import ProblemData
 from dispatch_opt.engine.search import improve as staged
 from dispatch_opt.engine.search.construct import first_state
@@ -79,3 +82,39 @@ def test_the_first_stage_is_the_travel_only_search(monkeypatch):
     alone = do.solve(do.load_scenario(raw), by_rounds(300, seed=2))
     paid = do.solve(do.load_scenario({**raw, "costs": ON_DUTY_ONLY}), by_rounds(300, seed=2))
     assert sequences(paid) == sequences(alone)
+
+
+def rigged_polish(monkeypatch) -> None:
+    """OR-Tools' plan weighs less than the search core's (same tickets, cost 1 lower) but has one
+    fewer visit on time in the first tier."""
+    weighed: list = []
+    counted: list = []
+
+    def lighter(p, seqs, skip=frozenset()):
+        missed, cost = weigh(p, seqs, skip)
+        weighed.append((missed, cost))
+        return (missed, cost) if len(weighed) == 1 else (weighed[0][0], weighed[0][1] - 1)
+
+    def fewer(p, seqs):
+        real = on_time_per_tier(p, seqs)
+        counted.append(real)
+        return real if len(counted) == 1 else (real[0] - 1, *real[1:])
+
+    monkeypatch.setattr(solve_module, "weigh", lighter)
+    monkeypatch.setattr(solve_module, "on_time_per_tier", fewer)
+
+
+def test_with_paid_time_a_polish_with_fewer_visits_on_time_is_not_kept(monkeypatch):
+    rigged_polish(monkeypatch)
+    raw = {**spread_city(), "costs": ON_DUTY_ONLY}
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=SHORT, ruin_share=0.5))
+    assert_valid(raw, plan)
+    assert any("serves fewer on time" in n for n in plan.notes), plan.notes
+
+
+def test_without_paid_time_the_lighter_polish_is_kept(monkeypatch):
+    rigged_polish(monkeypatch)
+    raw = spread_city()
+    plan = do.solve(do.load_scenario(raw), do.SolveParams(time_limit_s=SHORT, ruin_share=0.5))
+    assert_valid(raw, plan)
+    assert any("OR-Tools' polish kept" in n for n in plan.notes), plan.notes
