@@ -219,12 +219,12 @@ def improve_in_stages(
     search, with travel as the last level; the rest with the scenario's costs, from the first's
     plan, where no plan becomes the best that serves fewer, or fewer on time, in any tier.
 
-    Lateness and costs are weighed in one sum, and on the bundled medium (a nearly full day, an
-    hour of waiting in all) a search with paid time for long found room for the last low-tier
-    tickets less often and drove more than with travel alone, so it ended on duty longer, not
-    shorter (benchmarks/README.md, costs). Given a first plan made with travel alone too, the
-    first stage is the travel-only search (on rounds, exactly its first rounds); the second only
-    shortens days and cannot give up a visit or an SLA met."""
+    Lateness and costs are weighed in one sum, and on the bundled medium (a nearly full day, one
+    to five minutes of waiting per engineer) a search with paid time for long found room for the
+    last low-tier tickets less often and drove more than with travel alone, so it ended on duty
+    longer, not shorter (benchmarks/README.md, costs). Given a first plan made with travel alone
+    too, the first stage is the travel-only search (on rounds, exactly its first rounds); the
+    second only shortens days and cannot give up a visit or an SLA met."""
     if p.arrays.w_duty == 0.0:
         return improve(p, s, stop, seed, on_best)
     started = time.monotonic()
@@ -235,7 +235,8 @@ def improve_in_stages(
     )
     with travel_alone(p):
         recost(p, s)
-        first = improve(p, s, cap, seed, None, cooling=Cooling(stop, started))
+        # progress is heard from the first stage too, its cost without the paid time
+        first = improve(p, s, cap, seed, on_best, cooling=Cooling(stop, started))
     recost(p, s)
     rest = StopRule(stop.until, None if stop.rounds is None else stop.rounds - first.rounds)
     cooling = Cooling(stop, started, first.rounds, first.hot or None)
