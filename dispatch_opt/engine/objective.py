@@ -38,6 +38,24 @@ def weigh(p: ProblemData, sequences: list[list[int]], skip: set[int] = frozenset
     return _missed(p, served), cost
 
 
+def on_time_per_tier(p: ProblemData, sequences: list[list[int]]) -> tuple[int, ...]:
+    """Visits per tier that start by their SLA deadline in routes `sequences` (as `weigh` takes
+    them): with paid time, a polished plan may not have fewer in any tier than the search core's
+    (docs/solving.md, "Two stages with paid time")."""
+    a = p.arrays
+    out = np.zeros(len(p.rank), dtype=np.int64)
+    for v, seq in enumerate(sequences):
+        if not seq:
+            continue
+        c, starts, _ = schedule(p, v, np.asarray(seq, dtype=np.int64))
+        if c == INF:
+            continue
+        for x, start in zip(seq, starts.tolist()):
+            if x < a.nt and start <= a.deadline[x]:
+                out[a.rank[x]] += 1
+    return tuple(int(x) for x in out)
+
+
 def _missed(p: ProblemData, served: np.ndarray) -> tuple[int, ...]:
     out = np.zeros(len(p.rank), dtype=np.int64)
     np.add.at(out, p.arrays.rank[: p.arrays.nt][~served], 1)

@@ -8,7 +8,9 @@ annealing on cost, but only when no tier serves fewer tickets (tiers are lexicog
 more emergency beats any number of normal tickets). A round that finds a new best is polished by
 the local search operators around the visits it moved (after every kept round, the polish took
 more time than it saved). A rejected round is undone from a log of the routes
-it touched, not by copying every route.
+it touched, not by copying every route. With a floor (`Work.floor`, the second stage with paid
+time: search.improve.improve_in_stages) a plan becomes the best only if it serves at least as many
+and as many on time per tier as the floor says; checked only when a new best appears.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .kernel import INF, lean
+from .kernel import INF, lean, route_cost
 from .operators import local_search
 from .routes import best_insertion, place, put, refresh, take, tidy
 
@@ -63,6 +65,10 @@ class Work(NamedTuple):
     cand: np.ndarray  # (V,)
     wrecked: np.ndarray  # (V,) the routes ruined this round, in order
     empty: np.ndarray  # (V,) the routes empty at the start of the recreate
+    floor: np.ndarray  # (2, tiers): most tickets left out, fewest on time per tier a best may
+    # have; floor[0, 0] < 0: none
+    starts: np.ndarray  # (L,) scratch: the starts of one route
+    on_time: np.ndarray  # (tiers,) scratch
 
 
 def work_for(a, s, tiers: int) -> Work:
@@ -93,7 +99,42 @@ def work_for(a, s, tiers: int) -> Work:
         cand=np.zeros(nv, dtype=np.int64),
         wrecked=np.zeros(nv, dtype=np.int64),
         empty=np.zeros(nv, dtype=np.int64),
+        floor=np.full((2, tiers), -1, dtype=np.int64),
+        starts=np.zeros(max(1, s.seq.shape[1]), dtype=np.int64),
+        on_time=np.zeros(tiers, dtype=np.int64),
     )
+
+
+@lean
+def count_on_time(a, s, starts, out):
+    """Visits per tier that start by their SLA deadline (the plan's later starts keep every
+    deadline met: kernel.stop_room)."""
+    out[:] = 0
+    none = a.no_timeline
+    for v in range(len(s.n)):
+        if s.n[v] == 0 or s.cost[v] == INF:
+            continue
+        route_cost(a, v, s.seq[v], s.n[v], starts, none)
+        for i in range(s.n[v]):
+            x = s.seq[v, i]
+            if x < a.nt and starts[i] <= a.deadline[x]:
+                out[a.rank[x]] += 1
+
+
+@lean
+def meets_floor(a, s, missed, floor, starts, on_time):
+    """Whether routes `s`, leaving out `missed` per tier, leave out no more and serve no fewer
+    on time in any tier than `floor` (see Work) allows."""
+    if floor[0, 0] < 0:
+        return True
+    for k in range(len(missed)):
+        if missed[k] > floor[0, k]:
+            return False
+    count_on_time(a, s, starts, on_time)
+    for k in range(len(missed)):
+        if on_time[k] < floor[1, k]:
+            return False
+    return True
 
 
 @lean
@@ -365,7 +406,9 @@ def run(a, s, best, w, rounds, hot, cold, start, stop, seed, counters, missed_be
             _copy1(trial, missed)
             counters[CURRENT] = cost
             counters[KEPT] += 1
-            if _better(trial, cost, missed_best, counters[BEST]):
+            if _better(trial, cost, missed_best, counters[BEST]) and meets_floor(
+                a, s, trial, w.floor, w.starts, w.on_time
+            ):
                 _copy1(trial, missed_best)
                 counters[BEST] = cost
                 keep_best(s, best)
