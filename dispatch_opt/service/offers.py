@@ -4,9 +4,10 @@ while the server's own process takes the requests and writes the boards.
 An offer only reads the board, but costs tens of milliseconds of Python; in one process eight
 callers at once queue behind each other and behind every write (one interpreter lock). A worker
 is sent a board whole (pickled) the first time it is asked about it, then, after each version, only
-what that version changed: the tickets and routes that are new objects (`change`), on the same pipe
-as the offers, so a worker answers from the version the request read or a later one. A worker that
-has not started yet, is busy loading, or died is passed over: the server answers the offer itself.
+what that version changed: the scenario's fields and tickets and the routes that differ
+(`change`), on the same pipe as the offers, so a worker answers from the version the request
+read or a later one. A worker that has not started yet, is busy loading, or died is passed over:
+the server answers the offer itself.
 
 Run as `python -m dispatch_opt.service.offers` by `OfferWorkers`; frames on stdin and stdout are
 pickles (between this server's own processes only), each after its length.
