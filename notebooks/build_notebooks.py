@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from cells import code, md
 from crews_notebook import week_with_crews
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_notebook
 from service_notebook import day_through_the_service
 
 HERE = Path(__file__).resolve().parent
@@ -30,14 +31,6 @@ def find_root(start: Path = Path.cwd()) -> Path:
 
 ROOT = find_root()
 ROOT'''
-
-
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text: str):
-    return new_code_cell(text.strip("\n"))
 
 
 def quickstart():

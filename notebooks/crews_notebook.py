@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from nbformat.v4 import new_code_cell, new_markdown_cell
-
-
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text: str):
-    return new_code_cell(text.strip("\n"))
+from cells import code, md
 
 
 def week_with_crews(find_root: str) -> list:

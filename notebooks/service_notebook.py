@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from nbformat.v4 import new_code_cell, new_markdown_cell
-
-
-def md(text: str):
-    return new_markdown_cell(text.strip("\n"))
-
-
-def code(text: str):
-    return new_code_cell(text.strip("\n"))
+from cells import code, md
 
 
 def day_through_the_service(find_root: str) -> list:
