@@ -171,10 +171,11 @@ def _solve(
             skip_v = {v for v in range(len(state.n)) if state.cost[v] == INF}
             polished = sequences(model, solution)
             ours, theirs = weigh(problem, start, skip_v), weigh(problem, polished)
-            verdict = _verdict(ours, theirs)
-            if theirs < ours and staged and theirs[0] == ours[0]:  # paid time keeps SLAs met
-                verdict = _on_time_verdict(problem, start, skip_v, polished) or verdict
-            if theirs >= ours or verdict.startswith("the search core"):
+            verdict, ours_kept = _verdict(ours, theirs), theirs >= ours
+            if not ours_kept and staged and theirs[0] == ours[0]:  # paid time keeps SLAs met
+                fewer = _on_time_verdict(problem, start, skip_v, polished)
+                verdict, ours_kept = fewer or verdict, bool(fewer)
+            if ours_kept:
                 solution = None
                 status_note = verdict
         if solution is not None:

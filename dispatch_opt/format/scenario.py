@@ -385,6 +385,16 @@ class Scenario(_Model):
         job, while the parsed ticket's `duration_min` is the work left at `now`."""
         return self._given_duration.get(ticket.id, ticket.duration_min)
 
+    def as_given(self, ticket: Ticket) -> Ticket:
+        """The ticket as the document gave it (a copy when its `duration_min` is the work left),
+        to make another scenario from."""
+        given = self.given_duration_min(ticket)
+        return (
+            ticket
+            if given == ticket.duration_min
+            else ticket.model_copy(update={"duration_min": given})
+        )
+
     def replace(self, **fields: Any) -> "Scenario":
         """This scenario with some fields replaced by objects already validated, without parsing
         the rest again (a re-plan near one ticket, a slot offer). Started work timed from
@@ -392,12 +402,7 @@ class Scenario(_Model):
         work left."""
         out = {k: getattr(self, k) for k in self.model_fields_set}
         out.update(fields)
-        out["tickets"] = [
-            t.model_copy(update={"duration_min": self._given_duration[t.id]})
-            if t.id in self._given_duration and self._given_duration[t.id] != t.duration_min
-            else t
-            for t in out.get("tickets", self.tickets)
-        ]
+        out["tickets"] = [self.as_given(t) for t in out.get("tickets", self.tickets)]
         made = Scenario(**out)
         if "sla" not in fields:  # deadlines known of the same ticket objects hold (see deadline)
             made._deadlines.update(self._deadlines)

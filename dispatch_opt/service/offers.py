@@ -60,12 +60,6 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def _as_given(sc: do.Scenario, t):
-    """The ticket as the document gave it (started work's `duration_min` is the whole job)."""
-    given = sc.given_duration_min(t)
-    return t if given == t.duration_min else t.model_copy(update={"duration_min": given})
-
-
 def change(before: tuple, after: tuple) -> dict | None:
     """What the board's version `after` (scenario, plan) changed from `before`: the fields and
     tickets of the scenario that differ, and the routes that differ; None when it is cheaper to
@@ -79,7 +73,7 @@ def change(before: tuple, after: tuple) -> dict | None:
         if k != "tickets" and not _same(getattr(s0, k), getattr(s1, k))
     }
     known = {t.id: t for t in s0.tickets}
-    tickets = {t.id: _as_given(s1, t) for t in s1.tickets if not _same(known.get(t.id), t)}
+    tickets = {t.id: s1.as_given(t) for t in s1.tickets if not _same(known.get(t.id), t)}
     if len(tickets) > len(s1.tickets) // 2:
         return None
     kept = {(r.engineer, r.shift): r for r in (p0.routes if p0 is not None else ())}
@@ -113,7 +107,7 @@ def apply_change(state: do.Scenario, plan: do.Plan, c: dict) -> tuple[do.Scenari
     known = {t.id: t for t in state.tickets}
     fields = {k: getattr(state, k) for k in state.model_fields_set}
     fields.update(c["fields"])
-    fields["tickets"] = [c["tickets"].get(i) or _as_given(state, known[i]) for i in c["ids"]]
+    fields["tickets"] = [c["tickets"].get(i) or state.as_given(known[i]) for i in c["ids"]]
     after = do.Scenario(**fields)
     kept = {(r.engineer, r.shift): r for r in plan.routes}
     routes = [kept[r] if isinstance(r, tuple) else r for r in c["routes"]]

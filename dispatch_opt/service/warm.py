@@ -47,8 +47,8 @@ def insert_new_ticket(
     if engineers is None:
         return None
     mine, cut = _cut(state, plan, engineers)
-    after = raw.get("after")
-    follows = after.get("ticket") if isinstance(after, dict) else None
+    link = raw.get("after")
+    follows = link.get("ticket") if isinstance(link, dict) else None
     try:  # the event applied to the cut's engineers alone: only the new ticket is parsed
         alone = do.apply_events(
             cut.replace(tickets=[t for t in cut.tickets if t.id == follows]), [event]

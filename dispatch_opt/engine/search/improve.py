@@ -136,8 +136,7 @@ def improve(
         work.floor[:] = floor
         if not ruin.meets_floor(a, s, missed_per_tier(p, s), floor, work.starts, work.on_time):
             ruin.keep_best(before, s)  # the descent gave up a visit on time: start from before it
-            for v in range(len(s.n)):
-                refresh(a, s, v)
+            recost(p, s)
     best = RouteState(*(x.copy() for x in s))
     missed_best = missed_per_tier(p, s)
     cost = total_cost(s)
